@@ -2,7 +2,4 @@ module github.com/libws/libws
 
 go 1.26
 
-require (
-	github.com/klauspost/compress v1.20.4
-	golang.org/x/sys v0.50.0
-)
+require github.com/klauspost/compress v1.20.4

@@ -157,8 +157,8 @@ type Allocator interface {
 // limits resolved from a Config.
 type limits struct {
 	maxMessage, maxFrame, maxOutput int64
-	maxHead, maxHeaders           int
-	maxPings                      int
+	maxHead, maxHeaders             int
+	maxPings                        int
 }
 
 func orDefault64(v, def int64) int64 {
@@ -205,9 +205,6 @@ func (c *Config) validate() error {
 		if c.AllowOpcodes&(1<<op) != 0 && !op.IsReserved() {
 			return newError(CodeArg, "config: AllowOpcodes may only hold reserved opcodes (3-7, 11-15), not "+op.String())
 		}
-	}
-	if c.AllowOpcodes>>16 != 0 {
-		return newError(CodeArg, "config: AllowOpcodes has bits above opcode 15")
 	}
 	if d := c.Deflate; d != nil {
 		if err := d.validate(); err != nil {

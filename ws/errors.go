@@ -23,9 +23,9 @@ const (
 	CodeNull Code = -21 // a required pointer was NULL (C API)
 
 	// Limit class: a configured limit was exceeded.
-	CodeLimit   Code = -30 // a limit (frame, message, header, output) was exceeded
-	CodeTooBig  Code = -31 // a message or frame is larger than the limit allows
-	CodeNoMem   Code = -32 // memory could not be allocated
+	CodeLimit  Code = -30 // a limit (frame, message, header, output) was exceeded
+	CodeTooBig Code = -31 // a message or frame is larger than the limit allows
+	CodeNoMem  Code = -32 // memory could not be allocated
 
 	// Protocol class: the peer (or the data) broke RFC 6455 / RFC 7692.
 	CodeProtocol  Code = -40 // protocol violation by the peer

@@ -1,0 +1,239 @@
+package ws
+
+// handshake is a connection's opening-handshake state; it is dropped once
+// the connection is open.
+type handshake struct {
+	head   HeadReader
+	client *ClientHandshake
+	server *ServerHandshake
+	req    *Request
+	held   []byte // server, manual accept: bytes that followed the request
+}
+
+// NewClient returns a client connection for url (ws://host[:port]/path or
+// wss://...; the host does TLS itself). The opening request is already in
+// Output; feed the server's answer. The connection reports EventOpen, or
+// EventRejected if the server refuses or answers wrongly.
+func NewClient(cfg *Config, url string) (*Conn, error) {
+	if cfg != nil && cfg.Role != RoleClient {
+		return nil, newError(CodeArg, "NewClient needs Config.Role == RoleClient")
+	}
+	c, err := newConn(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ch := &ClientHandshake{
+		URL:             url,
+		Origin:          cfg.Origin,
+		Subprotocols:    cfg.Subprotocols,
+		Deflate:         cfg.Deflate,
+		ExtensionOffers: cfg.ExtensionOffers,
+		Header:          cfg.Header,
+	}
+	req, err := ch.Request()
+	if err != nil {
+		return nil, err
+	}
+	c.hs = &handshake{client: ch, head: HeadReader{MaxSize: c.lim.maxHead, MaxHeaders: c.lim.maxHeaders}}
+	if !c.queueRaw(req) {
+		return nil, newError(CodeNoMem, "out of memory queuing the request")
+	}
+	return c, nil
+}
+
+// NewServer returns a server connection waiting for a client's opening
+// request. Feed it what the client sends: a valid request is reported as
+// EventRequest and, unless Config.ManualAccept, answered at once with a 101
+// response and EventOpen; an invalid one is answered with 400, 426 or 431
+// and reported as EventRejected.
+func NewServer(cfg *Config) (*Conn, error) {
+	if cfg != nil && cfg.Role != RoleServer {
+		return nil, newError(CodeArg, "NewServer needs Config.Role == RoleServer")
+	}
+	c, err := newConn(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.hs = &handshake{
+		server: &ServerHandshake{
+			Subprotocols:      cfg.Subprotocols,
+			SelectSubprotocol: cfg.SelectSubprotocol,
+			Deflate:           cfg.Deflate,
+			Header:            cfg.Header,
+		},
+		head: HeadReader{MaxSize: c.lim.maxHead, MaxHeaders: c.lim.maxHeaders},
+	}
+	return c, nil
+}
+
+// Request returns the client's opening request on a server, or nil. It
+// stays available after the handshake.
+func (c *Conn) Request() *Request { return c.req }
+
+// Response returns the server's answer as parsed by a client, or nil.
+func (c *Conn) Response() *Response { return c.resp }
+
+func (c *Conn) feedHandshake(b []byte) error {
+	hs := c.hs
+	if hs.req != nil {
+		// Waiting for Accept: keep what follows the request (a client may
+		// send frames without waiting for the 101), within bounds.
+		if int64(len(hs.held)+len(b)) > c.lim.maxFrame+MaxHeaderLen {
+			c.rejectRequest(handshakeError(400, "too much data before the handshake was accepted"))
+			return nil
+		}
+		hs.held = append(hs.held, b...)
+		return nil
+	}
+	head, n, err := hs.head.Feed(b)
+	if err != nil {
+		c.handshakeFailed(err)
+		return nil
+	}
+	if head == nil {
+		return nil
+	}
+	rest := b[n:]
+	if hs.client != nil {
+		resp, err := ParseResponse(head)
+		if err != nil {
+			c.handshakeFailed(err)
+			return nil
+		}
+		c.onResponse(resp, rest)
+		return nil
+	}
+	req, err := ParseRequest(head)
+	if err != nil {
+		c.handshakeFailed(err)
+		return nil
+	}
+	c.onRequest(req, rest)
+	return nil
+}
+
+// FeedRequest gives a server connection a request whose head the host
+// parsed itself (method, request-target, protocol version and the header
+// fields in order). Bytes after the head go to Feed afterwards.
+func (c *Conn) FeedRequest(method, target, proto string, header [][2]string) error {
+	if c.role != RoleServer || c.state != StateConnecting || c.hs == nil || c.hs.req != nil {
+		return newError(CodeState, "FeedRequest needs a server connection waiting for its request")
+	}
+	req, err := RequestFromHeaders(method, target, proto, header)
+	if err != nil {
+		c.handshakeFailed(err)
+		return nil
+	}
+	c.onRequest(req, nil)
+	return nil
+}
+
+// FeedResponse gives a client connection a response whose head the host
+// parsed itself. Bytes after the head go to Feed afterwards.
+func (c *Conn) FeedResponse(status int, reason string, header [][2]string) error {
+	if c.role != RoleClient || c.state != StateConnecting || c.hs == nil {
+		return newError(CodeState, "FeedResponse needs a client connection waiting for its response")
+	}
+	resp, err := ResponseFromHeaders(status, reason, header)
+	if err != nil {
+		c.handshakeFailed(err)
+		return nil
+	}
+	c.onResponse(resp, nil)
+	return nil
+}
+
+func (c *Conn) onResponse(resp *Response, rest []byte) {
+	c.resp = resp
+	a, err := c.hs.client.Check(resp)
+	if err != nil {
+		c.handshakeFailed(err)
+		return
+	}
+	c.hs = nil
+	c.setOpen(a)
+	c.evq = append(c.evq, evRec{typ: EventOpen})
+	c.feedFrames(rest)
+}
+
+func (c *Conn) onRequest(req *Request, rest []byte) {
+	c.hs.req = req
+	c.req = req
+	c.evq = append(c.evq, evRec{typ: EventRequest})
+	if c.cfg.ManualAccept {
+		c.hs.held = append(c.hs.held[:0], rest...)
+		return
+	}
+	if err := c.accept(nil, rest); err != nil {
+		c.handshakeFailed(handshakeError(500, err.Error()))
+	}
+}
+
+// Accept answers the pending request (Config.ManualAccept) with a 101
+// response and opens the connection. opts may be nil.
+func (c *Conn) Accept(opts *AcceptOptions) error {
+	if c.role != RoleServer || c.state != StateConnecting || c.hs == nil || c.hs.req == nil {
+		return newError(CodeState, "Accept needs a server connection with a request waiting (EventRequest)")
+	}
+	held := c.hs.held
+	return c.accept(opts, held)
+}
+
+func (c *Conn) accept(opts *AcceptOptions, rest []byte) error {
+	resp, a, err := c.hs.server.Accept(c.hs.req, opts)
+	if err != nil {
+		return err
+	}
+	if !c.queueRaw(resp) {
+		return newError(CodeNoMem, "out of memory queuing the response")
+	}
+	c.hs = nil
+	c.setOpen(a)
+	c.evq = append(c.evq, evRec{typ: EventOpen})
+	c.feedFrames(rest)
+	return nil
+}
+
+// Reject answers the pending request (Config.ManualAccept) with an HTTP
+// error response (status 400-599) and closes the connection; msg becomes
+// the response body. header adds fields to the response.
+func (c *Conn) Reject(status int, msg string, header [][2]string) error {
+	if c.role != RoleServer || c.state != StateConnecting || c.hs == nil || c.hs.req == nil {
+		return newError(CodeState, "Reject needs a server connection with a request waiting (EventRequest)")
+	}
+	if status < 400 || status > 599 {
+		return newError(CodeArg, "reject status must be 400-599")
+	}
+	if err := checkExtraHeaders(header, reservedHeader); err != nil {
+		return err
+	}
+	c.queueRaw(Reject(status, msg, header))
+	c.hs = nil
+	c.state = StateClosed
+	c.hint = HintClose
+	return nil
+}
+
+// handshakeFailed ends a failed opening handshake: a server answers with an
+// error response; both sides report EventRejected and close the transport.
+func (c *Conn) handshakeFailed(err error) {
+	e, ok := err.(*Error)
+	if !ok {
+		e = &Error{Code: CodeHandshake, Msg: err.Error()}
+	}
+	status := e.Status
+	if c.role == RoleServer {
+		if status == 0 {
+			status = 400
+		}
+		c.queueRaw(Reject(status, e.Msg, nil))
+	}
+	c.failure = e
+	c.hs = nil
+	c.state = StateClosed
+	c.hint = HintClose
+	c.pushTextEvent(evRec{typ: EventRejected, code: CloseCode(status)}, e.Msg)
+}
+
+// rejectRequest is handshakeFailed for a request that arrived intact.
+func (c *Conn) rejectRequest(err *Error) { c.handshakeFailed(err) }

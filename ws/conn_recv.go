@@ -1,0 +1,413 @@
+package ws
+
+import (
+	"encoding/binary"
+	"strconv"
+)
+
+// Feed gives the connection bytes read from the transport, in any chunking.
+// It parses everything it can at once, so peer faults (bad frames, invalid
+// UTF-8) are found at the first offending byte; results are queued as
+// events for NextEvent, and replies (pongs, close echoes) are queued as
+// output. b is not modified or kept.
+//
+// Payloads of events returned before this call become invalid. Peer faults
+// are not errors of Feed: they become an EventClose with Initiator
+// ClosedByFailure. Bytes that arrive after the connection closed are
+// discarded. Feed returns an error only for misuse (after FeedEOF).
+func (c *Conn) Feed(b []byte) error {
+	if c.eof {
+		return newError(CodeState, "feed after end of input")
+	}
+	c.reclaim()
+	if c.state == StateConnecting {
+		return c.feedHandshake(b)
+	}
+	c.feedFrames(b)
+	return nil
+}
+
+// receiving reports whether incoming frames are still processed: until a
+// close frame arrived or the connection failed.
+func (c *Conn) receiving() bool {
+	return !c.closeRecv && c.failure == nil && c.state != StateClosed
+}
+
+func (c *Conn) feedFrames(b []byte) {
+	for len(b) > 0 && c.receiving() {
+		seg, n, err := c.p.Parse(b)
+		b = b[n:]
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if !seg.Start && len(seg.Data) == 0 && !seg.End {
+			continue // part of a header
+		}
+		if seg.Header.Opcode.IsControl() {
+			c.onControl(&seg)
+		} else {
+			c.onData(&seg)
+		}
+	}
+}
+
+// unmaskInto copies a segment's payload into dst, unmasking it.
+func unmaskInto(dst []byte, seg *Segment) {
+	if seg.Header.Masked {
+		maskCopy(dst, seg.Data, seg.Header.Mask, seg.MaskPos)
+	} else {
+		copy(dst, seg.Data)
+	}
+}
+
+func (c *Conn) onData(seg *Segment) {
+	h := &seg.Header
+	m := &c.msg
+	if seg.Start && !seg.Continues {
+		*m = recvMessage{
+			active:     true,
+			op:         h.Opcode,
+			rsv:        h.RSV,
+			compressed: c.infl != nil && h.RSV&RSV1 != 0,
+			emit:       c.rx.n,
+		}
+		if c.infl != nil {
+			m.rsv &^= RSV1
+		}
+		c.zbody = c.zbody[:0]
+	}
+	if n := len(seg.Data); n > 0 {
+		if m.compressed {
+			// Inflated at the end of the message, where the deflate stream
+			// is complete (§7.2.2).
+			l := len(c.zbody)
+			c.zbody = append(c.zbody, seg.Data...)
+			if h.Masked {
+				maskCopy(c.zbody[l:], c.zbody[l:], h.Mask, seg.MaskPos)
+			}
+		} else {
+			dst := c.rx.reserve(c.alloc, n)
+			if dst == nil {
+				c.fail(&Error{Code: CodeNoMem, CloseCode: CloseInternalError, Msg: "out of memory receiving a message"})
+				return
+			}
+			unmaskInto(dst, seg)
+			if m.op == OpText && !c.skipUTF8 {
+				// §8.1: fail as soon as the data cannot be valid UTF-8.
+				if i := m.utf8.feed(dst); i >= 0 {
+					c.fail(protocolError(CloseInvalidPayload, "invalid UTF-8 in text message at byte "+strconv.FormatInt(m.size+int64(i), 10)))
+					return
+				}
+			}
+			c.rx.n += n
+			m.size += int64(n)
+		}
+	}
+	if !seg.End {
+		if c.streaming && !m.compressed {
+			c.emitChunk(false)
+		}
+		return
+	}
+	if !h.Fin {
+		if c.streaming && !m.compressed {
+			c.emitChunk(false)
+		}
+		return
+	}
+	c.finishMessage()
+}
+
+// finishMessage queues the completed message (or its last chunk).
+func (c *Conn) finishMessage() {
+	m := &c.msg
+	validate := m.op == OpText && !c.skipUTF8
+	if m.compressed {
+		var u *utf8State
+		if validate {
+			u = &m.utf8
+		}
+		if _, err := c.infl.inflate(c.zbody, &c.rx, c.alloc, c.lim.maxMessage, u); err != nil {
+			c.fail(err)
+			return
+		}
+		if cap(c.zbody) > retainMax {
+			c.zbody = nil
+		}
+	}
+	if validate && !m.utf8.complete() {
+		c.fail(protocolError(CloseInvalidPayload, "text message ends inside a UTF-8 sequence"))
+		return
+	}
+	c.emitChunk(true)
+	m.active = false
+}
+
+// emitChunk queues the bytes received since the last chunk. Text chunks end
+// on a character boundary, so each one is valid UTF-8 by itself.
+func (c *Conn) emitChunk(last bool) {
+	m := &c.msg
+	end := c.rx.n
+	if !last && m.op == OpText && !c.skipUTF8 {
+		end -= m.utf8.pending()
+	}
+	if end == m.emit && !last {
+		return
+	}
+	var flags uint8
+	if !m.firstSent {
+		flags |= evFirst
+	}
+	if last {
+		flags |= evLast
+	}
+	if m.compressed {
+		flags |= evCompressed
+	}
+	typ := EventBinary
+	switch {
+	case m.op == OpText:
+		typ = EventText
+	case m.op != OpBinary:
+		typ = EventData
+	}
+	c.evq = append(c.evq, evRec{typ: typ, op: m.op, rsv: m.rsv, flags: flags, off: m.emit, n: end - m.emit})
+	m.emit = end
+	m.firstSent = true
+}
+
+func (c *Conn) onControl(seg *Segment) {
+	if seg.Start {
+		c.ctlOff = c.cx.n
+	}
+	if n := len(seg.Data); n > 0 {
+		dst := c.cx.reserve(c.alloc, n)
+		if dst == nil {
+			c.fail(&Error{Code: CodeNoMem, CloseCode: CloseInternalError, Msg: "out of memory receiving a control frame"})
+			return
+		}
+		unmaskInto(dst, seg)
+		c.cx.n += n
+	}
+	if !seg.End {
+		return
+	}
+	h := &seg.Header
+	payload := c.cx.b[c.ctlOff:c.cx.n]
+	rec := evRec{op: h.Opcode, rsv: h.RSV, flags: evFirst | evLast, inCx: true, off: c.ctlOff, n: len(payload)}
+	switch h.Opcode {
+	case OpPing:
+		rec.typ = EventPing
+		c.evq = append(c.evq, rec)
+		// §5.5.2: answer with a pong carrying the same payload, unless we
+		// already sent a close (§5.5.1: nothing may follow it).
+		if c.autoPong && !c.closeSent {
+			c.writeControl(OpPong, 0, payload)
+		}
+	case OpPong:
+		rec.typ = EventPong
+		c.evq = append(c.evq, rec)
+		c.checkHeartbeatPong(payload)
+	case OpClose:
+		c.onClose(payload)
+	default:
+		rec.typ = EventControl
+		c.evq = append(c.evq, rec)
+	}
+}
+
+// onClose handles a received close frame (§5.5.1, §7.1.5, §7.4).
+func (c *Conn) onClose(payload []byte) {
+	code := CloseNoStatus
+	reasonOff, reasonLen := c.ctlOff, 0
+	switch {
+	case len(payload) == 1:
+		c.fail(protocolError(CloseProtocolError, "close frame with a 1-byte payload (a close code takes 2 bytes)"))
+		return
+	case len(payload) >= 2:
+		code = CloseCode(binary.BigEndian.Uint16(payload))
+		if !code.Valid() {
+			c.fail(protocolError(CloseProtocolError, "close frame with invalid close code "+strconv.Itoa(int(code))))
+			return
+		}
+		if !ValidUTF8(payload[2:]) {
+			c.fail(protocolError(CloseInvalidPayload, "close frame reason is not valid UTF-8"))
+			return
+		}
+		reasonOff, reasonLen = c.ctlOff+2, len(payload)-2
+	}
+	c.closeRecv = true
+	c.msg.active = false
+	init := ClosedByUs
+	if !c.closeSent {
+		// §5.5.1: reply with a close frame, echoing the status code.
+		init = ClosedByPeer
+		var echo []byte
+		if code != CloseNoStatus {
+			echo = payload[:2]
+		}
+		c.writeClose(echo)
+	}
+	c.state = StateClosed
+	// §7.1.1: the server closes the TCP connection first; the client waits.
+	if c.role == RoleServer {
+		c.hint = HintClose
+	} else {
+		c.hint = HintShutdownWrite
+	}
+	c.evq = append(c.evq, evRec{typ: EventClose, op: OpClose, init: init, inCx: true, code: code, off: reasonOff, n: reasonLen})
+}
+
+// fail fails the connection (§7.1.7) because of err, a peer fault or a
+// local decision such as an unanswered heartbeat: queue a close frame with
+// err's close code unless one was sent, stop reading, and report it.
+func (c *Conn) fail(err error) {
+	e, ok := err.(*Error)
+	if !ok {
+		e = &Error{Code: CodeInternal, CloseCode: CloseInternalError, Msg: err.Error()}
+	}
+	if e.CloseCode == 0 {
+		e = &Error{Code: e.Code, CloseCode: CloseProtocolError, Msg: e.Msg}
+	}
+	c.failure = e
+	c.msg.active = false
+	if !c.closeSent && c.state != StateConnecting {
+		var p [125]byte
+		binary.BigEndian.PutUint16(p[:], uint16(e.CloseCode))
+		n := 2 + copy(p[2:], truncateUTF8(e.Msg, 123))
+		c.writeClose(p[:n])
+	}
+	c.state = StateClosed
+	c.hint = HintClose
+	c.pushTextEvent(evRec{typ: EventClose, op: OpClose, init: ClosedByFailure, code: e.CloseCode}, e.Msg)
+}
+
+// pushTextEvent queues an event whose payload is a message of ours.
+func (c *Conn) pushTextEvent(rec evRec, msg string) {
+	rec.inCx = true
+	if dst := c.cx.reserve(c.alloc, len(msg)); dst != nil {
+		copy(dst, msg)
+		rec.off, rec.n = c.cx.n, len(msg)
+		c.cx.n += len(msg)
+	}
+	c.evq = append(c.evq, rec)
+}
+
+// truncateUTF8 shortens s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// FeedEOF tells the connection that the transport will deliver no more
+// bytes. Without a completed close handshake that is an abnormal closure,
+// reported as EventClose with code 1006 (§7.1.5). Calling it again is a
+// no-op.
+func (c *Conn) FeedEOF() error {
+	if c.eof {
+		return nil
+	}
+	c.eof = true
+	c.reclaim()
+	switch {
+	case c.state == StateConnecting:
+		c.state = StateClosed
+		c.hint = HintClose
+		c.pushTextEvent(evRec{typ: EventRejected}, "connection closed during the opening handshake")
+	case c.state != StateClosed:
+		c.state = StateClosed
+		c.msg.active = false
+		msg := "connection closed without a close frame"
+		if c.p.inFrame || c.p.hn > 0 {
+			msg = "connection closed in the middle of a frame"
+		}
+		c.pushTextEvent(evRec{typ: EventClose, op: OpClose, init: ClosedAbnormally, code: CloseAbnormal}, msg)
+	}
+	c.hint = HintClose
+	return nil
+}
+
+// NextEvent returns the next queued event; ok is false when there is none.
+// Its Data stays valid until the next Feed, FeedEOF or Shrink.
+func (c *Conn) NextEvent() (ev Event, ok bool) {
+	if c.evHead == len(c.evq) {
+		return ev, false
+	}
+	r := &c.evq[c.evHead]
+	c.evHead++
+	buf := &c.rx
+	if r.inCx {
+		buf = &c.cx
+	}
+	ev = Event{
+		Type:       r.typ,
+		Opcode:     r.op,
+		RSV:        r.rsv,
+		First:      r.flags&evFirst != 0,
+		Last:       r.flags&evLast != 0,
+		Compressed: r.flags&evCompressed != 0,
+		Code:       r.code,
+		Initiator:  r.init,
+	}
+	if r.n > 0 {
+		ev.Data = buf.b[r.off : r.off+r.n : r.off+r.n]
+	}
+	return ev, true
+}
+
+// Pending returns the number of queued events.
+func (c *Conn) Pending() int { return len(c.evq) - c.evHead }
+
+// reclaim drops the payloads of delivered events. It moves live bytes to
+// the front only when at least as many bytes are dead, so a large message
+// arriving in many pieces is not copied again and again.
+func (c *Conn) reclaim() {
+	if c.evHead == len(c.evq) {
+		c.evq, c.evHead = c.evq[:0], 0
+	}
+	liveRx, liveCx := c.rx.n, c.cx.n
+	for i := c.evHead; i < len(c.evq); i++ {
+		r := &c.evq[i]
+		if r.inCx {
+			liveCx = min(liveCx, r.off)
+		} else {
+			liveRx = min(liveRx, r.off)
+		}
+	}
+	if c.msg.active {
+		liveRx = min(liveRx, c.msg.emit)
+	}
+	if c.p.inFrame && c.p.h.Opcode.IsControl() {
+		liveCx = min(liveCx, c.ctlOff)
+	}
+	if liveRx > 0 && liveRx >= c.rx.n-liveRx {
+		c.rx.drop(liveRx)
+		if c.msg.active {
+			c.msg.emit -= liveRx
+		}
+		for i := c.evHead; i < len(c.evq); i++ {
+			if !c.evq[i].inCx {
+				c.evq[i].off -= liveRx
+			}
+		}
+	}
+	if liveCx > 0 && liveCx >= c.cx.n-liveCx {
+		c.cx.drop(liveCx)
+		if c.p.inFrame {
+			c.ctlOff -= liveCx
+		}
+		for i := c.evHead; i < len(c.evq); i++ {
+			if c.evq[i].inCx {
+				c.evq[i].off -= liveCx
+			}
+		}
+	}
+	c.rx.trim(c.alloc)
+	c.cx.trim(c.alloc)
+}

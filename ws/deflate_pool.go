@@ -1,0 +1,190 @@
+package ws
+
+import (
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// A flate writer costs hundreds of kilobytes and a reader tens, far more
+// than a server can afford per connection. Connections therefore borrow
+// coders from process-wide pools and keep only the LZ77 history window
+// they need for context takeover (RFC 7692 §7.2.3.3).
+//
+// Writers are "sticky": a connection that gets back the writer it used
+// last, untouched by anyone else, continues its stream without priming a
+// new writer with the history, which makes context takeover as cheap as a
+// private writer while memory stays bounded by the pool.
+
+// encoder is a pooled flate writer with the buffer it writes into.
+type encoder struct {
+	w     *flate.Writer
+	out   sliceWriter
+	pool  *encoderPool
+	owner *deflater // last user
+	gen   uint64    // bumped whenever the owner changes
+	idx   int       // position in pool.free, or -1 while in use
+}
+
+type sliceWriter struct{ b []byte }
+
+func (s *sliceWriter) Write(p []byte) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+type encoderPool struct {
+	mu    sync.Mutex
+	level int
+	bits  int
+	free  []*encoder
+}
+
+var encoderPools struct {
+	sync.Mutex
+	m map[[2]int]*encoderPool
+}
+
+// maxFreeEncoders bounds the idle writers kept per (level, window) pair.
+func maxFreeEncoders() int { return 4 + 2*runtime.GOMAXPROCS(0) }
+
+func getEncoderPool(level, bits int) *encoderPool {
+	encoderPools.Lock()
+	defer encoderPools.Unlock()
+	if encoderPools.m == nil {
+		encoderPools.m = make(map[[2]int]*encoderPool)
+	}
+	k := [2]int{level, bits}
+	p := encoderPools.m[k]
+	if p == nil {
+		p = &encoderPool{level: level, bits: bits}
+		encoderPools.m[k] = p
+	}
+	return p
+}
+
+// get returns an encoder for d. fresh is false when it is d's own encoder
+// with its state intact (the stream continues), true when it must be reset.
+func (p *encoderPool) get(d *deflater) (e *encoder, fresh bool) {
+	p.mu.Lock()
+	if e = d.enc; e != nil && e.owner == d && e.gen == d.gen && e.idx >= 0 {
+		p.remove(e)
+		p.mu.Unlock()
+		return e, false
+	}
+	if n := len(p.free); n > 0 {
+		e = p.free[n-1]
+		p.free = p.free[:n-1]
+		e.idx = -1
+	}
+	p.mu.Unlock()
+	if e == nil {
+		e = p.newEncoder()
+	}
+	e.owner = d
+	e.gen++
+	d.enc, d.gen = e, e.gen
+	return e, true
+}
+
+func (p *encoderPool) newEncoder() *encoder {
+	e := &encoder{pool: p, idx: -1}
+	var err error
+	if p.bits < 15 {
+		// §7.1.2: the sender must not use a window larger than agreed;
+		// klauspost's windowed encoder bounds match distances to 2^bits.
+		e.w, err = flate.NewWriterWindow(&e.out, 1<<p.bits)
+	} else {
+		e.w, err = flate.NewWriter(&e.out, p.level)
+	}
+	if err != nil {
+		panic("ws: flate writer: " + err.Error()) // levels and windows are validated earlier
+	}
+	return e
+}
+
+func (p *encoderPool) remove(e *encoder) {
+	last := len(p.free) - 1
+	moved := p.free[last]
+	p.free[e.idx] = moved
+	moved.idx = e.idx
+	p.free = p.free[:last]
+	e.idx = -1
+}
+
+// put returns e to the pool. Beyond the pool's size it is dropped.
+func (p *encoderPool) put(e *encoder) {
+	if cap(e.out.b) > 1<<20 {
+		e.out.b = nil // do not pin a large buffer from one big message
+	}
+	p.mu.Lock()
+	if len(p.free) < maxFreeEncoders() {
+		e.idx = len(p.free)
+		p.free = append(p.free, e)
+	} else {
+		e.owner = nil
+	}
+	p.mu.Unlock()
+}
+
+// decoder is a pooled flate reader and the source it reads from.
+type decoder struct {
+	r   io.ReadCloser
+	src msgSource
+}
+
+var decoderPool = sync.Pool{New: func() any {
+	d := &decoder{}
+	d.r = flate.NewReader(&d.src)
+	return d
+}}
+
+// deflateTail ends a message's deflate data (RFC 7692 §7.2.2: append
+// 00 00 ff ff) and then adds an empty final stored block, so that the
+// reader reports io.EOF at the end of the message instead of waiting for
+// more input.
+var deflateTail = []byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
+
+// msgSource reads a message's compressed bytes followed by deflateTail. It
+// is an io.ByteReader so that the flate reader does not read ahead.
+type msgSource struct {
+	body []byte
+	tail []byte
+	off  int // bytes of body+tail consumed
+}
+
+func (s *msgSource) reset(body []byte) {
+	s.body, s.tail, s.off = body, deflateTail, 0
+}
+
+func (s *msgSource) ReadByte() (byte, error) {
+	if s.off < len(s.body) {
+		c := s.body[s.off]
+		s.off++
+		return c, nil
+	}
+	if i := s.off - len(s.body); i < len(s.tail) {
+		s.off++
+		return s.tail[i], nil
+	}
+	return 0, io.EOF
+}
+
+func (s *msgSource) Read(p []byte) (int, error) {
+	n := 0
+	if s.off < len(s.body) {
+		n = copy(p, s.body[s.off:])
+		s.off += n
+	}
+	if i := s.off - len(s.body); n < len(p) && i < len(s.tail) {
+		m := copy(p[n:], s.tail[i:])
+		s.off += m
+		n += m
+	}
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}

@@ -1,0 +1,298 @@
+package ws
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func wantCode(t *testing.T, err error, code Code) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) || e.Code != code {
+		t.Fatalf("error %v, want code %d (%v)", err, code, code)
+	}
+	if e.Msg == "" {
+		t.Fatalf("error %v has no message", err)
+	}
+}
+
+func TestClientMasksWithFreshKeysAndKeepsInput(t *testing.T) {
+	c := client(t)
+	payload := []byte("the caller's buffer")
+	orig := append([]byte{}, payload...)
+	keys := map[[4]byte]bool{}
+	for i := 0; i < 100; i++ {
+		if err := c.SendBinary(payload); err != nil {
+			t.Fatal(err)
+		}
+		h, n, err := ParseHeader(c.Output())
+		if err != nil || !h.Masked {
+			t.Fatalf("client frame not masked (§5.1): %+v %v", h, err)
+		}
+		keys[h.Mask] = true
+		got := append([]byte{}, c.Output()[n:]...)
+		MaskBytes(h.Mask, 0, got)
+		if !bytes.Equal(got, payload) {
+			t.Fatalf("unmasked payload %q", got)
+		}
+		c.Consume(c.OutputLen())
+	}
+	if !bytes.Equal(payload, orig) {
+		t.Fatal("SendBinary modified the caller's buffer")
+	}
+	if len(keys) < 99 {
+		t.Fatalf("only %d distinct masking keys in 100 frames (§5.3: a fresh key per frame)", len(keys))
+	}
+}
+
+func TestServerNeverMasks(t *testing.T) {
+	c := server(t)
+	c.SendText([]byte("hi"))
+	c.Ping([]byte("p"))
+	c.Close(1000, nil)
+	b := c.Output()
+	for len(b) > 0 {
+		h, n, err := ParseHeader(b)
+		if err != nil || h.Masked {
+			t.Fatalf("server frame masked or invalid: %+v %v", h, err)
+		}
+		b = b[n+int(h.Length):]
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	c := server(t)
+	wantCode(t, c.SendText([]byte("bad \xff")), CodeArg)
+	wantCode(t, c.SendMessage(OpPing, nil, 0), CodeArg)
+	wantCode(t, c.SendMessage(OpContinuation, nil, 0), CodeArg)
+	wantCode(t, c.SendMessage(3, nil, 0), CodeArg) // reserved, unclaimed
+	wantCode(t, c.Ping(make([]byte, 126)), CodeArg)
+	wantCode(t, c.Pong(make([]byte, 126)), CodeArg)
+	wantCode(t, c.SendFragment([]byte("x"), true), CodeState)
+	wantCode(t, c.Consume(1), CodeArg)
+	wantCode(t, c.Consume(-1), CodeArg)
+	if c.OutputLen() != 0 {
+		t.Fatalf("failed calls queued %d bytes", c.OutputLen())
+	}
+	wantCode(t, c.Close(1005, nil), CodeArg)
+	wantCode(t, c.Close(1006, nil), CodeArg)
+	wantCode(t, c.Close(1015, nil), CodeArg)
+	wantCode(t, c.Close(999, nil), CodeArg)
+	wantCode(t, c.Close(5000, nil), CodeArg)
+	wantCode(t, c.Close(0, []byte("reason without code")), CodeArg)
+	wantCode(t, c.Close(1000, make([]byte, 124)), CodeArg)
+	wantCode(t, c.Close(1000, []byte{0xff}), CodeArg)
+	if err := c.Close(1000, []byte(strings.Repeat("r", 123))); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, c.Close(1000, nil), CodeClosed)
+	wantCode(t, c.SendText([]byte("late")), CodeClosed)
+	wantCode(t, c.Ping(nil), CodeClosed)
+	if out := outFrames(t, c); len(out) != 1 || out[0].Op != OpClose {
+		t.Fatalf("output %+v, want one close frame", out)
+	}
+
+	cc, err := NewClient(&Config{Role: RoleClient}, "ws://h/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, cc.SendText([]byte("early")), CodeState)
+	wantCode(t, cc.Close(1000, nil), CodeState)
+	wantCode(t, cc.Heartbeat(), CodeState)
+}
+
+func TestOutputCap(t *testing.T) {
+	c := mustConn(t, &Config{Role: RoleServer, MaxOutput: 100}, nil)
+	if err := c.SendBinary(make([]byte, 80)); err != nil {
+		t.Fatal(err)
+	}
+	n := c.OutputLen()
+	wantCode(t, c.SendBinary(make([]byte, 10)), CodeOutputFull)
+	if c.OutputLen() != n {
+		t.Fatal("a refused send queued bytes")
+	}
+	// Protocol duties are never refused.
+	c.Feed(cframe(true, OpPing, "still answered"))
+	if err := c.Ping([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	c.Consume(c.OutputLen())
+	if err := c.SendBinary(make([]byte, 80)); err != nil {
+		t.Fatalf("send after draining: %v", err)
+	}
+}
+
+func TestStreamer(t *testing.T) {
+	c := client(t)
+	if err := c.BeginMessage(OpText, 0); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, c.BeginMessage(OpBinary, 0), CodeState)
+	wantCode(t, c.SendText([]byte("x")), CodeState)
+	steps := []struct {
+		p     string
+		final bool
+	}{{"ab\xce", false}, {"", false}, {"\xba", false}, {"end", true}}
+	for i, s := range steps {
+		if err := c.SendFragment([]byte(s.p), s.final); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			c.Ping([]byte("between"))
+		}
+	}
+	want := []wireFrame{
+		{Op: OpText, Data: "ab\xce"},
+		{Op: OpContinuation},
+		{Fin: true, Op: OpPing, Data: "between"},
+		{Op: OpContinuation, Data: "\xba"},
+		{Fin: true, Op: OpContinuation, Data: "end"},
+	}
+	if got := outFrames(t, c); len(got) != len(want) || !equalFrames(got, want) {
+		t.Fatalf("frames %+v, want %+v", got, want)
+	}
+	wantCode(t, c.SendFragment([]byte("x"), true), CodeState)
+
+	// Invalid UTF-8 is refused and nothing is sent; the message can go on.
+	c.BeginMessage(OpText, 0)
+	wantCode(t, c.SendFragment([]byte{0xff}, false), CodeArg)
+	wantCode(t, c.SendFragment([]byte{0xce}, true), CodeArg)
+	if c.OutputLen() != 0 {
+		t.Fatal("refused fragments were queued")
+	}
+	if err := c.SendFragment([]byte("ok"), true); err != nil {
+		t.Fatal(err)
+	}
+	// A close ends the stream.
+	c.BeginMessage(OpBinary, 0)
+	c.SendFragment([]byte("x"), false)
+	c.Close(1000, nil)
+	wantCode(t, c.SendFragment([]byte("y"), true), CodeState)
+}
+
+func equalFrames(a, b []wireFrame) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSendFrameForExtensions(t *testing.T) {
+	c := mustConn(t, &Config{Role: RoleServer, AllowRSV: RSV2 | RSV3, AllowOpcodes: 1<<4 | 1<<12}, nil)
+	wantCode(t, c.SendFrame(5, 0, true, nil), CodeArg)                // unclaimed opcode
+	wantCode(t, c.SendFrame(OpText, RSV1, true, nil), CodeArg)        // unclaimed bit
+	wantCode(t, c.SendFrame(OpClose, 0, true, nil), CodeArg)          // use Close
+	wantCode(t, c.SendFrame(12, 0, false, nil), CodeArg)              // fragmented control
+	wantCode(t, c.SendFrame(OpContinuation, 0, true, nil), CodeState) // nothing to continue
+	if err := c.SendFrame(4, RSV2, false, []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendFrame(12, RSV3, true, []byte("ctl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendFrame(OpContinuation, 0, true, []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	want := []wireFrame{{RSV: RSV2, Op: 4, Data: "a"}, {Fin: true, RSV: RSV3, Op: 12, Data: "ctl"}, {Fin: true, Op: OpContinuation, Data: "b"}}
+	if got := outFrames(t, c); !equalFrames(got, want) {
+		t.Fatalf("frames %+v, want %+v", got, want)
+	}
+}
+
+func TestCloseHandshakeWeStart(t *testing.T) {
+	for _, role := range []Role{RoleClient, RoleServer} {
+		c := mustConn(t, &Config{Role: role}, nil)
+		peerFrame := cframe
+		if role == RoleClient {
+			peerFrame = sframe
+		}
+		if err := c.Close(4000, []byte("done")); err != nil {
+			t.Fatal(err)
+		}
+		if c.State() != StateClosing || c.Hint() != HintNone {
+			t.Fatalf("after Close: %v %v", c.State(), c.Hint())
+		}
+		if out := outFrames(t, c); len(out) != 1 || out[0].Data != closePayload(4000, "done") {
+			t.Fatalf("close frame %+v", out)
+		}
+		// Data still arrives while closing (§7.1.2), then the peer's close.
+		got := feedSplit(t, c, cat(peerFrame(true, OpText, "in flight"), peerFrame(true, OpClose, closePayload(4000, ""))))
+		equalEvents(t, got, []ev{text("in flight"), {Type: EventClose, Op: OpClose, Code: 4000, Init: ClosedByUs}})
+		if out := outFrames(t, c); len(out) != 0 {
+			t.Fatalf("replied to the close echo: %+v", out)
+		}
+		wantHint := HintClose
+		if role == RoleClient {
+			wantHint = HintShutdownWrite // §7.1.1: the server closes TCP first
+		}
+		if c.State() != StateClosed || c.Hint() != wantHint {
+			t.Fatalf("%v: state %v hint %v", role, c.State(), c.Hint())
+		}
+	}
+}
+
+func TestNoPongAfterClose(t *testing.T) {
+	c := server(t)
+	c.Close(1000, nil)
+	c.Consume(c.OutputLen())
+	got := feedSplit(t, c, cframe(true, OpPing, "x"))
+	equalEvents(t, got, []ev{ping("x")})
+	if c.OutputLen() != 0 {
+		t.Fatal("pong sent after our close frame (§5.5.1)")
+	}
+}
+
+func TestHeartbeat(t *testing.T) {
+	c := mustConn(t, &Config{Role: RoleServer, MaxPings: 2}, nil)
+	var payloads []string
+	for i := 0; i < 2; i++ {
+		if err := c.Heartbeat(); err != nil {
+			t.Fatal(err)
+		}
+		out := outFrames(t, c)
+		if len(out) != 1 || out[0].Op != OpPing {
+			t.Fatalf("heartbeat sent %+v", out)
+		}
+		payloads = append(payloads, out[0].Data)
+	}
+	if payloads[0] == payloads[1] {
+		t.Fatal("heartbeat pings are not unique")
+	}
+	// An unrelated pong does not count as an answer.
+	feedSplit(t, c, cframe(true, OpPong, "unrelated"))
+	if c.UnansweredPings() != 2 {
+		t.Fatalf("unanswered = %d", c.UnansweredPings())
+	}
+	// An answer to the older ping clears the count.
+	feedSplit(t, c, cframe(true, OpPong, payloads[0]))
+	if c.UnansweredPings() != 0 {
+		t.Fatalf("unanswered after pong = %d", c.UnansweredPings())
+	}
+	c.Heartbeat()
+	c.Heartbeat()
+	outFrames(t, c)
+	if err := c.Heartbeat(); err != nil { // third call: give up
+		t.Fatal(err)
+	}
+	out := outFrames(t, c)
+	if len(out) != 1 || out[0].Op != OpClose || out[0].Data != closePayload(1008, "Unanswered ping(s): 2") {
+		t.Fatalf("give-up sent %+v", out)
+	}
+	got := drain(c)
+	if len(got) != 1 || got[0].Type != EventClose || got[0].Code != 1008 || got[0].Init != ClosedByFailure {
+		t.Fatalf("events %v", got)
+	}
+	for i := 0; i < 3; i++ {
+		wantCode(t, c.Heartbeat(), CodeClosed)
+	}
+	if c.OutputLen() != 0 {
+		t.Fatal("a second close was sent")
+	}
+}

@@ -4,8 +4,10 @@ package ws
 // that the C API can hand out pointers into it. b is the whole allocation;
 // n bytes of it are in use.
 type buffer struct {
-	b []byte
-	n int
+	b    []byte
+	n    int
+	peak int   // most bytes in use since the last trim check
+	slow uint8 // consecutive checks that found the buffer oversized
 }
 
 // goAlloc is the default Allocator: ordinary Go memory.
@@ -14,9 +16,15 @@ type goAlloc struct{}
 func (goAlloc) Alloc(n int) []byte { return make([]byte, n) }
 func (goAlloc) Free([]byte)        {}
 
-// retainMax is the largest buffer kept once it is empty; bigger ones are
-// returned to the allocator so that idle connections stay small.
-const retainMax = 64 << 10
+// retainMax is the largest buffer always kept once it is empty. A bigger
+// one is kept while the connection keeps filling it, and returned to the
+// allocator after trimAfter empty checks that found it mostly unused, so a
+// stream of large messages does not allocate per message and one large
+// message does not pin memory for ever. Shrink releases everything at once.
+const (
+	retainMax = 64 << 10
+	trimAfter = 8
+)
 
 // reserve makes room for need more bytes and returns the region to write
 // them to, b[n:n+need]; nil if memory could not be allocated.
@@ -25,6 +33,7 @@ func (x *buffer) reserve(a Allocator, need int) []byte {
 		return nil
 	}
 	if len(x.b)-x.n >= need {
+		x.peak = max(x.peak, x.n+need)
 		return x.b[x.n : x.n+need]
 	}
 	want := x.n + need
@@ -50,6 +59,7 @@ func (x *buffer) reserve(a Allocator, need int) []byte {
 		a.Free(x.b)
 	}
 	x.b = nb
+	x.peak = max(x.peak, x.n+need)
 	return x.b[x.n : x.n+need]
 }
 
@@ -62,11 +72,18 @@ func (x *buffer) drop(k int) {
 	x.n -= k
 }
 
-// trim frees an empty buffer that grew beyond retainMax.
+// trim frees an empty buffer that grew beyond retainMax and has stayed
+// mostly unused for a while.
 func (x *buffer) trim(a Allocator) {
-	if x.n == 0 && len(x.b) > retainMax {
+	if x.n != 0 || len(x.b) <= retainMax {
+		return
+	}
+	if x.peak >= len(x.b)/4 {
+		x.slow = 0
+	} else if x.slow++; x.slow >= trimAfter {
 		x.release(a)
 	}
+	x.peak = 0
 }
 
 // release returns the memory to the allocator.
@@ -74,5 +91,5 @@ func (x *buffer) release(a Allocator) {
 	if x.b != nil {
 		a.Free(x.b)
 	}
-	x.b, x.n = nil, 0
+	x.b, x.n, x.peak, x.slow = nil, 0, 0, 0
 }

@@ -55,14 +55,12 @@ var closeCodeNames = map[CloseCode]string{
 	CloseBadGateway:         "BAD_GATEWAY",
 }
 
-// String returns the status name used by Net::WebSocket::Constants
-// (e.g. "SUCCESS", "PROTOCOL_ERROR"), or the number for unnamed codes.
-func (c CloseCode) String() string {
-	if s, ok := closeCodeNames[c]; ok {
-		return s
-	}
-	return strconv.Itoa(int(c))
-}
+// String returns the code as a decimal number.
+func (c CloseCode) String() string { return strconv.Itoa(int(c)) }
+
+// Name returns the status name Net::WebSocket::Constants uses for c (e.g.
+// "SUCCESS", "PROTOCOL_ERROR"), or "" for codes without one.
+func (c CloseCode) Name() string { return closeCodeNames[c] }
 
 // CloseCodeByName maps a Net::WebSocket status name to its code. It also
 // accepts SERVER_ERROR, the original's alias for INTERNAL_ERROR.

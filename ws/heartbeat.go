@@ -14,10 +14,15 @@ import (
 //
 // Once the connection is closing or closed it sends nothing and returns
 // CodeClosed, so calling it again never sends a second close.
+//
+// Being called means the connection is idle, so it also releases buffer
+// memory that is not in use (see Shrink); event payloads returned earlier
+// become invalid.
 func (c *Conn) Heartbeat() error {
 	if err := c.checkSend(); err != nil {
 		return err
 	}
+	c.Shrink()
 	if c.hbOut >= c.lim.maxPings {
 		c.fail(&Error{Code: CodeProtocol, CloseCode: ClosePolicyViolation, Msg: "Unanswered ping(s): " + strconv.Itoa(c.hbOut)})
 		return nil

@@ -1,0 +1,133 @@
+package ws
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+var benchSizes = []int{16, 1 << 10, 64 << 10, 1 << 20}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// BenchmarkReceive: a server parses, unmasks and delivers client frames fed
+// in 64 KiB slices (the shared W1-W4 workloads' shape). One op is one
+// message.
+func BenchmarkReceive(b *testing.B) {
+	for _, size := range benchSizes {
+		for _, op := range []Opcode{OpText, OpBinary} {
+			if op == OpText && size > 1<<10 {
+				continue
+			}
+			b.Run(op.String()+"/"+sizeName(size), func(b *testing.B) {
+				payload := []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz012345", size/32+1)[:size])
+				one := frame(true, 0, op, true, payload)
+				per := max(1, (256<<10)/len(one))
+				var wire []byte
+				for i := 0; i < per; i++ {
+					wire = append(wire, one...)
+				}
+				c := mustConn(b, &Config{Role: RoleServer}, nil)
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				b.ResetTimer()
+				got := 0
+				var sum uint32
+				for got < b.N {
+					for w := wire; len(w) > 0; {
+						n := min(len(w), 64<<10)
+						if err := c.Feed(w[:n]); err != nil {
+							b.Fatal(err)
+						}
+						w = w[n:]
+						for e, ok := c.NextEvent(); ok; e, ok = c.NextEvent() {
+							sum += uint32(e.Data[0]) + uint32(e.Data[len(e.Data)-1])
+							got++
+						}
+					}
+				}
+				_ = sum
+			})
+		}
+	}
+}
+
+// BenchmarkSend: a client frames and masks messages; the output is drained
+// after each send. One op is one message.
+func BenchmarkSend(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(sizeName(size), func(b *testing.B) {
+			payload := make([]byte, size)
+			c := mustConn(b, &Config{Role: RoleClient}, nil)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.SendBinary(payload); err != nil {
+					b.Fatal(err)
+				}
+				c.Consume(c.OutputLen())
+			}
+		})
+	}
+}
+
+// BenchmarkDeflateRoundTrip: a client compresses 16 KiB of JSON-like text
+// and a server inflates it, with and without context takeover.
+func BenchmarkDeflateRoundTrip(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	var sb strings.Builder
+	for sb.Len() < 16<<10 {
+		fmt.Fprintf(&sb, `{"id":%d,"name":"user%d","tags":["alpha","beta"],"score":%d.%d},`, rng.Intn(1e6), rng.Intn(1000), rng.Intn(100), rng.Intn(100))
+	}
+	msg := []byte(sb.String()[:16<<10])
+	for _, takeover := range []bool{true, false} {
+		b.Run(fmt.Sprintf("takeover=%v", takeover), func(b *testing.B) {
+			p := DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15, ClientNoContextTakeover: !takeover, ServerNoContextTakeover: !takeover}
+			cc := mustConn(b, &Config{Role: RoleClient, Deflate: &DeflateConfig{}}, &Agreement{Deflate: &p})
+			sc := mustConn(b, &Config{Role: RoleServer, Deflate: &DeflateConfig{}}, &Agreement{Deflate: &p})
+			b.SetBytes(int64(len(msg)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wire int
+			for i := 0; i < b.N; i++ {
+				if err := cc.SendText(msg); err != nil {
+					b.Fatal(err)
+				}
+				wire += cc.OutputLen()
+				sc.Feed(cc.Output())
+				cc.Consume(cc.OutputLen())
+				if e, ok := sc.NextEvent(); !ok || len(e.Data) != len(msg) {
+					b.Fatal("message lost")
+				}
+			}
+			b.ReportMetric(float64(wire)/float64(b.N), "wire-bytes/msg")
+		})
+	}
+}
+
+// BenchmarkHandshake: a client and a server complete the opening handshake
+// in memory, with a permessage-deflate offer and a subprotocol.
+func BenchmarkHandshake(b *testing.B) {
+	ccfg := &Config{Role: RoleClient, Subprotocols: []string{"chat"}, Deflate: &DeflateConfig{}}
+	scfg := &Config{Role: RoleServer, Subprotocols: []string{"chat"}, Deflate: &DeflateConfig{}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		cc, _ := NewClient(ccfg, "ws://example.com/chat")
+		sc, _ := NewServer(scfg)
+		sc.Feed(cc.Output())
+		cc.Feed(sc.Output())
+		if cc.State() != StateOpen || sc.State() != StateOpen {
+			b.Fatal("handshake failed")
+		}
+	}
+}

@@ -54,15 +54,16 @@ func NewServer(cfg *Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.hs = &handshake{
-		server: &ServerHandshake{
-			Subprotocols:      cfg.Subprotocols,
-			SelectSubprotocol: cfg.SelectSubprotocol,
-			Deflate:           cfg.Deflate,
-			Header:            cfg.Header,
-		},
-		head: HeadReader{MaxSize: c.lim.maxHead, MaxHeaders: c.lim.maxHeaders},
+	sh := &ServerHandshake{
+		Subprotocols:      cfg.Subprotocols,
+		SelectSubprotocol: cfg.SelectSubprotocol,
+		Deflate:           cfg.Deflate,
+		Header:            cfg.Header,
 	}
+	if err := sh.check(); err != nil {
+		return nil, err
+	}
+	c.hs = &handshake{server: sh, head: HeadReader{MaxSize: c.lim.maxHead, MaxHeaders: c.lim.maxHeaders}}
 	return c, nil
 }
 
@@ -79,7 +80,7 @@ func (c *Conn) feedHandshake(b []byte) error {
 		// Waiting for Accept: keep what follows the request (a client may
 		// send frames without waiting for the 101), within bounds.
 		if int64(len(hs.held)+len(b)) > c.lim.maxFrame+MaxHeaderLen {
-			c.rejectRequest(handshakeError(400, "too much data before the handshake was accepted"))
+			c.handshakeFailed(handshakeError(400, "too much data before the handshake was accepted"))
 			return nil
 		}
 		hs.held = append(hs.held, b...)
@@ -99,6 +100,12 @@ func (c *Conn) feedHandshake(b []byte) error {
 		if err != nil {
 			c.handshakeFailed(err)
 			return nil
+		}
+		if resp.Status >= 100 && resp.Status < 200 && resp.Status != 101 {
+			// RFC 7230 §6.2: a client must accept interim 1xx responses
+			// before the final one.
+			hs.head.Reset()
+			return c.feedHandshake(rest)
 		}
 		c.onResponse(resp, rest)
 		return nil
@@ -227,6 +234,9 @@ func (c *Conn) handshakeFailed(err error) {
 			status = 400
 		}
 		c.queueRaw(Reject(status, e.Msg, nil))
+	} else if c.resp == nil || c.resp.Status == 101 {
+		// Only a status the server actually sent is reported as one.
+		status = 0
 	}
 	c.failure = e
 	c.hs = nil
@@ -234,6 +244,3 @@ func (c *Conn) handshakeFailed(err error) {
 	c.hint = HintClose
 	c.pushTextEvent(evRec{typ: EventRejected, code: CloseCode(status)}, e.Msg)
 }
-
-// rejectRequest is handshakeFailed for a request that arrived intact.
-func (c *Conn) rejectRequest(err *Error) { c.handshakeFailed(err) }

@@ -58,6 +58,12 @@ type Config struct {
 	// First/Last flags) as their bytes arrive, instead of whole messages.
 	// MaxMessageSize still applies to the total.
 	Streaming bool
+	// ChunkPerFrame, with Streaming, reports one chunk per data frame when
+	// the frame is complete (First on a message's first frame, Last on its
+	// final one), for hosts that work frame by frame like Net::WebSocket's
+	// on_data_frame. Text chunks are then not cut on character boundaries.
+	// A compressed message is still reported as one inflated chunk.
+	ChunkPerFrame bool
 	// SkipUTF8Validation turns off UTF-8 checking of text messages. Close
 	// reasons are always checked.
 	SkipUTF8Validation bool
@@ -132,6 +138,11 @@ type DeflateConfig struct {
 	// MinSize: messages shorter than this many bytes are sent uncompressed.
 	// Zero means DefaultCompressMinSize; negative compresses everything.
 	MinSize int
+	// Required refuses to run without permessage-deflate: a server rejects
+	// requests without an acceptable offer (400); a client whose offer the
+	// server declines fails the connection with 1010 right after it opens
+	// (RFC 6455 §7.4.1).
+	Required bool
 }
 
 // DeflateParams is one set of permessage-deflate parameters: an offer, a

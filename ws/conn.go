@@ -68,6 +68,7 @@ type Conn struct {
 	skipUTF8     bool
 	autoPong     bool
 	streaming    bool
+	perFrame     bool
 	allowRSV     uint8
 	allowOpcodes uint16
 
@@ -161,6 +162,7 @@ func newConn(cfg *Config) (*Conn, error) {
 		skipUTF8:     cfg.SkipUTF8Validation,
 		autoPong:     !cfg.NoAutoPong,
 		streaming:    cfg.Streaming,
+		perFrame:     cfg.Streaming && cfg.ChunkPerFrame,
 		allowRSV:     cfg.AllowRSV,
 		allowOpcodes: cfg.AllowOpcodes,
 		cfg:          &cp,

@@ -160,6 +160,10 @@ func (c *Conn) onResponse(resp *Response, rest []byte) {
 	c.hs = nil
 	c.setOpen(a)
 	c.evq = append(c.evq, evRec{typ: EventOpen})
+	if d := c.cfg.Deflate; d != nil && d.Required && a.Deflate == nil {
+		c.fail(&Error{Code: CodeExtension, CloseCode: CloseMandatoryExtension, Msg: "permessage-deflate"})
+		return
+	}
 	c.feedFrames(rest)
 }
 
@@ -190,6 +194,10 @@ func (c *Conn) accept(opts *AcceptOptions, rest []byte) error {
 	resp, a, err := c.hs.server.Accept(c.hs.req, opts)
 	if err != nil {
 		return err
+	}
+	if d := c.cfg.Deflate; d != nil && d.Required && a.Deflate == nil {
+		c.handshakeFailed(handshakeError(400, "this server requires permessage-deflate and the request offers no acceptable configuration of it"))
+		return nil
 	}
 	if !c.queueRaw(resp) {
 		return newError(CodeNoMem, "out of memory queuing the response")

@@ -104,19 +104,12 @@ func (c *Conn) onData(seg *Segment) {
 			m.size += int64(n)
 		}
 	}
-	if !seg.End {
-		if c.streaming && !m.compressed {
-			c.emitChunk(false)
-		}
-		return
+	switch {
+	case seg.End && h.Fin:
+		c.finishMessage()
+	case c.streaming && !m.compressed && (seg.End || !c.perFrame):
+		c.emitChunk(false)
 	}
-	if !h.Fin {
-		if c.streaming && !m.compressed {
-			c.emitChunk(false)
-		}
-		return
-	}
-	c.finishMessage()
 }
 
 // finishMessage queues the completed message (or its last chunk).
@@ -149,10 +142,10 @@ func (c *Conn) finishMessage() {
 func (c *Conn) emitChunk(last bool) {
 	m := &c.msg
 	end := c.rx.n
-	if !last && m.op == OpText && !c.skipUTF8 {
+	if !last && m.op == OpText && !c.skipUTF8 && !c.perFrame {
 		end -= m.utf8.pending()
 	}
-	if end == m.emit && !last {
+	if end == m.emit && !last && !c.perFrame {
 		return
 	}
 	var flags uint8

@@ -209,3 +209,37 @@ func TestPongAndPending(t *testing.T) {
 		t.Fatal("accessors before the handshake")
 	}
 }
+
+func TestDeflateRequired(t *testing.T) {
+	// A client that requires permessage-deflate fails with 1010 when the
+	// server declines it (RFC 6455 §7.4.1), naming the extension.
+	c, _ := NewClient(&Config{Role: RoleClient, Deflate: &DeflateConfig{Required: true}}, "ws://h/")
+	resp := serverAnswer(t, c, Config{})
+	got := feedSplit(t, c, resp)
+	if len(got) != 2 || got[0].Type != EventOpen || got[1].Code != CloseMandatoryExtension || got[1].Data != "permessage-deflate" {
+		t.Fatalf("events %v", got)
+	}
+	if out := outFrames(t, c); len(out) != 1 || out[0].Data != closePayload(1010, "permessage-deflate") {
+		t.Fatalf("close frame %+v", out)
+	}
+	// A server that requires it rejects a request without an offer.
+	s := newServer(t, Config{Deflate: &DeflateConfig{Required: true}})
+	got = feedSplit(t, s, []byte(goodRequest))
+	if len(got) != 2 || got[1].Type != EventRejected || got[1].Code != 400 {
+		t.Fatalf("events %v", got)
+	}
+	// Both requiring it: fine.
+	handshakePair(t, &Config{Deflate: &DeflateConfig{Required: true}}, &Config{Deflate: &DeflateConfig{Required: true}})
+}
+
+func TestChunkPerFrame(t *testing.T) {
+	c := mustConn(t, &Config{Role: RoleServer, Streaming: true, ChunkPerFrame: true}, nil)
+	wire := cat(cframe(false, OpText, "ab\xce"), cframe(true, OpPing, ""), cframe(false, OpContinuation, ""), cframe(true, OpContinuation, "\xba!"))
+	got := feedSplit(t, c, wire, 1)
+	equalEvents(t, got, []ev{
+		{Type: EventText, Op: OpText, Data: "ab\xce", First: true},
+		ping(""),
+		{Type: EventText, Op: OpText},
+		{Type: EventText, Op: OpText, Data: "\xba!", Last: true},
+	})
+}

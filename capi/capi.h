@@ -1,0 +1,14 @@
+/* Internal declarations shared by the Go side (cgo preambles) and the C
+ * wrappers. Not installed; the public contract is include/ws.h. */
+#ifndef LIBWS_CAPI_H
+#define LIBWS_CAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ws.h"
+
+/* Records the detailed message of a failed call for ws_last_error() on the
+ * calling thread (thread-local storage lives in wrappers.c). */
+void wsint_set_error(const char *msg, size_t len);
+
+#endif

@@ -1,0 +1,52 @@
+package main
+
+// #include "capi.h"
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/libws/libws/ws"
+)
+
+// fail records msg as the calling thread's ws_last_error and returns the
+// code as a C status.
+func fail(code ws.Code, msg string) C.int {
+	setLastError(msg)
+	return C.int(code)
+}
+
+func setLastError(msg string) {
+	if msg == "" {
+		return
+	}
+	C.wsint_set_error((*C.char)(unsafe.Pointer(unsafe.StringData(msg))), C.size_t(len(msg)))
+}
+
+// status converts a ws error to a C status, recording its message.
+func status(err error) C.int {
+	if err == nil {
+		return C.WS_OK
+	}
+	var e *ws.Error
+	if errors.As(err, &e) {
+		return fail(e.Code, e.Error())
+	}
+	return fail(ws.CodeInternal, err.Error())
+}
+
+func internalError(r any) C.int {
+	return fail(ws.CodeInternal, fmt.Sprintf("ws: internal error (please report): %v", r))
+}
+
+// guard recovers a panic in a call that has no object. Use as
+// `defer guard(&rc)`.
+func guard(rc *C.int) {
+	if r := recover(); r != nil {
+		*rc = internalError(r)
+	}
+}
+
+func argError(msg string) C.int { return fail(ws.CodeArg, "ws: "+msg) }

@@ -1,0 +1,163 @@
+package main
+
+// #include <stdlib.h>
+// #include "capi.h"
+import "C"
+
+import (
+	"sync"
+	"unsafe"
+	"sync/atomic"
+
+	"github.com/libws/libws/ws"
+)
+
+// Handles are opaque to C: a slot index and a generation packed into a
+// pointer-sized integer, never a Go pointer. A freed or foreign handle is
+// recognised by the table (slot empty, or generation mismatch) and reported
+// as WS_E_BAD_HANDLE; nothing is dereferenced before that check.
+
+type kind uint8
+
+const (
+	kindConn kind = iota + 1
+	kindConfig
+)
+
+// object is one live C-visible object.
+type object struct {
+	kind kind
+	gen  uint32
+	// busy is 1 while a call is inside the object; a concurrent call gets
+	// WS_E_BUSY. A freed object stays busy for ever.
+	busy     atomic.Int32
+	poisoned bool // a panic happened inside; every later call fails
+	conn     *ws.Conn
+	cfg      *config
+	cstrs    map[string]*C.char // strings lent to C, freed with the object
+}
+
+var table struct {
+	mu    sync.Mutex
+	slots atomic.Pointer[[]atomic.Pointer[object]]
+	gens  []uint32 // last generation used per slot
+	free  []uint32
+}
+
+func init() {
+	s := make([]atomic.Pointer[object], 0)
+	table.slots.Store(&s)
+}
+
+// register puts o in the table and returns its handle.
+func register(o *object) C.uintptr_t {
+	table.mu.Lock()
+	defer table.mu.Unlock()
+	var slot uint32
+	if n := len(table.free); n > 0 {
+		slot = table.free[n-1]
+		table.free = table.free[:n-1]
+	} else {
+		old := *table.slots.Load()
+		slot = uint32(len(old))
+		var grown []atomic.Pointer[object]
+		if cap(old) > len(old) {
+			// Readers holding the old slice never look past its length, so
+			// the spare room of its array can be handed out in place.
+			grown = old[:len(old)+1]
+		} else {
+			grown = make([]atomic.Pointer[object], len(old)+1, max(64, 2*cap(old)))
+			for i := range old {
+				grown[i].Store(old[i].Load())
+			}
+		}
+		table.slots.Store(&grown)
+		table.gens = append(table.gens, 0)
+	}
+	table.gens[slot]++
+	if table.gens[slot] == 0 {
+		table.gens[slot] = 1
+	}
+	o.gen = table.gens[slot]
+	(*table.slots.Load())[slot].Store(o)
+	return C.uintptr_t(uintptr(o.gen)<<32 | uintptr(slot+1))
+}
+
+// lookup returns the live object behind h, of the wanted kind.
+func lookup(h C.uintptr_t, k kind) *object {
+	slot := uint32(h) - 1
+	gen := uint32(uint64(h) >> 32)
+	slots := *table.slots.Load()
+	if uint64(slot) >= uint64(len(slots)) {
+		return nil
+	}
+	o := slots[slot].Load()
+	if o == nil || o.gen != gen || o.kind != k {
+		return nil
+	}
+	return o
+}
+
+// unregister removes the object behind h from the table.
+func unregister(h C.uintptr_t) {
+	table.mu.Lock()
+	defer table.mu.Unlock()
+	slot := uint32(h) - 1
+	(*table.slots.Load())[slot].Store(nil)
+	table.free = append(table.free, slot)
+}
+
+// enter looks up h and marks the object busy. On failure it returns a
+// status (and records the message for ws_last_error).
+func enter(h C.uintptr_t, k kind) (*object, C.int) {
+	o := lookup(h, k)
+	if o == nil {
+		what := "connection"
+		if k == kindConfig {
+			what = "config"
+		}
+		return nil, fail(ws.CodeBadHandle, "not a live libws "+what+" (freed, or never made by libws)")
+	}
+	if !o.busy.CompareAndSwap(0, 1) {
+		if lookup(h, k) != o {
+			return nil, fail(ws.CodeBadHandle, "the object was freed")
+		}
+		return nil, fail(ws.CodeBusy, "another thread is using this object right now")
+	}
+	if o.poisoned {
+		o.busy.Store(0)
+		return nil, fail(ws.CodeInternal, "this object hit an internal error earlier and is unusable; free it")
+	}
+	return o, 0
+}
+
+// leave ends a call: it turns a panic into WS_E_INTERNAL, poisoning the
+// object, and clears the busy mark. Use as `defer o.leave(&rc)`.
+func (o *object) leave(rc *C.int) {
+	if r := recover(); r != nil {
+		o.poisoned = true
+		*rc = internalError(r)
+	}
+	o.busy.Store(0)
+}
+
+// cstr lends s to C as a NUL-terminated string that lives as long as the
+// object. Equal strings share one copy.
+func (o *object) cstr(s string) *C.char {
+	if p, ok := o.cstrs[s]; ok {
+		return p
+	}
+	if o.cstrs == nil {
+		o.cstrs = make(map[string]*C.char)
+	}
+	p := C.CString(s)
+	o.cstrs[s] = p
+	return p
+}
+
+func (o *object) freeStrings() {
+	for _, p := range o.cstrs {
+		C.free(unsafe.Pointer(p))
+	}
+	o.cstrs = nil
+}

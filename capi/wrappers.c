@@ -1,0 +1,595 @@
+/*
+ * The public ws_* functions: argument checks and the fork guard, done in C
+ * before the Go runtime is entered, then a call to the wsgo_* export that
+ * does the work. Nothing here makes a protocol decision.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capi.h"
+#include "_cgo_export.h"
+
+/* ---- Thread-local last error --------------------------------------------- */
+
+/* A pthread key rather than _Thread_local: libws is often dlopen()ed, and
+ * static TLS in a dlopen()ed library eats into the small surplus glibc
+ * reserves for that (the Go runtime already needs some). */
+#define LAST_ERROR_MAX 512
+static pthread_key_t last_error_key;
+static int last_error_ready;
+
+static char *last_error_buf(int create) {
+    char *b;
+    if (!last_error_ready)
+        return NULL;
+    b = pthread_getspecific(last_error_key);
+    if (b == NULL && create) {
+        b = calloc(1, LAST_ERROR_MAX);
+        if (b != NULL && pthread_setspecific(last_error_key, b) != 0) {
+            free(b);
+            b = NULL;
+        }
+    }
+    return b;
+}
+
+void wsint_set_error(const char *msg, size_t len) {
+    char *b = last_error_buf(1);
+    if (b == NULL)
+        return;
+    if (len >= LAST_ERROR_MAX)
+        len = LAST_ERROR_MAX - 1;
+    memcpy(b, msg, len);
+    b[len] = 0;
+}
+
+static int err(int code, const char *msg) {
+    wsint_set_error(msg, strlen(msg));
+    return code;
+}
+
+const char *ws_last_error(void) {
+    const char *b = last_error_buf(0);
+    return b ? b : "";
+}
+
+/* ---- Fork guard ----------------------------------------------------------- */
+
+/* A Go runtime does not survive fork(): in the child only the forking
+ * thread exists and the runtime's locks and threads are gone, so entering
+ * it can hang for ever. The child handler marks the library unusable and
+ * every entry point checks the mark before calling into Go. */
+static volatile sig_atomic_t forked;
+
+static void on_fork_child(void) { forked = 1; }
+
+__attribute__((constructor)) static void init(void) {
+    pthread_atfork(NULL, NULL, on_fork_child);
+    last_error_ready = pthread_key_create(&last_error_key, free) == 0;
+}
+
+#define FORK_GUARD()                                                              \
+    do {                                                                          \
+        if (forked)                                                               \
+            return err(WS_E_FORKED, "ws: libws was loaded before fork() and cannot " \
+                                    "be used in the child; load it after forking");    \
+    } while (0)
+
+#define NOT_NULL(p)                                                               \
+    do {                                                                          \
+        if ((p) == NULL)                                                          \
+            return err(WS_E_NULL, "ws: " #p " is NULL");                           \
+    } while (0)
+
+/* A buffer may be NULL only when empty; a length beyond PTRDIFF_MAX is
+ * certainly a caller's bug (a negative value cast to size_t). */
+#define BUFFER(p, n)                                                              \
+    do {                                                                          \
+        if ((p) == NULL && (n) > 0)                                               \
+            return err(WS_E_NULL, "ws: " #p " is NULL with a non-zero length");    \
+        if ((n) > (size_t)PTRDIFF_MAX)                                            \
+            return err(WS_E_ARG, "ws: " #n " is impossibly large (a negative length?)"); \
+    } while (0)
+
+/* Pairs of header names and values: both arrays needed when n > 0, and no
+ * NULL entries. */
+static int check_pairs(const char *const *names, const char *const *values, size_t n) {
+    if (n == 0)
+        return WS_OK;
+    if (names == NULL || values == NULL)
+        return err(WS_E_NULL, "ws: header name/value arrays are NULL with n > 0");
+    if (n > 100000)
+        return err(WS_E_ARG, "ws: too many header fields");
+    for (size_t i = 0; i < n; i++)
+        if (names[i] == NULL || values[i] == NULL)
+            return err(WS_E_NULL, "ws: a header name or value is NULL");
+    return WS_OK;
+}
+
+#define H(c) ((uintptr_t)(c))
+
+/* ---- Versions and errors ---------------------------------------------------- */
+
+const char *ws_version(void) { return WS_VERSION_STRING; }
+
+int ws_abi_version(void) { return WS_ABI_VERSION; }
+
+const char *ws_strerror(int code) {
+    const char *s;
+    if (forked)
+        return "libws unusable after fork()";
+    s = wsgo_strerror(code);
+    return s ? s : "unknown error";
+}
+
+/* ---- Config ------------------------------------------------------------------- */
+
+int ws_config_new(int role, ws_config **out) {
+    FORK_GUARD();
+    NOT_NULL(out);
+    uintptr_t h = 0;
+    int rc = wsgo_config_new(role, &h);
+    *out = rc == WS_OK ? (ws_config *)h : NULL;
+    return rc;
+}
+
+void ws_config_free(ws_config *cfg) {
+    if (cfg == NULL || forked)
+        return;
+    wsgo_config_free(H(cfg));
+}
+
+int ws_config_set(ws_config *cfg, int option, int64_t value) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    return wsgo_config_set(H(cfg), option, value);
+}
+
+int ws_config_get(const ws_config *cfg, int option, int64_t *value) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    NOT_NULL(value);
+    return wsgo_config_get(H(cfg), option, value);
+}
+
+int ws_config_add_subprotocol(ws_config *cfg, const char *name) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    NOT_NULL(name);
+    return wsgo_config_add_subprotocol(H(cfg), (char *)name);
+}
+
+int ws_config_add_header(ws_config *cfg, const char *name, const char *value) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    NOT_NULL(name);
+    NOT_NULL(value);
+    return wsgo_config_add_header(H(cfg), (char *)name, (char *)value);
+}
+
+int ws_config_set_origin(ws_config *cfg, const char *origin) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    return wsgo_config_set_origin(H(cfg), (char *)(origin ? origin : ""));
+}
+
+int ws_config_add_deflate_offer(ws_config *cfg, int server_no_context_takeover,
+                                int client_no_context_takeover,
+                                int server_max_window_bits, int client_max_window_bits) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    return wsgo_config_add_deflate_offer(H(cfg), server_no_context_takeover, client_no_context_takeover,
+                                         server_max_window_bits, client_max_window_bits);
+}
+
+int ws_config_add_extension_offer(ws_config *cfg, const char *offer) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    NOT_NULL(offer);
+    return wsgo_config_add_extension_offer(H(cfg), (char *)offer);
+}
+
+/* ---- Connections ----------------------------------------------------------------- */
+
+int ws_client_new(const ws_config *cfg, const char *url, ws_conn **out) {
+    FORK_GUARD();
+    NOT_NULL(out);
+    *out = NULL;
+    NOT_NULL(cfg);
+    NOT_NULL(url);
+    uintptr_t h = 0;
+    int rc = wsgo_client_new(H(cfg), (char *)url, &h);
+    if (rc == WS_OK)
+        *out = (ws_conn *)h;
+    return rc;
+}
+
+int ws_server_new(const ws_config *cfg, ws_conn **out) {
+    FORK_GUARD();
+    NOT_NULL(out);
+    *out = NULL;
+    NOT_NULL(cfg);
+    uintptr_t h = 0;
+    int rc = wsgo_server_new(H(cfg), &h);
+    if (rc == WS_OK)
+        *out = (ws_conn *)h;
+    return rc;
+}
+
+int ws_conn_new_open(const ws_config *cfg, const char *subprotocol, const char *extensions,
+                     ws_conn **out) {
+    FORK_GUARD();
+    NOT_NULL(out);
+    *out = NULL;
+    NOT_NULL(cfg);
+    uintptr_t h = 0;
+    int rc = wsgo_conn_new_open(H(cfg), (char *)(subprotocol ? subprotocol : ""),
+                                (char *)(extensions ? extensions : ""), &h);
+    if (rc == WS_OK)
+        *out = (ws_conn *)h;
+    return rc;
+}
+
+void ws_conn_free(ws_conn *c) {
+    if (c == NULL || forked)
+        return;
+    wsgo_conn_free(H(c));
+}
+
+/* ---- Input ------------------------------------------------------------------------- */
+
+int ws_feed(ws_conn *c, const void *buf, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_feed(H(c), (void *)buf, len);
+}
+
+int ws_feed_eof(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_feed_eof(H(c));
+}
+
+int64_t ws_need(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_need(H(c));
+}
+
+int ws_feed_request(ws_conn *c, const char *method, const char *target, const char *proto,
+                    const char *const *names, const char *const *values, size_t n) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(method);
+    NOT_NULL(target);
+    NOT_NULL(proto);
+    int rc = check_pairs(names, values, n);
+    if (rc != WS_OK)
+        return rc;
+    return wsgo_feed_request(H(c), (char *)method, (char *)target, (char *)proto, (char **)names,
+                             (char **)values, n);
+}
+
+int ws_feed_response(ws_conn *c, int status, const char *reason, const char *const *names,
+                     const char *const *values, size_t n) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    int rc = check_pairs(names, values, n);
+    if (rc != WS_OK)
+        return rc;
+    return wsgo_feed_response(H(c), status, (char *)(reason ? reason : ""), (char **)names,
+                              (char **)values, n);
+}
+
+/* ---- Events -------------------------------------------------------------------------- */
+
+int ws_next_event(ws_conn *c, ws_event *ev) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(ev);
+    return wsgo_next_events(H(c), ev, 1);
+}
+
+int ws_next_events(ws_conn *c, ws_event *evs, size_t max) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    if (max == 0)
+        return 0;
+    NOT_NULL(evs);
+    return wsgo_next_events(H(c), evs, max);
+}
+
+int ws_pending_events(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_pending_events(H(c));
+}
+
+/* ---- Sending --------------------------------------------------------------------------- */
+
+int ws_send_text(ws_conn *c, const void *buf, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_send(H(c), WS_OP_TEXT, (void *)buf, len, 0);
+}
+
+int ws_send_binary(ws_conn *c, const void *buf, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_send(H(c), WS_OP_BINARY, (void *)buf, len, 0);
+}
+
+int ws_send(ws_conn *c, int opcode, const void *buf, size_t len, unsigned flags) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_send(H(c), opcode, (void *)buf, len, flags);
+}
+
+int ws_begin_message(ws_conn *c, int opcode, unsigned flags) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_begin_message(H(c), opcode, flags);
+}
+
+int ws_send_fragment(ws_conn *c, const void *buf, size_t len, int final) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_send_fragment(H(c), (void *)buf, len, final);
+}
+
+int ws_send_frame(ws_conn *c, int opcode, unsigned rsv, int fin, const void *buf, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_send_frame(H(c), opcode, rsv, fin, (void *)buf, len);
+}
+
+int ws_ping(ws_conn *c, const void *buf, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_ping(H(c), (void *)buf, len);
+}
+
+int ws_pong(ws_conn *c, const void *buf, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    return wsgo_pong(H(c), (void *)buf, len);
+}
+
+int ws_close(ws_conn *c, int code, const void *reason, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(reason, len);
+    return wsgo_close(H(c), code, (void *)reason, len);
+}
+
+int ws_heartbeat(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_heartbeat(H(c));
+}
+
+int ws_unanswered_pings(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_unanswered_pings(H(c));
+}
+
+/* ---- Output ------------------------------------------------------------------------------- */
+
+int ws_output(ws_conn *c, const uint8_t **data, size_t *len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(data);
+    NOT_NULL(len);
+    return wsgo_output(H(c), (uint8_t **)data, len);
+}
+
+int ws_consume(ws_conn *c, size_t n) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_consume(H(c), n);
+}
+
+/* ---- State -------------------------------------------------------------------------------- */
+
+int ws_state(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_state(H(c));
+}
+
+int ws_hint(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_hint(H(c));
+}
+
+const char *ws_conn_failure(ws_conn *c) {
+    if (forked || c == NULL)
+        return "";
+    const char *s = wsgo_conn_failure(H(c));
+    return s ? s : "";
+}
+
+int ws_subprotocol(ws_conn *c, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_subprotocol(H(c), (char **)s);
+}
+
+int ws_extensions(ws_conn *c, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_extensions(H(c), (char **)s);
+}
+
+int ws_deflate_params(ws_conn *c, int *server_no_context_takeover, int *client_no_context_takeover,
+                      int *server_max_window_bits, int *client_max_window_bits) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_deflate_params(H(c), server_no_context_takeover, client_no_context_takeover,
+                               server_max_window_bits, client_max_window_bits);
+}
+
+int64_t ws_memory(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_memory(H(c));
+}
+
+int ws_shrink(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_shrink(H(c));
+}
+
+/* ---- Server handshake details --------------------------------------------------------------- */
+
+int ws_request_method(ws_conn *c, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_request_method(H(c), (char **)s);
+}
+
+int ws_request_target(ws_conn *c, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_request_target(H(c), (char **)s);
+}
+
+int ws_request_host(ws_conn *c, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_request_host(H(c), (char **)s);
+}
+
+int ws_request_origin(ws_conn *c, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_request_origin(H(c), (char **)s);
+}
+
+int ws_request_header(ws_conn *c, const char *name, size_t index, const char **value) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(name);
+    NOT_NULL(value);
+    return wsgo_request_header(H(c), (char *)name, index, (char **)value);
+}
+
+int ws_request_subprotocol(ws_conn *c, size_t index, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_request_subprotocol(H(c), index, (char **)s);
+}
+
+int ws_request_extension(ws_conn *c, size_t index, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return wsgo_request_extension(H(c), index, (char **)s);
+}
+
+int ws_accept(ws_conn *c, const char *subprotocol, const char *extensions,
+              const char *const *names, const char *const *values, size_t n) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    int rc = check_pairs(names, values, n);
+    if (rc != WS_OK)
+        return rc;
+    return wsgo_accept(H(c), (char *)(subprotocol ? subprotocol : ""),
+                       (char *)(extensions ? extensions : ""), (char **)names, (char **)values, n);
+}
+
+int ws_reject(ws_conn *c, int status, const char *body, const char *const *names,
+              const char *const *values, size_t n) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    int rc = check_pairs(names, values, n);
+    if (rc != WS_OK)
+        return rc;
+    return wsgo_reject(H(c), status, (char *)(body ? body : ""), (char **)names, (char **)values, n);
+}
+
+int ws_response_status(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return wsgo_response_status(H(c));
+}
+
+/* ---- Frames, masks and helpers ----------------------------------------------------------------- */
+
+int ws_frame_parse_header(const void *buf, size_t len, ws_frame_header *h, size_t *need) {
+    FORK_GUARD();
+    BUFFER(buf, len);
+    NOT_NULL(h);
+    return wsgo_frame_parse_header((void *)buf, len, h, need);
+}
+
+int ws_frame_encode_header(const ws_frame_header *h, uint8_t *out, size_t cap) {
+    FORK_GUARD();
+    NOT_NULL(h);
+    NOT_NULL(out);
+    return wsgo_frame_encode_header((ws_frame_header *)h, out, cap);
+}
+
+int ws_mask(const uint8_t key[4], int pos, const void *src, void *dst, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(key);
+    BUFFER(src, len);
+    BUFFER(dst, len);
+    if (src != dst && len > 0 &&
+        (const uint8_t *)src < (const uint8_t *)dst + len && (const uint8_t *)dst < (const uint8_t *)src + len)
+        return err(WS_E_ARG, "ws: ws_mask buffers overlap (only src == dst is allowed)");
+    return wsgo_mask((uint8_t *)key, pos, (void *)src, dst, len);
+}
+
+int ws_random_mask(uint8_t key[4]) {
+    FORK_GUARD();
+    NOT_NULL(key);
+    return wsgo_random_mask(key);
+}
+
+int ws_accept_key(const char *key, char out[29]) {
+    FORK_GUARD();
+    NOT_NULL(key);
+    NOT_NULL(out);
+    return wsgo_accept_key((char *)key, out);
+}
+
+int ws_utf8_valid(const void *buf, size_t len) {
+    FORK_GUARD();
+    BUFFER(buf, len);
+    return wsgo_utf8_valid((void *)buf, len);
+}
+
+int ws_close_code_valid(int code) {
+    FORK_GUARD();
+    return wsgo_close_code_valid(code);
+}
+
+const char *ws_close_code_name(int code) {
+    const char *s;
+    if (forked)
+        return "";
+    s = wsgo_close_code_name(code);
+    return s ? s : "";
+}

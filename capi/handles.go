@@ -6,8 +6,8 @@ import "C"
 
 import (
 	"sync"
-	"unsafe"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/libws/libws/ws"
 )

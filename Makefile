@@ -1,27 +1,65 @@
 # libws — build, test, benchmark and fuzz.
 #
-#   make            build everything (and vet it)
-#   make demo       build and run the demo: an echo server and a client
-#   make test       every test (unit, race, coverage gate, interop)
+#   make            build libws.so, libws.a, the C examples (and vet the Go code)
+#   make demo       build and run the demo: the C echo server and a C client
+#   make test       every test (Go unit + race + coverage gate, C API, interop)
 #   make bench      Go benchmarks of the protocol core
 #   make fuzz       each fuzz target for FUZZTIME (default 10s)
 #   make cover      coverage report of ws/ in build/cover.html
+#   make install    PREFIX=/usr/local: library, header, pkg-config file
 
 GO        ?= go
+CC        ?= cc
 FUZZTIME  ?= 10s
 COVER_MIN ?= 90
 BUILD     := build
+PREFIX    ?= /usr/local
+VERSION   := $(shell sed -n 's/^\#define WS_VERSION_STRING "\(.*\)"/\1/p' include/ws.h)
+SOMAJOR   := $(firstword $(subst ., ,$(VERSION)))
+
+# libws.so exports only ws_* (a version script), carries a SONAME with the
+# major version, and is marked nodelete: a Go runtime cannot be unloaded.
+SO        := $(BUILD)/libws.so.$(SOMAJOR)
+LIB_LDFLAGS := -s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/libws.map -Wl,-soname,libws.so.$(SOMAJOR) -Wl,-z,nodelete'
+GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcard capi/*.c capi/*.h ws/*.s) go.mod go.sum include/ws.h capi/libws.map
+CFLAGS_EX := -std=c99 -O2 -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L
+LDFLAGS_EX := -L$(BUILD) -lws -Wl,-rpath,'$$ORIGIN'
 
 # Go modules come from the module proxy; tests that need a system tool
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build vet demo test test-go test-race test-cover test-interop bench fuzz cover clean
+.PHONY: all build lib vet demo test test-go test-race test-cover test-interop bench fuzz cover clean install
 
 all: build
 
-build: vet
+build: vet lib
 	$(GO) build ./...
+
+lib: $(SO) $(BUILD)/libws.so $(BUILD)/libws.a
+
+$(SO): $(GO_SRC)
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-shared -ldflags "$(LIB_LDFLAGS)" -o $@ ./capi
+	@rm -f $(BUILD)/libws.so.h
+
+$(BUILD)/libws.so: $(SO)
+	ln -sf libws.so.$(SOMAJOR) $@
+
+# The static archive holds the Go runtime too; link it with -lpthread.
+$(BUILD)/libws.a: $(GO_SRC)
+	@mkdir -p $(BUILD)
+	$(GO) build -buildmode=c-archive -ldflags "-s -w" -o $@ ./capi
+	@rm -f $(BUILD)/libws.h
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(SO) $(DESTDIR)$(PREFIX)/lib/libws.so.$(VERSION)
+	ln -sf libws.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libws.so.$(SOMAJOR)
+	ln -sf libws.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libws.so
+	install -m 644 $(BUILD)/libws.a $(DESTDIR)$(PREFIX)/lib/libws.a
+	install -m 644 include/ws.h $(DESTDIR)$(PREFIX)/include/ws.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' capi/libws.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libws.pc
 
 vet:
 	$(GO) vet ./...

@@ -45,8 +45,14 @@ func wsgo_config_new(role C.int, out *C.uintptr_t) (rc C.int) {
 //export wsgo_config_free
 func wsgo_config_free(h C.uintptr_t) {
 	o := lookup(h, kindConfig)
-	if o == nil || !o.busy.CompareAndSwap(0, 1) {
+	if o == nil {
 		return
+	}
+	for !o.busy.CompareAndSwap(0, 1) { // a call in progress elsewhere (see wsgo_conn_free)
+		if lookup(h, kindConfig) != o {
+			return
+		}
+		yield()
 	}
 	unregister(h)
 	o.freeStrings()

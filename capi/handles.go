@@ -78,15 +78,29 @@ func register(o *object) C.uintptr_t {
 	if table.gens[slot] == 0 {
 		table.gens[slot] = 1
 	}
-	o.gen = table.gens[slot]
+	o.gen = table.gens[slot] & genMask
+	if o.gen == 0 {
+		table.gens[slot]++
+		o.gen = table.gens[slot] & genMask
+	}
 	(*table.slots.Load())[slot].Store(o)
-	return C.uintptr_t(uintptr(o.gen)<<32 | uintptr(slot+1))
+	return C.uintptr_t(uintptr(o.gen)<<slotBits | uintptr(slot+1))
 }
+
+// A handle is (generation << slotBits) | (slot + 1): 32+32 bits on 64-bit
+// systems; 12+20 on 32-bit ones, where a slot's generation wraps after 4095
+// reuses.
+const (
+	ptrBits  = 8 * int(unsafe.Sizeof(uintptr(0)))
+	slotBits = ptrBits/2 + 4*(1-ptrBits/64) // 32 or 20
+	slotMask = 1<<slotBits - 1
+	genMask  = uint32(1<<(ptrBits-slotBits) - 1)
+)
 
 // lookup returns the live object behind h, of the wanted kind.
 func lookup(h C.uintptr_t, k kind) *object {
-	slot := uint32(h) - 1
-	gen := uint32(uint64(h) >> 32)
+	slot := uint32(uintptr(h)&slotMask) - 1
+	gen := uint32(uintptr(h) >> slotBits)
 	slots := *table.slots.Load()
 	if uint64(slot) >= uint64(len(slots)) {
 		return nil
@@ -102,7 +116,7 @@ func lookup(h C.uintptr_t, k kind) *object {
 func unregister(h C.uintptr_t) {
 	table.mu.Lock()
 	defer table.mu.Unlock()
-	slot := uint32(h) - 1
+	slot := uint32(uintptr(h)&slotMask) - 1
 	(*table.slots.Load())[slot].Store(nil)
 	table.free = append(table.free, slot)
 }

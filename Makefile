@@ -22,19 +22,20 @@ SOMAJOR   := $(firstword $(subst ., ,$(VERSION)))
 SO        := $(BUILD)/libws.so.$(SOMAJOR)
 LIB_LDFLAGS := -s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/libws.map -Wl,-soname,libws.so.$(SOMAJOR) -Wl,-z,nodelete'
 GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcard capi/*.c capi/*.h ws/*.s) go.mod go.sum include/ws.h capi/libws.map
-CFLAGS_EX := -std=c99 -O2 -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L
-LDFLAGS_EX := -L$(BUILD) -lws -Wl,-rpath,'$$ORIGIN'
 
 # Go modules come from the module proxy; tests that need a system tool
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib vet demo test test-go test-race test-cover test-interop bench fuzz cover clean install
+.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop bench fuzz cover clean install
 
 all: build
 
-build: vet lib
+build: vet lib examples
 	$(GO) build ./...
+
+examples: lib
+	$(MAKE) -C examples/c
 
 lib: $(SO) $(BUILD)/libws.so $(BUILD)/libws.a
 
@@ -65,11 +66,21 @@ vet:
 	$(GO) vet ./...
 	@out=$$(gofmt -l ws examples tests 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-demo:
-	$(GO) run ./examples/go/echo
+demo: lib
+	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-interop
+test: vet test-race test-cover test-c test-examples test-interop
 	@echo "all tests passed"
+
+# The C API through libws.so only: cmocka suite, sanitizer run, ABI, fork,
+# threads, soak.
+test-c: lib
+	$(MAKE) -C tests/c test
+
+# The C examples against each other: scripted exchange, 50 clients,
+# heartbeat, shutdown.
+test-examples: lib
+	$(MAKE) -C examples/c test
 
 # Unit tests under the race detector (python3's zlib is the strict
 # reference decoder for the permessage-deflate window tests).
@@ -106,3 +117,4 @@ cover:
 
 clean:
 	rm -rf $(BUILD)
+	-$(MAKE) -C tests/c clean

@@ -11,6 +11,10 @@ import (
 
 const eventSize = C.size_t(unsafe.Sizeof(C.ws_event{}))
 
+// minEventSize covers size, type, opcode, rsv and flags: anything smaller
+// cannot say what happened.
+const minEventSize = 8
+
 // fillEvent copies e into the C struct. Data points into connection-owned
 // C memory (the connection's allocator is cAlloc).
 func fillEvent(dst *C.ws_event, e *ws.Event) {
@@ -48,7 +52,7 @@ func wsgo_next_events(h C.uintptr_t, evs unsafe.Pointer, max C.size_t) (rc C.int
 	}
 	defer o.leave(&rc)
 	stride := C.size_t((*C.ws_event)(evs).size)
-	if stride < eventSize {
+	if stride < minEventSize {
 		return argError("ws_event.size must be set to sizeof(ws_event)")
 	}
 	if max > 1<<20 {
@@ -60,8 +64,17 @@ func wsgo_next_events(h C.uintptr_t, evs unsafe.Pointer, max C.size_t) (rc C.int
 		if !ok {
 			break
 		}
-		dst := (*C.ws_event)(unsafe.Add(evs, uintptr(n*stride)))
-		fillEvent(dst, &e)
+		dst := unsafe.Add(evs, uintptr(n*stride))
+		if stride >= eventSize {
+			fillEvent((*C.ws_event)(dst), &e)
+			continue
+		}
+		// A caller built against a smaller (older) ws_event: write only
+		// the fields that fit in its size.
+		var full C.ws_event
+		fillEvent(&full, &e)
+		full.size = C.uint32_t(stride)
+		copy(unsafe.Slice((*byte)(dst), stride), unsafe.Slice((*byte)(unsafe.Pointer(&full)), stride))
 	}
 	return C.int(n)
 }

@@ -67,9 +67,25 @@
  *   same object returns WS_E_BUSY at once (it does not wait).
  * - Different connections are independent and may be used in parallel.
  * - libws runs a Go runtime: one per process, started when the library is
- *   loaded, with a few threads of its own. libws never installs signal
- *   handlers (it does not use os/signal), but process-directed signals may
- *   be delivered to the runtime's threads (see the README on signals).
+ *   loaded, with a few threads of its own.
+ *
+ * ------------------------------------------------------------------------
+ * SIGNALS
+ *
+ * libws never handles asynchronous signals itself (it does not use Go's
+ * os/signal). The Go runtime installs handlers for synchronous signals
+ * (SIGSEGV, SIGBUS, SIGFPE, ...), SIGPIPE and SIGURG (which it sends to its
+ * own threads), and forwards signals that are not its own to the handler
+ * installed before it. What a host must know:
+ * - A process-directed signal (SIGCHLD, SIGALRM, SIGUSR1, SIGINT...) may be
+ *   delivered to one of the runtime's threads, so your handler may run on a
+ *   thread you did not create. Keep handlers async-signal-safe, and wake a
+ *   poll()/select() loop with a self-pipe rather than relying on EINTR in
+ *   the main thread.
+ * - Handlers you install after loading libws should use SA_ONSTACK (the Go
+ *   runtime requires it for handlers that may run on its threads).
+ * - Write to sockets with MSG_NOSIGNAL (or ignore SIGPIPE), as any program
+ *   should: a write to a closed socket otherwise kills the process.
  *
  * ------------------------------------------------------------------------
  * FORK
@@ -204,7 +220,8 @@ enum ws_option {
     /* Limits. 0 restores the default; -1 means unlimited where allowed. */
     WS_OPT_MAX_MESSAGE       = 1,  /* bytes of a received message, after inflating (64 MiB); over → close 1009 */
     WS_OPT_MAX_FRAME         = 2,  /* bytes of one received frame's payload (64 MiB); over → close 1009 */
-    WS_OPT_MAX_OUTPUT        = 3,  /* bytes of unsent output before data sends fail with WS_E_OUTPUT_FULL (64 MiB) */
+    WS_OPT_MAX_OUTPUT        = 3,  /* backpressure: while this many bytes of output are unsent, data sends fail
+                                      with WS_E_OUTPUT_FULL; a send into a smaller queue is accepted whole (64 MiB) */
     WS_OPT_MAX_HANDSHAKE     = 4,  /* bytes of an HTTP head (16 KiB); over → 431 */
     WS_OPT_MAX_HEADERS       = 5,  /* header lines in an HTTP head (100); over → 431 */
     /* Receiving. */
@@ -349,14 +366,15 @@ enum ws_event_type {
 #define WS_EVF_COMPRESSED 4u /* the message arrived compressed (RFC 7692) */
 
 /* ws_event.initiator (WS_EV_CLOSE) */
-#define WS_CLOSED_BY_PEER     1 /* the peer sent a close first; our reply is queued */
+#define WS_CLOSED_BY_PEER     1 /* the peer sent a close first; taking this event queues our reply
+                                    (echoing the code, without the reason) unless ws_close came first */
 #define WS_CLOSED_BY_US       2 /* we sent a close first; this is the peer's reply */
 #define WS_CLOSED_BY_FAILURE  3 /* we failed the connection: code is the code we sent, data says why */
 #define WS_CLOSED_ABNORMALLY  4 /* the transport ended without a close handshake (1006) */
 
 /* One event. Set size to sizeof(ws_event) before passing it: the struct may
  * grow in later ABI-compatible versions, and libws writes only the fields
- * that fit in size. */
+ * that fit in size (at least 8). */
 typedef struct ws_event {
     uint32_t size;       /* in: sizeof(ws_event) */
     uint8_t  type;       /* enum ws_event_type */
@@ -376,7 +394,13 @@ typedef struct ws_event {
  * the next ws_feed, ws_feed_eof, ws_heartbeat, ws_shrink or ws_conn_free on
  * this connection — so events taken one after another all stay readable.
  * Text data is UTF-8 (validated unless WS_OPT_VALIDATE_UTF8 is 0); with
- * streaming, text chunks end on character boundaries. */
+ * streaming, text chunks end on character boundaries.
+ *
+ * When the peer closes first, its close frame stops the parsing of input,
+ * but the reply is queued only when you take that WS_EV_CLOSE event: the
+ * messages that arrived before it can still be answered first (RFC 6455
+ * §5.5.1 lets an endpoint finish its message before its close frame). Until
+ * then ws_state is WS_STATE_CLOSING and sending works. */
 int ws_next_event(ws_conn *c, ws_event *ev);
 
 /* Takes up to max queued events into evs[0..]; evs[0].size gives the
@@ -444,7 +468,8 @@ int ws_close(ws_conn *c, int code, const void *reason, size_t len);
  * are unanswered it instead fails the connection with close 1008
  * "Unanswered ping(s): N" (a WS_EV_CLOSE event) and returns WS_OK; once
  * closing or closed it sends nothing and returns WS_E_CLOSED — never a
- * second close. It also releases idle buffer memory (see ws_shrink). */
+ * second close; before the handshake it returns WS_E_STATE. It also
+ * releases idle buffer memory (see ws_shrink). */
 int ws_heartbeat(ws_conn *c);
 
 /* The number of heartbeat pings awaiting a pong. */
@@ -467,7 +492,8 @@ int ws_consume(ws_conn *c, size_t n);
 enum ws_state {
     WS_STATE_CONNECTING = 1, /* opening handshake in progress */
     WS_STATE_OPEN       = 2,
-    WS_STATE_CLOSING    = 3, /* we sent a close frame and wait for the peer's */
+    WS_STATE_CLOSING    = 3, /* the closing handshake started: we sent a close frame and wait for the
+                                peer's, or the peer's arrived and our reply follows when its event is taken */
     WS_STATE_CLOSED     = 4  /* close handshake done, or the connection failed */
 };
 

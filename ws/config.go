@@ -44,8 +44,9 @@ type Config struct {
 	// MaxFrameSize bounds one received frame's payload (1009 when exceeded).
 	// Zero means DefaultMaxFrameSize; negative means unlimited.
 	MaxFrameSize int64
-	// MaxOutput bounds the bytes queued for the host to send; a data send that
-	// would exceed it fails with CodeOutputFull and queues nothing. Control
+	// MaxOutput is backpressure on sending: while the output holds this
+	// many bytes or more, data sends fail with CodeOutputFull and queue
+	// nothing (a send into a smaller queue is accepted whole). Control
 	// frames (pongs, closes) are always queued. Zero means DefaultMaxOutput;
 	// negative means unlimited.
 	MaxOutput int64

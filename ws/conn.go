@@ -7,7 +7,7 @@ type State uint8
 const (
 	StateConnecting State = 1 // opening handshake in progress
 	StateOpen       State = 2 // messages flow both ways
-	StateClosing    State = 3 // we sent a close frame and wait for the peer's
+	StateClosing    State = 3 // the closing handshake started: one side's close frame is out
 	StateClosed     State = 4 // the close handshake is done, or the connection failed
 )
 
@@ -144,6 +144,7 @@ const (
 	evFirst uint8 = 1 << iota
 	evLast
 	evCompressed
+	evReply // taking this close event queues our reply
 )
 
 func newConn(cfg *Config) (*Conn, error) {

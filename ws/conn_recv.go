@@ -232,24 +232,47 @@ func (c *Conn) onClose(payload []byte) {
 	}
 	c.closeRecv = true
 	c.msg.active = false
-	init := ClosedByUs
-	if !c.closeSent {
-		// §5.5.1: reply with a close frame, echoing the status code.
-		init = ClosedByPeer
-		var echo []byte
-		if code != CloseNoStatus {
-			echo = payload[:2]
-		}
-		c.writeClose(echo)
-	}
-	c.state = StateClosed
-	// §7.1.1: the server closes the TCP connection first; the client waits.
-	if c.role == RoleServer {
-		c.hint = HintClose
+	rec := evRec{typ: EventClose, op: OpClose, init: ClosedByUs, inCx: true, code: code, off: reasonOff, n: reasonLen}
+	if c.closeSent {
+		// The peer answered our close: the closing handshake is complete.
+		c.closeDone()
 	} else {
+		// §5.5.1: we must answer with a close frame. The reply is queued
+		// when the host takes this event (NextEvent), so that messages
+		// that arrived before the close can still be answered: an endpoint
+		// may finish sending its current message before its close frame.
+		rec.init, rec.flags = ClosedByPeer, evReply
+		c.state = StateClosing
+	}
+	c.evq = append(c.evq, rec)
+}
+
+// replyClose answers the peer's close frame, echoing its status code
+// (§5.5.1), unless the host already sent a close of its own.
+func (c *Conn) replyClose(code CloseCode) {
+	if !c.closeSent {
+		var echo [2]byte
+		n := 0
+		if code != CloseNoStatus {
+			binary.BigEndian.PutUint16(echo[:], uint16(code))
+			n = 2
+		}
+		c.writeClose(echo[:n])
+	}
+	c.closeDone()
+}
+
+// closeDone records a completed closing handshake.
+func (c *Conn) closeDone() {
+	c.state = StateClosed
+	switch {
+	case c.role == RoleServer || c.eof:
+		// §7.1.1: the server closes the TCP connection first.
+		c.hint = HintClose
+	default:
+		// The client waits for the server to close it.
 		c.hint = HintShutdownWrite
 	}
-	c.evq = append(c.evq, evRec{typ: EventClose, op: OpClose, init: init, inCx: true, code: code, off: reasonOff, n: reasonLen})
 }
 
 // fail fails the connection (§7.1.7) because of err, a peer fault or a
@@ -313,6 +336,9 @@ func (c *Conn) FeedEOF() error {
 		c.state = StateClosed
 		c.hint = HintClose
 		c.pushTextEvent(evRec{typ: EventRejected}, "connection closed during the opening handshake")
+	case c.closeRecv:
+		// The peer's close arrived; its reply is queued when the host takes
+		// the event. Nothing was lost.
 	case c.state != StateClosed:
 		c.state = StateClosed
 		c.msg.active = false
@@ -334,6 +360,9 @@ func (c *Conn) NextEvent() (ev Event, ok bool) {
 	}
 	r := &c.evq[c.evHead]
 	c.evHead++
+	if r.flags&evReply != 0 {
+		c.replyClose(r.code)
+	}
 	buf := &c.rx
 	if r.inCx {
 		buf = &c.cx

@@ -225,6 +225,10 @@ func (c *Conn) Pong(p []byte) error {
 // status (the peer sees 1005). The connection then waits for the peer's
 // close frame (StateClosing); data may still arrive and is reported. Only
 // one close frame is ever sent: calling Close again fails with CodeClosed.
+//
+// When the peer closed first, its close is answered automatically as its
+// EventClose is taken (echoing the code, without the reason); calling
+// Close before taking that event answers with this code and reason instead.
 func (c *Conn) Close(code CloseCode, reason []byte) error {
 	switch {
 	case c.state == StateConnecting:
@@ -253,6 +257,10 @@ func (c *Conn) Close(code CloseCode, reason []byte) error {
 	}
 	c.writeClose(p[:n])
 	c.state = StateClosing
+	if c.closeRecv {
+		// The peer's close came first; this is our answer to it.
+		c.closeDone()
+	}
 	return nil
 }
 
@@ -304,9 +312,11 @@ func (c *Conn) checkControl(p []byte, fin bool) error {
 	return nil
 }
 
-// checkRoom enforces MaxOutput for a data payload of n bytes.
+// checkRoom enforces MaxOutput: data sends are refused while the output
+// already holds MaxOutput bytes, so that it works as backpressure without
+// making messages larger than the cap impossible to send.
 func (c *Conn) checkRoom(n int) error {
-	if int64(c.tx.n-c.txOff)+int64(n)+MaxHeaderLen > c.lim.maxOutput {
+	if int64(c.tx.n-c.txOff) >= c.lim.maxOutput {
 		return newError(CodeOutputFull, "output queue is full ("+strconv.Itoa(c.tx.n-c.txOff)+" bytes pending); write and Consume it first")
 	}
 	return nil

@@ -108,6 +108,10 @@ func TestOutputCap(t *testing.T) {
 	if err := c.SendBinary(make([]byte, 80)); err != nil {
 		t.Fatal(err)
 	}
+	// Below the cap a send is accepted whole, even if it goes over.
+	if err := c.SendBinary(make([]byte, 500)); err != nil {
+		t.Fatal(err)
+	}
 	n := c.OutputLen()
 	wantCode(t, c.SendBinary(make([]byte, 10)), CodeOutputFull)
 	if c.OutputLen() != n {
@@ -121,6 +125,57 @@ func TestOutputCap(t *testing.T) {
 	c.Consume(c.OutputLen())
 	if err := c.SendBinary(make([]byte, 80)); err != nil {
 		t.Fatalf("send after draining: %v", err)
+	}
+	// With the defaults, a message of the maximum size can be sent.
+	big := mustConn(t, &Config{Role: RoleServer}, nil)
+	if err := big.SendBinary(make([]byte, DefaultMaxMessageSize)); err != nil {
+		t.Fatalf("a maximum-size message: %v", err)
+	}
+}
+
+// TestAnswerBeforeCloseReply: messages that arrive together with the peer's
+// close can still be answered; the close reply follows when the close
+// event is taken (RFC 6455 §5.5.1 lets an endpoint finish its message).
+func TestAnswerBeforeCloseReply(t *testing.T) {
+	c := server(t)
+	c.Feed(cat(cframe(true, OpText, "last words"), cframe(true, OpClose, closePayload(1000, "bye"))))
+	if c.State() != StateClosing || c.OutputLen() != 0 {
+		t.Fatalf("state %v output %d before the close event is taken", c.State(), c.OutputLen())
+	}
+	e, _ := c.NextEvent()
+	if err := c.SendText(e.Data); err != nil {
+		t.Fatalf("echo before taking the close: %v", err)
+	}
+	e, _ = c.NextEvent()
+	if e.Type != EventClose || e.Initiator != ClosedByPeer || c.State() != StateClosed || c.Hint() != HintClose {
+		t.Fatalf("close event %v state %v hint %v", e.Type, c.State(), c.Hint())
+	}
+	if out := outFrames(t, c); !equalFrames(out, []wireFrame{{Fin: true, Op: OpText, Data: "last words"}, {Fin: true, Op: OpClose, Data: closePayload(1000, "")}}) {
+		t.Fatalf("frames %+v: the echo, then the close reply", out)
+	}
+	wantCode(t, c.SendText([]byte("too late")), CodeClosed)
+
+	// Close before taking the event answers with our own code and reason.
+	c = client(t)
+	c.Feed(sframe(true, OpClose, closePayload(1001, "")))
+	if err := c.Close(4000, []byte("mine")); err != nil {
+		t.Fatal(err)
+	}
+	if c.State() != StateClosed || c.Hint() != HintShutdownWrite {
+		t.Fatalf("state %v hint %v", c.State(), c.Hint())
+	}
+	drain(c)
+	if out := outFrames(t, c); len(out) != 1 || out[0].Data != closePayload(4000, "mine") {
+		t.Fatalf("frames %+v: want exactly one close, ours", out)
+	}
+
+	// EOF before the event is taken is not an abnormal closure.
+	c = server(t)
+	c.Feed(cframe(true, OpClose, ""))
+	c.FeedEOF()
+	got := drain(c)
+	if len(got) != 1 || got[0].Code != CloseNoStatus || got[0].Init != ClosedByPeer || c.Hint() != HintClose {
+		t.Fatalf("events %v hint %v", got, c.Hint())
 	}
 }
 

@@ -38,6 +38,9 @@ func wsgo_strerror(code C.int) (s *C.char) {
 			s = nil
 		}
 	}()
+	if !ws.Code(code).Known() {
+		return staticString("unknown error") // one string, however many codes are asked about
+	}
 	return staticString(ws.Code(code).String())
 }
 

@@ -242,12 +242,14 @@ enum ws_option {
     WS_OPT_DEFLATE_MIN_SIZE                   = 18, /* send messages shorter than this uncompressed (32); -1 = compress all */
     WS_OPT_DEFLATE_REQUIRED                   = 19, /* 1: server rejects requests without it (400); client fails with 1010 */
     /* Application extensions. */
-    WS_OPT_ALLOW_RSV         = 20, /* bit set of RSV bits (WS_RSV2|WS_RSV3, or WS_RSV1 without deflate) an extension claims */
+    WS_OPT_ALLOW_RSV         = 20, /* bit set of RSV bits (WS_RSV2|WS_RSV3, or WS_RSV1 without WS_OPT_DEFLATE) an extension claims */
     WS_OPT_ALLOW_OPCODES     = 21  /* bit set (1 << opcode) of reserved opcodes an extension claims */
 };
 
 /* Sets an integer option. Returns WS_OK, WS_E_ARG (unknown option or value
- * out of range — nothing changes), WS_E_BAD_HANDLE. */
+ * out of range — nothing changes), WS_E_NULL, WS_E_BAD_HANDLE. Options are
+ * checked against each other when a connection is made from the config
+ * (e.g. WS_RSV1 in WS_OPT_ALLOW_RSV with WS_OPT_DEFLATE: WS_E_ARG then). */
 int ws_config_set(ws_config *cfg, int option, int64_t value);
 
 /* Reads an integer option into *value (defaults read as their value).
@@ -260,9 +262,10 @@ int ws_config_get(const ws_config *cfg, int option, int64_t *value);
 int ws_config_add_subprotocol(ws_config *cfg, const char *name);
 
 /* Adds a header field to the client's request or the server's 101
- * response. Fields that libws owns (Upgrade, Connection, Host, Origin,
- * Sec-WebSocket-*, Content-Length, Transfer-Encoding) are refused with
- * WS_E_ARG, as are invalid names and values containing CR or LF. */
+ * response. Fields that libws owns (Upgrade, Connection, Host,
+ * Sec-WebSocket-*, Content-Length, Transfer-Encoding, and on a client
+ * Origin — use ws_config_set_origin) are refused with WS_E_ARG, as are
+ * invalid names and values containing CR or LF. */
 int ws_config_add_header(ws_config *cfg, const char *name, const char *value);
 
 /* Sets the Origin a client sends ("" or NULL: none). */
@@ -271,7 +274,8 @@ int ws_config_set_origin(ws_config *cfg, const char *origin);
 /* Client: adds a fallback permessage-deflate offer, sent after the first
  * one (made from the WS_OPT_DEFLATE_* options), so that a server declining
  * the first may accept another. Window bits 8..15, or 0 (server: not
- * offered; client: offered without a value). Needs WS_OPT_DEFLATE. */
+ * offered; client: offered without a value). Needs WS_OPT_DEFLATE.
+ * Returns WS_OK; WS_E_ARG for bad window bits or a server config. */
 int ws_config_add_deflate_offer(ws_config *cfg, int server_no_context_takeover,
                                 int client_no_context_takeover,
                                 int server_max_window_bits, int client_max_window_bits);
@@ -284,6 +288,10 @@ int ws_config_add_extension_offer(ws_config *cfg, const char *offer);
 
 typedef struct ws_conn ws_conn;
 
+/* The three constructors set *out to the new connection on success and to
+ * NULL on failure. The config is copied: it may be changed or freed
+ * afterwards without affecting the connection. */
+
 /* Creates a client connection for url ("ws://host[:port]/path?query" or
  * "wss://..."; TLS is yours to do). The opening request is queued at once:
  * write ws_output() to the transport, then feed the server's answer.
@@ -294,7 +302,9 @@ int ws_client_new(const ws_config *cfg, const char *url, ws_conn **out);
 /* Creates a server connection that waits for the client's opening request:
  * feed the bytes you read. A valid request gives WS_EV_REQUEST and (unless
  * WS_OPT_MANUAL_ACCEPT) the 101 response is queued and WS_EV_OPEN follows.
- * An invalid one is answered with 400, 426 or 431 and gives WS_EV_REJECTED. */
+ * An invalid one is answered with 400, 426 or 431 and gives WS_EV_REJECTED.
+ * Returns WS_OK; WS_E_ARG (a client config, or options that contradict each
+ * other); WS_E_NULL; WS_E_BAD_HANDLE. */
 int ws_server_new(const ws_config *cfg, ws_conn **out);
 
 /* Creates a connection already open, for programs that did the HTTP
@@ -339,8 +349,8 @@ int64_t ws_need(ws_conn *c);
 int ws_feed_request(ws_conn *c, const char *method, const char *target, const char *proto,
                     const char *const *names, const char *const *values, size_t n);
 
-/* Client, from a response head your code parsed: status, reason phrase and
- * header fields, as for ws_feed_request. */
+/* Client, from a response head your code parsed: status, reason phrase (may
+ * be NULL) and header fields, as for ws_feed_request. */
 int ws_feed_response(ws_conn *c, int status, const char *reason,
                      const char *const *names, const char *const *values, size_t n);
 
@@ -390,7 +400,8 @@ typedef struct ws_event {
 } ws_event;
 
 /* Takes the next queued event into *ev. Returns 1 if an event was taken, 0
- * if none is queued, or a negative WS_E_* code. ev->data stays valid until
+ * if none is queued, or a negative WS_E_* code (WS_E_ARG if ev->size is
+ * below 8). ev->data stays valid until
  * the next ws_feed, ws_feed_eof, ws_heartbeat, ws_shrink or ws_conn_free on
  * this connection — so events taken one after another all stay readable.
  * Text data is UTF-8 (validated unless WS_OPT_VALIDATE_UTF8 is 0); with
@@ -605,7 +616,7 @@ int ws_frame_encode_header(const ws_frame_header *h, uint8_t *out, size_t cap);
 /* XORs len bytes of src with key into dst (which may be src itself, but
  * must not otherwise overlap), starting at key offset pos (0..3) — masking
  * and unmasking are the same operation. Returns the key offset after the
- * data. */
+ * data (0..3), WS_E_ARG for overlapping buffers, or WS_E_NULL. */
 int ws_mask(const uint8_t key[4], int pos, const void *src, void *dst, size_t len);
 
 /* Fills key with a fresh masking key from the library's CSPRNG. */

@@ -89,11 +89,11 @@ func (c *Conn) BeginMessage(op Opcode, flags SendFlags) error {
 // For text, the concatenated fragments must be valid UTF-8; a fragment may
 // end inside a character.
 func (c *Conn) SendFragment(p []byte, final bool) error {
-	if !c.send.active {
-		return newError(CodeState, "no fragmented message in progress; call BeginMessage first")
-	}
 	if err := c.checkSend(); err != nil {
 		return err
+	}
+	if !c.send.active {
+		return newError(CodeState, "no fragmented message in progress; call BeginMessage first")
 	}
 	s := &c.send
 	if s.op == OpText && !c.skipUTF8 {

@@ -224,7 +224,7 @@ func TestStreamer(t *testing.T) {
 	c.BeginMessage(OpBinary, 0)
 	c.SendFragment([]byte("x"), false)
 	c.Close(1000, nil)
-	wantCode(t, c.SendFragment([]byte("y"), true), CodeState)
+	wantCode(t, c.SendFragment([]byte("y"), true), CodeClosed)
 }
 
 func equalFrames(a, b []wireFrame) bool {
@@ -350,4 +350,25 @@ func TestHeartbeat(t *testing.T) {
 	if c.OutputLen() != 0 {
 		t.Fatal("a second close was sent")
 	}
+}
+
+func TestNothingAfterPeersClose(t *testing.T) {
+	c := mustConn(t, &Config{Role: RoleServer, MaxPings: 1}, nil)
+	c.Heartbeat()
+	c.Consume(c.OutputLen())
+	c.Feed(cframe(true, OpClose, closePayload(1000, "")))
+	// The close event is not taken yet: no ping, no 1008 close.
+	wantCode(t, c.Heartbeat(), CodeClosed)
+	if c.OutputLen() != 0 {
+		t.Fatal("heartbeat sent something after the peer's close")
+	}
+	if got := drain(c); len(got) != 1 || got[0].Init != ClosedByPeer {
+		t.Fatalf("events %v: one close, the peer's", got)
+	}
+	// A fragmented send cut by our close reports the close.
+	c = server(t)
+	c.BeginMessage(OpBinary, 0)
+	c.SendFragment([]byte("x"), false)
+	c.Close(1000, nil)
+	wantCode(t, c.SendFragment([]byte("y"), true), CodeClosed)
 }

@@ -69,10 +69,10 @@ func getEncoderPool(level, bits int) *encoderPool {
 // with its state intact (the stream continues), true when it must be reset.
 func (p *encoderPool) get(d *deflater) (e *encoder, fresh bool) {
 	p.mu.Lock()
-	if e = d.enc; e != nil && e.owner == d && e.gen == d.gen && e.idx >= 0 {
-		p.remove(e)
+	if last := d.enc; last != nil && last.owner == d && last.gen == d.gen && last.idx >= 0 {
+		p.remove(last)
 		p.mu.Unlock()
-		return e, false
+		return last, false
 	}
 	if n := len(p.free); n > 0 {
 		e = p.free[n-1]

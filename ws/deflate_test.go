@@ -367,3 +367,28 @@ func TestDeflateMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestDeflateEncoderNotShared: a connection holding a pooled writer for a
+// streamed message must keep it to itself while another connection
+// compresses (a regression: the other connection could take the writer in
+// use, mixing the two streams).
+func TestDeflateEncoderNotShared(t *testing.T) {
+	mk := func() (*Conn, *Conn) {
+		return mustConn(t, &Config{Role: RoleClient, Deflate: &DeflateConfig{MinSize: -1}}, &Agreement{Deflate: &full}),
+			mustConn(t, &Config{Role: RoleServer, Deflate: &DeflateConfig{MinSize: -1}}, &Agreement{Deflate: &full})
+	}
+	ac, as := mk()
+	bc, bs := mk()
+	a, b, x := strings.Repeat("a", 100), strings.Repeat("b", 100), strings.Repeat("x", 100)
+	ac.SendText([]byte(a))
+	bc.BeginMessage(OpText, 0)
+	bc.SendFragment([]byte(b), false)
+	ac.SendText([]byte(x))
+	bc.SendFragment([]byte(x), true)
+	if got := exchange(t, ac, as); len(got) != 2 || got[0].Data != a || got[1].Data != x {
+		t.Fatalf("A received %v", got)
+	}
+	if got := exchange(t, bc, bs); len(got) != 1 || got[0].Data != b+x {
+		t.Fatalf("B received %v, want %q", got, b+x)
+	}
+}

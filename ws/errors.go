@@ -76,6 +76,12 @@ var codeNames = map[Code]string{
 	CodeInternal:   "internal error",
 }
 
+// Known reports whether c is one of the codes defined here.
+func (c Code) Known() bool {
+	_, ok := codeNames[c]
+	return ok || c == 0
+}
+
 // String returns a short, static description of the code.
 func (c Code) String() string {
 	if c == 0 {

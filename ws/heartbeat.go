@@ -22,6 +22,10 @@ func (c *Conn) Heartbeat() error {
 	if err := c.checkSend(); err != nil {
 		return err
 	}
+	if c.closeRecv {
+		// The peer is closing: no pings, and no second close.
+		return newError(CodeClosed, "the peer has closed the connection")
+	}
 	c.Shrink()
 	if c.hbOut >= c.lim.maxPings {
 		c.fail(&Error{Code: CodeProtocol, CloseCode: ClosePolicyViolation, Msg: "Unanswered ping(s): " + strconv.Itoa(c.hbOut)})

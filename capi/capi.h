@@ -11,4 +11,7 @@
  * calling thread (thread-local storage lives in wrappers.c). */
 void wsint_set_error(const char *msg, size_t len);
 
+/* ws_signal_forward's work, in signals.c. */
+int wsint_signal_forward(void **slot);
+
 #endif

@@ -593,3 +593,15 @@ const char *ws_close_code_name(int code) {
     s = wsgo_close_code_name(code);
     return s ? s : "";
 }
+
+/* ---- Embedding helpers ------------------------------------------------------------------------ */
+
+int ws_signal_forward(void **handler_slot) {
+    NOT_NULL(handler_slot);
+    if (*handler_slot == NULL)
+        return err(WS_E_ARG, "ws: *handler_slot is NULL: it must hold the host's signal handler");
+    int rc = wsint_signal_forward(handler_slot);
+    if (rc == WS_E_STATE)
+        return err(rc, "ws: ws_signal_forward already routes a different handler");
+    return rc;
+}

@@ -637,6 +637,30 @@ int ws_close_code_valid(int code);
  * "PROTOCOL_ERROR", ...) or "" if it has none. Static; never NULL. */
 const char *ws_close_code_name(int code);
 
+/* ---- Embedding helpers ------------------------------------------------------- */
+
+/* Keeps a host's signal handler on one thread.
+ *
+ * Some hosts crash when their signal handler runs on a thread they did not
+ * create — threaded perls before 5.42 are the known case — and the Go
+ * runtime inside libws has threads that take process-directed signals like
+ * any other (it unblocks SIGCHLD on all of them). ws_signal_forward puts a
+ * small C trampoline in front of the host's handler: on the calling thread
+ * (the "home" thread) the trampoline calls the handler; on any other thread
+ * it re-sends the signal to the home thread with pthread_kill().
+ *
+ * handler_slot is the variable through which the host installs its handler
+ * (for perl: &PL_csighandlerp, which every %SIG assignment installs). The
+ * trampoline is written into it, so handlers the host installs later are
+ * routed too, and every signal whose current disposition is the host's
+ * handler is re-installed with the trampoline (same flags and mask). The
+ * handler must have the three-argument sa_sigaction signature.
+ *
+ * Calling it again from another thread moves the home thread. Returns
+ * WS_OK; WS_E_NULL; WS_E_ARG (*handler_slot is NULL); WS_E_STATE (a
+ * different handler is already routed). It does not enter the Go runtime. */
+int ws_signal_forward(void **handler_slot);
+
 #ifdef __cplusplus
 }
 #endif

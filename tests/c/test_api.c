@@ -854,6 +854,10 @@ static void test_null_arguments(void **state) {
     assert_int_equal(ws_accept_key(NULL, acc), WS_E_NULL);
     assert_int_equal(ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", NULL), WS_E_NULL);
     assert_int_equal(ws_utf8_valid(NULL, 1), WS_E_NULL);
+    /* ws_signal_forward's behaviour is tested in test_signals.c. */
+    assert_int_equal(ws_signal_forward(NULL), WS_E_NULL);
+    void *no_handler = NULL;
+    assert_int_equal(ws_signal_forward(&no_handler), WS_E_ARG);
     ws_conn_free(fresh_s);
     ws_conn_free(fresh_c);
     free_pair(c, s);

@@ -22,6 +22,8 @@ type kind uint8
 const (
 	kindConn kind = iota + 1
 	kindConfig
+	kindCompressor
+	kindDecompressor
 )
 
 // object is one live C-visible object.
@@ -34,6 +36,9 @@ type object struct {
 	poisoned bool // a panic happened inside; every later call fails
 	conn     *ws.Conn
 	cfg      *config
+	comp     *ws.Compressor
+	decomp   *ws.Decompressor
+	out      ws.Buffer // compressor/decompressor output, in C memory
 	cstrs    map[string]*C.char // strings lent to C, freed with the object
 }
 
@@ -126,10 +131,7 @@ func unregister(h C.uintptr_t) {
 func enter(h C.uintptr_t, k kind) (*object, C.int) {
 	o := lookup(h, k)
 	if o == nil {
-		what := "connection"
-		if k == kindConfig {
-			what = "config"
-		}
+		what := map[kind]string{kindConn: "connection", kindConfig: "config", kindCompressor: "compressor", kindDecompressor: "decompressor"}[k]
 		return nil, fail(ws.CodeBadHandle, "not a live libws "+what+" (freed, or never made by libws)")
 	}
 	if !o.busy.CompareAndSwap(0, 1) {

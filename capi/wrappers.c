@@ -605,3 +605,58 @@ int ws_signal_forward(void **handler_slot) {
         return err(rc, "ws: ws_signal_forward already routes a different handler");
     return rc;
 }
+
+/* ---- Per-message compression -------------------------------------------------------------------- */
+
+int ws_compressor_new(int level, int window_bits, int context_takeover, ws_compressor **out) {
+    FORK_GUARD();
+    NOT_NULL(out);
+    *out = NULL;
+    uintptr_t h = 0;
+    int rc = wsgo_compressor_new(level, window_bits, context_takeover, &h);
+    if (rc == WS_OK)
+        *out = (ws_compressor *)h;
+    return rc;
+}
+
+int ws_compress(ws_compressor *z, const void *buf, size_t len, int final, const uint8_t **out,
+                size_t *out_len) {
+    FORK_GUARD();
+    NOT_NULL(z);
+    BUFFER(buf, len);
+    NOT_NULL(out);
+    NOT_NULL(out_len);
+    return wsgo_compress(H(z), (void *)buf, len, final, (uint8_t **)out, out_len);
+}
+
+void ws_compressor_free(ws_compressor *z) {
+    if (z == NULL || forked)
+        return;
+    wsgo_compressor_free(H(z));
+}
+
+int ws_decompressor_new(int window_bits, int context_takeover, int64_t max_size, ws_decompressor **out) {
+    FORK_GUARD();
+    NOT_NULL(out);
+    *out = NULL;
+    uintptr_t h = 0;
+    int rc = wsgo_decompressor_new(window_bits, context_takeover, max_size, &h);
+    if (rc == WS_OK)
+        *out = (ws_decompressor *)h;
+    return rc;
+}
+
+int ws_decompress(ws_decompressor *z, const void *buf, size_t len, const uint8_t **out, size_t *out_len) {
+    FORK_GUARD();
+    NOT_NULL(z);
+    BUFFER(buf, len);
+    NOT_NULL(out);
+    NOT_NULL(out_len);
+    return wsgo_decompress(H(z), (void *)buf, len, (uint8_t **)out, out_len);
+}
+
+void ws_decompressor_free(ws_decompressor *z) {
+    if (z == NULL || forked)
+        return;
+    wsgo_decompressor_free(H(z));
+}

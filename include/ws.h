@@ -637,6 +637,50 @@ int ws_close_code_valid(int code);
  * "PROTOCOL_ERROR", ...) or "" if it has none. Static; never NULL. */
 const char *ws_close_code_name(int code);
 
+/* ---- Per-message compression (RFC 7692) outside a connection ------------------ */
+
+/* For code that builds and reads frames itself (e.g. the Perl layer's
+ * PMCE::deflate data objects). A connection compresses and decompresses on
+ * its own; these are not needed with ws_conn. Like connections, they keep
+ * only the LZ77 history window and borrow the rest from shared pools. */
+typedef struct ws_compressor ws_compressor;
+typedef struct ws_decompressor ws_decompressor;
+
+/* A compressor for the messages one endpoint sends: flate level 1..9 (0 for
+ * the default), window 2^window_bits bytes (8..15, the value agreed for this
+ * direction), context_takeover non-zero to keep history between messages.
+ * Returns WS_OK and sets *out (NULL on failure); WS_E_ARG; WS_E_NULL. */
+int ws_compressor_new(int level, int window_bits, int context_takeover, ws_compressor **out);
+
+/* Compresses buf as the next part of the current message (the first call
+ * after a final one starts a new message); final != 0 ends the message and
+ * removes its trailing 00 00 ff ff (RFC 7692 §7.2.1). The output (out, out_len) gets the
+ * compressed bytes for this part: borrowed, valid until the next call on
+ * this compressor. A message's frames carry these parts in order, RSV1 on
+ * the first frame. */
+int ws_compress(ws_compressor *z, const void *buf, size_t len, int final,
+                const uint8_t **out, size_t *out_len);
+
+void ws_compressor_free(ws_compressor *z);
+
+/* A decompressor for the messages one endpoint receives: window bits the
+ * peer compresses with (8..15), context_takeover as agreed for the peer's
+ * direction, max_size bounding one inflated message (0: 64 MiB; -1:
+ * unlimited). */
+int ws_decompressor_new(int window_bits, int context_takeover, int64_t max_size,
+                        ws_decompressor **out);
+
+/* Decompresses one whole message: buf is the concatenation of its frames'
+ * payloads. The output (out, out_len) gets the message: borrowed, valid until the next
+ * call on this decompressor. Returns WS_OK; WS_E_PROTOCOL (corrupt data — a
+ * connection would close with 1007); WS_E_TOO_BIG (over max_size — 1009;
+ * checked while inflating, so memory stays bounded); WS_E_NULL;
+ * WS_E_BAD_HANDLE. */
+int ws_decompress(ws_decompressor *z, const void *buf, size_t len,
+                  const uint8_t **out, size_t *out_len);
+
+void ws_decompressor_free(ws_decompressor *z);
+
 /* ---- Embedding helpers ------------------------------------------------------- */
 
 /* Keeps a host's signal handler on one thread.

@@ -138,7 +138,8 @@ func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf
 			break
 		}
 		if err != nil {
-			return out.n - start, protocolError(CloseInvalidPayload, "invalid compressed data: "+err.Error())
+			// 1007, but not a UTF-8 error: the deflate stream is corrupt.
+			return out.n - start, &Error{Code: CodeProtocol, CloseCode: CloseInvalidPayload, Msg: "invalid compressed data: " + err.Error()}
 		}
 		if chunk < 1<<20 {
 			chunk *= 2

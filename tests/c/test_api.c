@@ -3031,6 +3031,79 @@ static void test_utf8_valid(void **state) {
     assert_int_equal(ws_utf8_valid("a\0b", 3), 1);
 }
 
+/* ws_compressor / ws_decompressor: per-message permessage-deflate outside
+ * a connection (RFC 7692 §7.2). */
+static void test_compressor(void **state) {
+    (void)state;
+    ws_compressor *z = NULL;
+    ws_decompressor *u = NULL;
+    const uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(ws_compressor_new(0, 7, 1, &z), WS_E_ARG);
+    assert_null(z);
+    assert_int_equal(ws_compressor_new(10, 15, 1, &z), WS_E_ARG);
+    assert_int_equal(ws_compressor_new(0, 15, 1, NULL), WS_E_NULL);
+    assert_int_equal(ws_decompressor_new(16, 1, 0, &u), WS_E_ARG);
+    assert_int_equal(ws_decompressor_new(15, 1, 0, NULL), WS_E_NULL);
+    assert_int_equal(ws_compressor_new(6, 15, 1, &z), WS_OK);
+    assert_int_equal(ws_decompressor_new(15, 1, 0, &u), WS_OK);
+
+    /* RFC 7692 §7.2.3.1 and §7.2.3.2: "Hello" twice, sharing the window. */
+    static const uint8_t hello1[] = {0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00};
+    static const uint8_t hello2[] = {0xf2, 0x00, 0x11, 0x00, 0x00};
+    assert_int_equal(ws_decompress(u, hello1, sizeof hello1, &out, &out_len), WS_OK);
+    assert_int_equal(out_len, 5);
+    assert_memory_equal(out, "Hello", 5);
+    assert_int_equal(ws_decompress(u, hello2, sizeof hello2, &out, &out_len), WS_OK);
+    assert_memory_equal(out, "Hello", 5);
+
+    /* A message compressed in two parts decompresses whole. */
+    ws_decompressor *u2 = NULL;
+    assert_int_equal(ws_decompressor_new(15, 1, 0, &u2), WS_OK);
+    const char *msg = "compress me, compress me, compress me, compress me";
+    uint8_t joined[256];
+    size_t jn = 0;
+    assert_int_equal(ws_compress(z, msg, 20, 0, &out, &out_len), WS_OK);
+    memcpy(joined, out, out_len);
+    jn = out_len;
+    assert_int_equal(ws_compress(z, msg + 20, strlen(msg) - 20, 1, &out, &out_len), WS_OK);
+    memcpy(joined + jn, out, out_len);
+    jn += out_len;
+    assert_int_equal(ws_decompress(u2, joined, jn, &out, &out_len), WS_OK);
+    assert_int_equal(out_len, strlen(msg));
+    assert_memory_equal(out, msg, out_len);
+
+    /* Corrupt data and the size limit. */
+    static const uint8_t junk[] = {0xff, 0xff, 0xff};
+    assert_int_equal(ws_decompress(u2, junk, sizeof junk, &out, &out_len), WS_E_PROTOCOL);
+    ws_decompressor *small = NULL;
+    assert_int_equal(ws_decompressor_new(15, 0, 10, &small), WS_OK);
+    assert_int_equal(ws_decompress(small, hello1, sizeof hello1, &out, &out_len), WS_OK);
+    ws_compressor *z2 = NULL;
+    assert_int_equal(ws_compressor_new(0, 15, 0, &z2), WS_OK);
+    static uint8_t zeros[4096];
+    assert_int_equal(ws_compress(z2, zeros, sizeof zeros, 1, &out, &out_len), WS_OK);
+    assert_int_equal(ws_decompress(small, out, out_len, &out, &out_len), WS_E_TOO_BIG);
+
+    /* Misuse. */
+    assert_int_equal(ws_compress(NULL, "x", 1, 1, &out, &out_len), WS_E_NULL);
+    assert_int_equal(ws_compress(z, NULL, 1, 1, &out, &out_len), WS_E_NULL);
+    assert_int_equal(ws_compress(z, "x", 1, 1, NULL, &out_len), WS_E_NULL);
+    assert_int_equal(ws_decompress(NULL, "x", 1, &out, &out_len), WS_E_NULL);
+    assert_int_equal(ws_decompress(u, "x", 1, &out, NULL), WS_E_NULL);
+    assert_int_equal(ws_compress((ws_compressor *)u, "x", 1, 1, &out, &out_len), WS_E_BAD_HANDLE);
+    assert_int_equal(ws_decompress((ws_decompressor *)z, "x", 1, &out, &out_len), WS_E_BAD_HANDLE);
+    ws_compressor_free(z);
+    ws_compressor_free(z2);
+    ws_decompressor_free(u);
+    ws_decompressor_free(u2);
+    ws_decompressor_free(small);
+    ws_compressor_free(NULL);
+    ws_decompressor_free(NULL);
+    assert_int_equal(ws_compress(z, "x", 1, 1, &out, &out_len), WS_E_BAD_HANDLE);
+    assert_int_equal(ws_decompress(u, "x", 1, &out, &out_len), WS_E_BAD_HANDLE);
+}
+
 static void test_close_codes(void **state) {
     (void)state;
     for (int code = -5; code < 70000; code++) {
@@ -3117,6 +3190,7 @@ int main(void) {
         cmocka_unit_test(test_accept_key),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_close_codes),
+        cmocka_unit_test(test_compressor),
     };
     return cmocka_run_group_tests_name("libws C API", tests, NULL, NULL);
 }

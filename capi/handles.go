@@ -38,7 +38,7 @@ type object struct {
 	cfg      *config
 	comp     *ws.Compressor
 	decomp   *ws.Decompressor
-	out      ws.Buffer // compressor/decompressor output, in C memory
+	out      ws.Buffer          // compressor/decompressor output, in C memory
 	cstrs    map[string]*C.char // strings lent to C, freed with the object
 }
 

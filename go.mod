@@ -1,5 +1,8 @@
 module github.com/libws/libws
 
-go 1.26
+go 1.26.0
 
-require github.com/klauspost/compress v1.20.4
+require (
+	github.com/klauspost/compress v1.20.4
+	golang.org/x/sys v0.50.0
+)

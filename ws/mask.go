@@ -16,44 +16,62 @@ func MaskBytes(key [4]byte, pos int, b []byte) int {
 	return maskCopy(b, b, key, pos)
 }
 
-// MaskCopy writes src XOR key into dst (which must be at least as long as
-// src and may be src itself), starting at key offset pos, and returns the
-// key offset following src. Copy and mask in one pass: payloads are read
+// MaskCopy writes src XOR key into dst, starting at key offset pos, and
+// returns the key offset following src. dst must be at least as long as src;
+// it may be src itself but must not otherwise overlap it. Copy and mask in one pass: payloads are read
 // from the host's buffer once and never modified there.
 func MaskCopy(dst, src []byte, key [4]byte, pos int) int {
 	return maskCopy(dst, src, key, pos)
 }
 
-// maskCopy is the portable implementation: eight bytes per step, 32 per
-// loop iteration, with the key widened and rotated to the start position.
+// maskSmall is the longest input masked without a loop; most frames (chat,
+// pings, small JSON) fit, and they dominate by count.
+const maskSmall = 32
+
+// maskCopy masks src into dst; dst is either src itself or does not overlap
+// it. The key is rotated once so that its low byte lines up with key[pos];
+// after that no path depends on pos.
+//
+// Up to maskSmall bytes are done here, without a loop or a further call, as
+// two or four overlapping words. Every word is loaded before the first store
+// (dst may be src); the words that end at n use the key rotated to their
+// start.
 func maskCopy(dst, src []byte, key [4]byte, pos int) int {
+	pos &= 3
 	n := len(src)
-	if n == 0 {
-		return pos & 3
+	k := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
+	if n > maskSmall {
+		maskLong(dst, src, k)
+		return (pos + n) & 3
 	}
 	dst = dst[:n]
-	pos &= 3
-	k32 := binary.LittleEndian.Uint32(key[:])
-	// Rotate so that byte 0 of the word lines up with key[pos].
-	k32 = bits.RotateLeft32(k32, -8*pos)
-	i := 0
-	if n >= 8 {
-		k64 := uint64(k32) | uint64(k32)<<32
-		for ; i+32 <= n; i += 32 {
-			s := src[i : i+32 : i+32]
-			d := dst[i : i+32 : i+32]
-			binary.LittleEndian.PutUint64(d[0:], binary.LittleEndian.Uint64(s[0:])^k64)
-			binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(s[8:])^k64)
-			binary.LittleEndian.PutUint64(d[16:], binary.LittleEndian.Uint64(s[16:])^k64)
-			binary.LittleEndian.PutUint64(d[24:], binary.LittleEndian.Uint64(s[24:])^k64)
+	k64 := uint64(k) * 0x1_0000_0001
+	switch {
+	case n >= 16:
+		kt := bits.RotateLeft64(k64, -8*(n&3))
+		a := binary.LittleEndian.Uint64(src)
+		b := binary.LittleEndian.Uint64(src[8:])
+		c := binary.LittleEndian.Uint64(src[n-16:])
+		d := binary.LittleEndian.Uint64(src[n-8:])
+		binary.LittleEndian.PutUint64(dst, a^k64)
+		binary.LittleEndian.PutUint64(dst[8:], b^k64)
+		binary.LittleEndian.PutUint64(dst[n-16:], c^kt)
+		binary.LittleEndian.PutUint64(dst[n-8:], d^kt)
+	case n >= 8:
+		a := binary.LittleEndian.Uint64(src)
+		d := binary.LittleEndian.Uint64(src[n-8:])
+		binary.LittleEndian.PutUint64(dst, a^k64)
+		binary.LittleEndian.PutUint64(dst[n-8:], d^bits.RotateLeft64(k64, -8*(n&3)))
+	case n >= 4:
+		a := binary.LittleEndian.Uint32(src)
+		d := binary.LittleEndian.Uint32(src[n-4:])
+		binary.LittleEndian.PutUint32(dst, a^k)
+		binary.LittleEndian.PutUint32(dst[n-4:], d^bits.RotateLeft32(k, -8*(n&3)))
+	default:
+		for i := range src {
+			dst[i] = src[i] ^ byte(k)
+			k >>= 8
 		}
-		for ; i+8 <= n; i += 8 {
-			binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(src[i:])^k64)
-		}
-	}
-	// i is a multiple of 8 here, so the key is still aligned to byte 0.
-	for ; i < n; i++ {
-		dst[i] = src[i] ^ byte(k32>>(8*(i&3)))
 	}
 	return (pos + n) & 3
 }

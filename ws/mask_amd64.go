@@ -1,0 +1,35 @@
+//go:build amd64 && !purego
+
+package ws
+
+import "golang.org/x/sys/cpu"
+
+// SSE2 is part of every amd64 CPU. AVX2 halves the number of stores, the
+// limit while the buffer sits in L1 (1.2-1.5x faster than SSE2 at 1-16 KiB
+// on our machine, no gain from L2 on); below maskAVX2Min it gains nothing.
+var maskUseAVX2 = cpu.X86.HasAVX2
+
+const maskAVX2Min = 256
+
+// maskLong masks buffers longer than maskSmall; k is the rotated key.
+func maskLong(dst, src []byte, k uint32) {
+	n := len(src)
+	dst = dst[:n]
+	k64 := uint64(k) * 0x1_0000_0001
+	if n >= maskAVX2Min && maskUseAVX2 {
+		maskAVX2(&dst[0], &src[0], n, k64)
+		return
+	}
+	maskSSE2(&dst[0], &src[0], n, k64)
+}
+
+// maskSSE2 masks n >= 16 bytes from src to dst with the 8-byte key pattern
+// k64 (the rotated key twice). dst is src or does not overlap it.
+//
+//go:noescape
+func maskSSE2(dst, src *byte, n int, k64 uint64)
+
+// maskAVX2 is maskSSE2 with 32-byte vectors; n >= 32.
+//
+//go:noescape
+func maskAVX2(dst, src *byte, n int, k64 uint64)

@@ -1,0 +1,165 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Both functions work in three parts, all loaded before any store touches
+// them (dst may be src): a head vector at 0, a loop of vectors aligned on
+// dst (payloads follow a 6..14-byte frame header, so they are rarely
+// aligned, and split stores halve the speed), and a tail vector ending at n.
+// The head and tail are stored last, overwriting the overlap with the same
+// bytes. A vector starting at offset j uses the key rotated right by
+// 8*(j mod 4) bits.
+
+// func maskSSE2(dst, src *byte, n int, k64 uint64)
+TEXT ·maskSSE2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), DX
+	MOVQ k64+24(FP), R8
+
+	// Head: 16 bytes at 0.
+	MOVQ       R8, X0
+	PUNPCKLQDQ X0, X0
+	MOVOU      (SI), X7
+	PXOR       X0, X7
+
+	// Tail: 16 bytes ending at n.
+	MOVQ       R8, AX
+	MOVQ       DX, CX
+	ANDQ       $3, CX
+	SHLQ       $3, CX
+	RORQ       CX, AX
+	MOVQ       AX, X5
+	PUNPCKLQDQ X5, X5
+	MOVOU      -16(SI)(DX*1), X6
+	PXOR       X6, X5
+
+	// Body: from the first 16-byte boundary of dst after 0 (1..16).
+	MOVQ       DI, BX
+	NEGQ       BX
+	ANDQ       $15, BX
+	JNZ        sseKey
+	MOVQ       $16, BX
+
+sseKey:
+	MOVQ       R8, AX
+	MOVQ       BX, CX
+	ANDQ       $3, CX
+	SHLQ       $3, CX
+	RORQ       CX, AX
+	MOVQ       AX, X0
+	PUNPCKLQDQ X0, X0
+
+	LEAQ -64(DX), R9
+	CMPQ BX, R9
+	JG   sse16
+
+sse64:
+	MOVOU 0(SI)(BX*1), X1
+	MOVOU 16(SI)(BX*1), X2
+	MOVOU 32(SI)(BX*1), X3
+	MOVOU 48(SI)(BX*1), X4
+	PXOR  X0, X1
+	PXOR  X0, X2
+	PXOR  X0, X3
+	PXOR  X0, X4
+	MOVO  X1, 0(DI)(BX*1)
+	MOVO  X2, 16(DI)(BX*1)
+	MOVO  X3, 32(DI)(BX*1)
+	MOVO  X4, 48(DI)(BX*1)
+	ADDQ  $64, BX
+	CMPQ  BX, R9
+	JLE   sse64
+
+sse16:
+	LEAQ -16(DX), R9
+	CMPQ BX, R9
+	JG   sseDone
+
+sse16loop:
+	MOVOU (SI)(BX*1), X1
+	PXOR  X0, X1
+	MOVO  X1, (DI)(BX*1)
+	ADDQ  $16, BX
+	CMPQ  BX, R9
+	JLE   sse16loop
+
+sseDone:
+	MOVOU X7, (DI)
+	MOVOU X5, -16(DI)(DX*1)
+	RET
+
+// func maskAVX2(dst, src *byte, n int, k64 uint64)
+// Only VEX-encoded instructions while the upper halves are dirty: mixing in
+// legacy SSE ones cost hundreds of ns per call on our (virtualised) CPU.
+TEXT ·maskAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), DX
+	MOVQ k64+24(FP), R8
+
+	// Head: 32 bytes at 0.
+	VMOVQ        R8, X0
+	VPBROADCASTQ X0, Y0
+	VPXOR        (SI), Y0, Y7
+
+	// Tail: 32 bytes ending at n.
+	MOVQ         R8, AX
+	MOVQ         DX, CX
+	ANDQ         $3, CX
+	SHLQ         $3, CX
+	RORQ         CX, AX
+	VMOVQ        AX, X5
+	VPBROADCASTQ X5, Y5
+	VPXOR        -32(SI)(DX*1), Y5, Y5
+
+	// Body: from the first 32-byte boundary of dst after 0 (1..32).
+	MOVQ DI, BX
+	NEGQ BX
+	ANDQ $31, BX
+	JNZ  avxKey
+	MOVQ $32, BX
+
+avxKey:
+	MOVQ         R8, AX
+	MOVQ         BX, CX
+	ANDQ         $3, CX
+	SHLQ         $3, CX
+	RORQ         CX, AX
+	VMOVQ        AX, X0
+	VPBROADCASTQ X0, Y0
+
+	LEAQ -128(DX), R9
+	CMPQ BX, R9
+	JG   avx32
+
+avx128:
+	VPXOR   0(SI)(BX*1), Y0, Y1
+	VPXOR   32(SI)(BX*1), Y0, Y2
+	VPXOR   64(SI)(BX*1), Y0, Y3
+	VPXOR   96(SI)(BX*1), Y0, Y4
+	VMOVDQA Y1, 0(DI)(BX*1)
+	VMOVDQA Y2, 32(DI)(BX*1)
+	VMOVDQA Y3, 64(DI)(BX*1)
+	VMOVDQA Y4, 96(DI)(BX*1)
+	ADDQ    $128, BX
+	CMPQ    BX, R9
+	JLE     avx128
+
+avx32:
+	LEAQ -32(DX), R9
+	CMPQ BX, R9
+	JG   avxDone
+
+avx32loop:
+	VPXOR   (SI)(BX*1), Y0, Y1
+	VMOVDQA Y1, (DI)(BX*1)
+	ADDQ    $32, BX
+	CMPQ    BX, R9
+	JLE     avx32loop
+
+avxDone:
+	VMOVDQU Y7, (DI)
+	VMOVDQU Y5, -32(DI)(DX*1)
+	VZEROUPPER
+	RET

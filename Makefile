@@ -27,7 +27,7 @@ GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcar
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop bench fuzz cover clean install
+.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python bench fuzz cover clean install
 
 all: build
 
@@ -69,7 +69,7 @@ vet:
 demo: lib
 	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-c test-examples test-interop
+test: vet test-race test-cover test-c test-examples test-interop test-python
 	@echo "all tests passed"
 
 # The C API through libws.so only: cmocka suite, sanitizer run, ABI, fork,
@@ -95,6 +95,11 @@ test-cover:
 	@total=$$($(GO) tool cover -func=$(BUILD)/cover.out | awk '/^total:/ {sub("%","",$$3); print $$3}'); \
 	echo "ws/ statement coverage: $$total% (minimum $(COVER_MIN)%)"; \
 	awk -v t=$$total -v m=$(COVER_MIN) 'BEGIN { exit (t+0 < m+0) }'
+
+# The Python binding (unittest, under Debian's python3, with real
+# websockets peers over loopback).
+test-python: lib
+	sh tests/python/run.sh
 
 # Real peers over loopback sockets.
 test-interop:

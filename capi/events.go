@@ -60,6 +60,12 @@ func wsgo_next_events(h C.uintptr_t, evs unsafe.Pointer, max C.size_t) (rc C.int
 	}
 	n := C.size_t(0)
 	for ; n < max; n++ {
+		// A close event starts a batch of its own: taking it may queue the
+		// close reply, and the host must get the chance to answer the
+		// messages before it first.
+		if t, _ := o.conn.PeekEvent(); n > 0 && t == ws.EventClose {
+			break
+		}
 		e, ok := o.conn.NextEvent()
 		if !ok {
 			break

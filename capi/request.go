@@ -113,3 +113,69 @@ func wsgo_reject(h C.uintptr_t, code C.int, body *C.char, names, values **C.char
 		return c.Reject(int(code), goString(body), goPairs(names, values, n))
 	})
 }
+
+// fieldAt lends the index-th header field of fields: 1 if it exists, 0
+// past the end.
+func fieldAt(h C.uintptr_t, index C.size_t, name, value **C.char, fields func(c *ws.Conn) ([][2]string, error)) (rc C.int) {
+	o, rc := conn(h)
+	if rc != 0 {
+		return rc
+	}
+	defer o.leave(&rc)
+	f, err := fields(o.conn)
+	if err != nil {
+		return status(err)
+	}
+	if uint64(index) >= uint64(len(f)) {
+		*name, *value = nil, nil
+		return 0
+	}
+	*name, *value = o.cstr(f[index][0]), o.cstr(f[index][1])
+	return 1
+}
+
+//export wsgo_request_header_at
+func wsgo_request_header_at(h C.uintptr_t, index C.size_t, name, value **C.char) C.int {
+	return fieldAt(h, index, name, value, func(c *ws.Conn) ([][2]string, error) {
+		if r := c.Request(); r != nil {
+			return r.Fields, nil
+		}
+		return nil, errNoRequest
+	})
+}
+
+var errNoResponse = &ws.Error{Code: ws.CodeState, Msg: "ws: no response from the server yet"}
+
+//export wsgo_response_header_at
+func wsgo_response_header_at(h C.uintptr_t, index C.size_t, name, value **C.char) C.int {
+	return fieldAt(h, index, name, value, func(c *ws.Conn) ([][2]string, error) {
+		if r := c.Response(); r != nil {
+			return r.Fields, nil
+		}
+		return nil, errNoResponse
+	})
+}
+
+//export wsgo_response_header
+func wsgo_response_header(h C.uintptr_t, name *C.char, index C.size_t, out **C.char) C.int {
+	key := textproto.CanonicalMIMEHeaderKey(goString(name))
+	found := C.int(0)
+	rc := strCall(h, out, func(c *ws.Conn) (string, error) {
+		r := c.Response()
+		if r == nil {
+			return "", errNoResponse
+		}
+		if v := r.Header[key]; uint64(index) < uint64(len(v)) {
+			found = 1
+			return v[index], nil
+		}
+		return "", nil
+	})
+	if rc != 0 {
+		return rc
+	}
+	if found == 0 {
+		*out = nil
+	}
+	return found
+}

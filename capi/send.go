@@ -78,3 +78,16 @@ func wsgo_consume(h C.uintptr_t, n C.size_t) C.int {
 		return c.Consume(int(n))
 	})
 }
+
+//export wsgo_output_copy
+func wsgo_output_copy(h C.uintptr_t, dst unsafe.Pointer, capacity C.size_t) C.int64_t {
+	var n int
+	rc := call(h, func(c *ws.Conn) error {
+		n = copy(goBytes(dst, capacity), c.Output())
+		return c.Consume(n)
+	})
+	if rc != 0 {
+		return C.int64_t(rc)
+	}
+	return C.int64_t(n)
+}

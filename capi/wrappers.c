@@ -395,6 +395,13 @@ int ws_output(ws_conn *c, const uint8_t **data, size_t *len) {
     return wsgo_output(H(c), (uint8_t **)data, len);
 }
 
+int64_t ws_output_copy(ws_conn *c, void *dst, size_t cap) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(dst, cap);
+    return wsgo_output_copy(H(c), dst, cap);
+}
+
 int ws_consume(ws_conn *c, size_t n) {
     FORK_GUARD();
     NOT_NULL(c);
@@ -492,6 +499,30 @@ int ws_request_header(ws_conn *c, const char *name, size_t index, const char **v
     NOT_NULL(name);
     NOT_NULL(value);
     return wsgo_request_header(H(c), (char *)name, index, (char **)value);
+}
+
+int ws_request_header_at(ws_conn *c, size_t index, const char **name, const char **value) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(name);
+    NOT_NULL(value);
+    return wsgo_request_header_at(H(c), index, (char **)name, (char **)value);
+}
+
+int ws_response_header(ws_conn *c, const char *name, size_t index, const char **value) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(name);
+    NOT_NULL(value);
+    return wsgo_response_header(H(c), (char *)name, index, (char **)value);
+}
+
+int ws_response_header_at(ws_conn *c, size_t index, const char **name, const char **value) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(name);
+    NOT_NULL(value);
+    return wsgo_response_header_at(H(c), index, (char **)name, (char **)value);
 }
 
 int ws_request_subprotocol(ws_conn *c, size_t index, const char **s) {

@@ -345,7 +345,8 @@ int64_t ws_need(ws_conn *c);
  * target, protocol ("HTTP/1.1") and n header fields (names[i]: values[i],
  * NUL-terminated, in order; names are case-insensitive). Then feed the bytes
  * after the head with ws_feed. Handshake failures are reported as events,
- * as with ws_feed. */
+ * as with ws_feed, and event data returned before may become invalid, as
+ * with ws_feed. */
 int ws_feed_request(ws_conn *c, const char *method, const char *target, const char *proto,
                     const char *const *names, const char *const *values, size_t n);
 
@@ -404,8 +405,10 @@ typedef struct ws_event {
  * below 8). ev->data stays valid until
  * the next ws_feed, ws_feed_eof, ws_heartbeat, ws_shrink or ws_conn_free on
  * this connection — so events taken one after another all stay readable.
- * Text data is UTF-8 (validated unless WS_OPT_VALIDATE_UTF8 is 0); with
- * streaming, text chunks end on character boundaries.
+ * Text data is UTF-8 (validated unless WS_OPT_VALIDATE_UTF8 is 0). With
+ * streaming, text chunks end on character boundaries — unless
+ * WS_OPT_CHUNK_PER_FRAME is set or validation is off: then a chunk may end
+ * inside a character, and only the whole message is UTF-8.
  *
  * When the peer closes first, its close frame stops the parsing of input,
  * but the reply is queued only when you take that WS_EV_CLOSE event: the
@@ -417,7 +420,10 @@ int ws_next_event(ws_conn *c, ws_event *ev);
 /* Takes up to max queued events into evs[0..]; evs[0].size gives the
  * element size (set it to sizeof(ws_event)). Returns the number taken (0 if
  * none) or a negative WS_E_* code. One call instead of many saves the cost
- * of crossing into the library per event. Lifetimes as ws_next_event. */
+ * of crossing into the library per event. Lifetimes as ws_next_event.
+ * A WS_EV_CLOSE is always the first event of its batch: a batch stops just
+ * before one, so that the messages before it can be answered before the
+ * close reply is queued (see ws_next_event). */
 int ws_next_events(ws_conn *c, ws_event *evs, size_t max);
 
 /* The number of events queued. */
@@ -498,6 +504,12 @@ int ws_output(ws_conn *c, const uint8_t **data, size_t *len);
  * than is waiting. */
 int ws_consume(ws_conn *c, size_t n);
 
+/* Copies up to cap bytes of the output into dst and consumes them: one call
+ * instead of ws_output + ws_consume, for hosts that copy anyway (bindings).
+ * Returns the number of bytes copied (0 when nothing is waiting) or a
+ * negative WS_E_*. */
+int64_t ws_output_copy(ws_conn *c, void *dst, size_t cap);
+
 /* ---- State ---------------------------------------------------------------- */
 
 enum ws_state {
@@ -561,6 +573,11 @@ int ws_request_origin(ws_conn *c, const char **s);
  * value, or an error. Borrowed until ws_conn_free. */
 int ws_request_header(ws_conn *c, const char *name, size_t index, const char **value);
 
+/* The index-th header field of the request, in the order received: *name
+ * (as sent) and *value. Returns 1, 0 past the end, or an error. Borrowed
+ * until ws_conn_free. */
+int ws_request_header_at(ws_conn *c, size_t index, const char **name, const char **value);
+
 /* The index-th subprotocol the client offered, in its order. Returns 1 and
  * sets *s, 0 past the end, or an error. Borrowed until ws_conn_free. */
 int ws_request_subprotocol(ws_conn *c, size_t index, const char **s);
@@ -587,6 +604,11 @@ int ws_reject(ws_conn *c, int status, const char *body,
 /* Client: the HTTP status of the server's answer (101 when accepted), 0
  * before one arrived, or an error. */
 int ws_response_status(ws_conn *c);
+
+/* Client: header fields of the server's answer, as ws_request_header and
+ * ws_request_header_at (WS_E_STATE before an answer arrived). */
+int ws_response_header(ws_conn *c, const char *name, size_t index, const char **value);
+int ws_response_header_at(ws_conn *c, size_t index, const char **name, const char **value);
 
 /* ---- Frames, masks and helpers (stateless, thread-safe) -------------------- */
 

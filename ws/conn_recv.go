@@ -383,6 +383,16 @@ func (c *Conn) NextEvent() (ev Event, ok bool) {
 	return ev, true
 }
 
+// PeekEvent returns the type of the next queued event without taking it;
+// ok is false when there is none. Hosts that take events in batches stop a
+// batch before an EventClose, whose taking queues the close reply.
+func (c *Conn) PeekEvent() (t EventType, ok bool) {
+	if c.evHead == len(c.evq) {
+		return EventNone, false
+	}
+	return c.evq[c.evHead].typ, true
+}
+
 // Pending returns the number of queued events.
 func (c *Conn) Pending() int { return len(c.evq) - c.evHead }
 

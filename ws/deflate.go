@@ -119,8 +119,8 @@ func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf
 		// Never ask for more than one byte past the limit, so that memory
 		// stays bounded by the limit however well the data compresses.
 		want := chunk
-		if room := max + 1 - int64(out.n-start); int64(want) > room {
-			want = int(room)
+		if room := max - int64(out.n-start); room < int64(want)-1 {
+			want = int(room) + 1 // written so that an unlimited max cannot overflow
 		}
 		dst := out.reserve(a, want)
 		if dst == nil {

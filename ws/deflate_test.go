@@ -392,3 +392,16 @@ func TestDeflateEncoderNotShared(t *testing.T) {
 		t.Fatalf("B received %v, want %q", got, b+x)
 	}
 }
+
+// An unlimited message size works with compression (a regression: the
+// limit arithmetic overflowed and every message failed with 1011).
+func TestDeflateUnlimitedSize(t *testing.T) {
+	p := full
+	cc := mustConn(t, &Config{Role: RoleClient, Deflate: &DeflateConfig{}}, &Agreement{Deflate: &p})
+	sc := mustConn(t, &Config{Role: RoleServer, MaxMessageSize: -1, Deflate: &DeflateConfig{}}, &Agreement{Deflate: &p})
+	msg := strings.Repeat("unlimited ", 100)
+	cc.SendText([]byte(msg))
+	if got := exchange(t, cc, sc); len(got) != 1 || got[0].Data != msg {
+		t.Fatalf("events %v", got)
+	}
+}

@@ -49,6 +49,8 @@ type Request struct {
 	// (textproto.CanonicalMIMEHeaderKey: "Sec-Websocket-Key"), with repeated
 	// fields in the order received.
 	Header textproto.MIMEHeader
+	// Fields lists the header fields in the order received, names as sent.
+	Fields [][2]string
 	// Key is Sec-WebSocket-Key: base64 of 16 bytes.
 	Key string
 	// Origin is the Origin header field, or "" if absent.
@@ -70,6 +72,8 @@ type Response struct {
 	// Header holds every header field under canonical keys, repeated fields
 	// in order.
 	Header textproto.MIMEHeader
+	// Fields lists the header fields in the order received, names as sent.
+	Fields [][2]string
 }
 
 // Agreement is what an opening handshake settled.
@@ -202,6 +206,16 @@ func headerFromPairs(pairs [][2]string, status int) (textproto.MIMEHeader, error
 		h[k] = append(h[k], strings.Trim(p[1], " \t"))
 	}
 	return h, nil
+}
+
+// trimmedPairs copies header pairs with values trimmed as headerFromPairs
+// stores them.
+func trimmedPairs(pairs [][2]string) [][2]string {
+	out := make([][2]string, len(pairs))
+	for i, p := range pairs {
+		out[i] = [2]string{p[0], strings.Trim(p[1], " \t")}
+	}
+	return out
 }
 
 // checkExtraHeaders validates the extra header fields a host asks us to

@@ -103,7 +103,7 @@ func (h *HeadReader) Reset() {
 // with net/textproto, after the checks textproto does not make. Peer
 // faults are handshake errors with the given status (400 for a request, 0
 // for a response).
-func readHead(head []byte, status int) (string, textproto.MIMEHeader, error) {
+func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]string, error) {
 	// RFC 7230 §3.5: ignore empty lines before the start line.
 	for {
 		if bytes.HasPrefix(head, []byte("\r\n")) {
@@ -117,13 +117,13 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, error) {
 	for pos, first := 0, true; ; first = false {
 		i := bytes.IndexByte(head[pos:], '\n')
 		if i < 0 {
-			return "", nil, handshakeError(status, "handshake: incomplete HTTP head: it must end with an empty line")
+			return "", nil, nil, handshakeError(status, "handshake: incomplete HTTP head: it must end with an empty line")
 		}
 		line := bytes.TrimSuffix(head[pos:pos+i], []byte("\r"))
 		pos += i + 1
 		if len(line) == 0 {
 			if pos != len(head) {
-				return "", nil, newError(CodeArg, "handshake: "+strconv.Itoa(len(head)-pos)+
+				return "", nil, nil, newError(CodeArg, "handshake: "+strconv.Itoa(len(head)-pos)+
 					" bytes follow the empty line that ends the HTTP head; pass only the head (HeadReader.Feed leaves the rest)")
 			}
 			break
@@ -131,14 +131,14 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, error) {
 		// RFC 7230 §3.2.4: a server must reject obs-fold with 400 (or
 		// unfold it); a client may as well. Rejecting keeps one meaning.
 		if !first && (line[0] == ' ' || line[0] == '\t') {
-			return "", nil, handshakeError(status, "handshake: obsolete line folding (a header line starting with whitespace) is not accepted: "+quote(string(line)))
+			return "", nil, nil, handshakeError(status, "handshake: obsolete line folding (a header line starting with whitespace) is not accepted: "+quote(string(line)))
 		}
 	}
 	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
 	start, _ := r.ReadLine() // cannot fail: the scan above found its end
 	h, err := r.ReadMIMEHeader()
 	if err != nil {
-		return "", nil, handshakeError(status, "handshake: malformed header: "+err.Error())
+		return "", nil, nil, handshakeError(status, "handshake: malformed header: "+err.Error())
 	}
 	// textproto accepts "Name : value"; RFC 7230 §3.2.4 requires a 400 for
 	// whitespace between a field name and its colon.
@@ -149,7 +149,24 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, error) {
 		}
 	}
 	if bad != "" {
-		return "", nil, handshakeError(status, "handshake: header field name "+quote(bad)+" is not a token (no whitespace is allowed before the colon)")
+		return "", nil, nil, handshakeError(status, "handshake: header field name "+quote(bad)+" is not a token (no whitespace is allowed before the colon)")
 	}
-	return start, h, nil
+	return start, h, headFields(head), nil
+}
+
+// headFields lists the header fields of a head that textproto accepted, in
+// the order received, names as sent and values without surrounding
+// whitespace (RFC 7230 §3.2.4 OWS).
+func headFields(head []byte) [][2]string {
+	var out [][2]string
+	lines := bytes.Split(head, []byte("\n"))
+	for _, line := range lines[1:] {
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		out = append(out, [2]string{string(name), string(bytes.Trim(value, " \t"))})
+	}
+	return out
 }

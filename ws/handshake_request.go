@@ -13,7 +13,7 @@ import (
 // (400, or 426 for a missing or unsupported Sec-WebSocket-Version); see
 // Reject. Trailing bytes after the head are a CodeArg error.
 func ParseRequest(head []byte) (*Request, error) {
-	line, h, err := readHead(head, 400)
+	line, h, fields, err := readHead(head, 400)
 	if err != nil {
 		return nil, err
 	}
@@ -22,7 +22,7 @@ func ParseRequest(head []byte) (*Request, error) {
 	if len(parts) != 3 {
 		return nil, handshakeError(400, "handshake: malformed request line "+quote(line)+": want \"GET /path HTTP/1.1\"")
 	}
-	return newRequest(parts[0], parts[1], parts[2], h)
+	return newRequest(parts[0], parts[1], parts[2], h, fields)
 }
 
 // RequestFromHeaders validates an opening handshake whose head the host
@@ -34,11 +34,11 @@ func RequestFromHeaders(method, target, proto string, headers [][2]string) (*Req
 	if err != nil {
 		return nil, err
 	}
-	return newRequest(method, target, proto, h)
+	return newRequest(method, target, proto, h, trimmedPairs(headers))
 }
 
 // newRequest applies RFC 6455 §4.2.1 to a parsed request.
-func newRequest(method, target, proto string, h textproto.MIMEHeader) (*Request, error) {
+func newRequest(method, target, proto string, h textproto.MIMEHeader, fields [][2]string) (*Request, error) {
 	// §4.2.1 item 1: "An HTTP/1.1 or higher GET request". The method is
 	// case-sensitive (RFC 7231 §4.1).
 	if method != "GET" {
@@ -106,6 +106,7 @@ func newRequest(method, target, proto string, h textproto.MIMEHeader) (*Request,
 		Proto:        proto,
 		Host:         host,
 		Header:       h,
+		Fields:       fields,
 		Key:          keys[0],
 		Origin:       h.Get(hOrigin),
 		Subprotocols: protocols,

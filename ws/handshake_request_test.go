@@ -63,6 +63,7 @@ func TestHandshakeParseRequestGood(t *testing.T) {
 		},
 	}
 	want.Header = req.Header
+	want.Fields = reqFields // in the order received, names as sent
 	if !reflect.DeepEqual(req, want) {
 		t.Errorf("ParseRequest =\n%+v\nwant\n%+v", req, want)
 	}
@@ -183,6 +184,13 @@ func TestHandshakeRequestHeaderPairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Names keep the case they were given in; values are trimmed alike.
+	for i := range a.Fields {
+		if !strings.EqualFold(a.Fields[i][0], b.Fields[i][0]) || a.Fields[i][1] != b.Fields[i][1] {
+			t.Errorf("field %d: %q vs %q", i, a.Fields[i], b.Fields[i])
+		}
+	}
+	a.Fields, b.Fields = nil, nil
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("pairs:\n%+v\nraw:\n%+v", a, b)
 	}

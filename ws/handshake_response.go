@@ -11,7 +11,7 @@ import (
 // CodeHandshake and Status 0; trailing bytes after the head are a CodeArg
 // error.
 func ParseResponse(head []byte) (*Response, error) {
-	line, h, err := readHead(head, 0)
+	line, h, fields, err := readHead(head, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func ParseResponse(head []byte) (*Response, error) {
 	if !validFieldValue(reason) {
 		return nil, handshakeError(0, "handshake: control character in the reason phrase of "+quote(line))
 	}
-	return &Response{Proto: proto, Status: status, Reason: reason, Header: h}, nil
+	return &Response{Proto: proto, Status: status, Reason: reason, Header: h, Fields: fields}, nil
 }
 
 // ResponseFromHeaders builds a Response from a head that the host already
@@ -45,7 +45,7 @@ func ResponseFromHeaders(status int, reason string, headers [][2]string) (*Respo
 	if err != nil {
 		return nil, err
 	}
-	return &Response{Proto: "HTTP/1.1", Status: status, Reason: reason, Header: h}, nil
+	return &Response{Proto: "HTTP/1.1", Status: status, Reason: reason, Header: h, Fields: trimmedPairs(headers)}, nil
 }
 
 // isHTTPVersion reports whether s is "HTTP/" DIGIT "." DIGIT (RFC 7230 §2.6).

@@ -65,6 +65,10 @@ func TestHandshakeResponseFromHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(raw.Fields) != 3 || raw.Fields[2] != [2]string{"CONNECTION", "Upgrade"} || pairs.Fields[2] != [2]string{"Connection", "Upgrade"} {
+		t.Errorf("fields %q / %q", raw.Fields, pairs.Fields)
+	}
+	raw.Fields, pairs.Fields = nil, nil
 	if !reflect.DeepEqual(raw, pairs) {
 		t.Errorf("raw %+v\npairs %+v", raw, pairs)
 	}

@@ -243,3 +243,18 @@ func TestChunkPerFrame(t *testing.T) {
 		{Type: EventText, Op: OpText, Data: "\xba!", Last: true},
 	})
 }
+
+func TestPeekEvent(t *testing.T) {
+	c := server(t)
+	if _, ok := c.PeekEvent(); ok {
+		t.Fatal("event on an empty queue")
+	}
+	c.Feed(cat(cframe(true, OpText, "a"), cframe(true, OpClose, "")))
+	if typ, ok := c.PeekEvent(); !ok || typ != EventText {
+		t.Fatalf("peek %v %v", typ, ok)
+	}
+	c.NextEvent()
+	if typ, _ := c.PeekEvent(); typ != EventClose || c.OutputLen() != 0 {
+		t.Fatal("peeking at the close must not take it (no reply yet)")
+	}
+}

@@ -1848,6 +1848,95 @@ static void test_output_cap_consume(void **state) {
 
 /* ---- Events ------------------------------------------------------------- */
 
+/* A batch stops before a close: the messages that came with it can be
+ * answered before taking the close queues the reply. */
+static void test_batch_stops_before_close(void **state) {
+    (void)state;
+    ws_conn *c, *s;
+    open_pair(&c, &s);
+    assert_int_equal(ws_send_text(c, "one", 3), WS_OK);
+    assert_int_equal(ws_send_text(c, "two", 3), WS_OK);
+    assert_int_equal(ws_close(c, 1000, "bye", 3), WS_OK);
+    pump(c, s);
+    ws_event evs[8];
+    evs[0].size = sizeof(ws_event);
+    assert_int_equal(ws_next_events(s, evs, 8), 2);
+    assert_int_equal(evs[1].type, WS_EV_TEXT);
+    assert_int_equal(ws_state(s), WS_STATE_CLOSING);
+    assert_int_equal(ws_send_text(s, evs[0].data, evs[0].len), WS_OK); /* still allowed */
+    evs[0].size = sizeof(ws_event);
+    assert_int_equal(ws_next_events(s, evs, 8), 1);
+    assert_int_equal(evs[0].type, WS_EV_CLOSE);
+    assert_int_equal(evs[0].initiator, WS_CLOSED_BY_PEER);
+    assert_int_equal(ws_state(s), WS_STATE_CLOSED);
+    assert_int_equal(ws_send_text(s, "late", 4), WS_E_CLOSED);
+    free_pair(c, s);
+}
+
+/* ws_output_copy, and the header lists of both sides. */
+static void test_output_copy_and_header_lists(void **state) {
+    (void)state;
+    ws_config *cc = util_config(WS_ROLE_CLIENT, 0, 0, 0);
+    ws_config *sc = util_config(WS_ROLE_SERVER, 0, 0, 0);
+    assert_int_equal(ws_config_add_header(cc, "X-Client", "c1"), WS_OK);
+    assert_int_equal(ws_config_add_header(sc, "X-Server", "s1"), WS_OK);
+    ws_conn *c = NULL, *s = NULL;
+    assert_int_equal(ws_client_new(cc, "ws://h/x", &c), WS_OK);
+    assert_int_equal(ws_server_new(sc, &s), WS_OK);
+    const char *name = NULL, *value = NULL;
+    assert_int_equal(ws_response_header_at(c, 0, &name, &value), WS_E_STATE);
+    assert_int_equal(ws_response_header(c, "Upgrade", 0, &value), WS_E_STATE);
+
+    /* Copy the request out in small pieces. */
+    uint8_t buf[4096];
+    size_t total = 0;
+    int64_t n;
+    while ((n = ws_output_copy(c, buf + total, 7)) > 0)
+        total += (size_t)n;
+    assert_int_equal(n, 0);
+    assert_true(total > 100);
+    assert_int_equal(ws_output_copy(c, NULL, 5), WS_E_NULL);
+    assert_int_equal(ws_output_copy(c, buf, 0), 0);
+    assert_int_equal(ws_feed(s, buf, total), WS_OK);
+
+    /* The request's fields in order, names as sent. */
+    int found_client = 0;
+    size_t i = 0;
+    for (; ws_request_header_at(s, i, &name, &value) == 1; i++) {
+        assert_non_null(name);
+        if (strcmp(name, "X-Client") == 0 && strcmp(value, "c1") == 0)
+            found_client = 1;
+    }
+    assert_true(i >= 6);
+    assert_true(found_client);
+    assert_int_equal(ws_request_header_at(s, i, &name, &value), 0);
+    assert_null(name);
+    assert_int_equal(ws_request_header_at(s, 0, &name, &value), 1);
+    assert_string_equal(name, "Host");
+    assert_string_equal(value, "h");
+    assert_int_equal(ws_request_header_at(s, 0, NULL, &value), WS_E_NULL);
+
+    total = 0;
+    while ((n = ws_output_copy(s, buf + total, sizeof buf - total)) > 0)
+        total += (size_t)n;
+    assert_int_equal(ws_feed(c, buf, total), WS_OK);
+    assert_int_equal(ws_response_header(c, "x-server", 0, &value), 1);
+    assert_string_equal(value, "s1");
+    assert_int_equal(ws_response_header(c, "x-server", 1, &value), 0);
+    assert_int_equal(ws_response_header(c, "Upgrade", 0, &value), 1);
+    assert_string_equal(value, "websocket");
+    assert_int_equal(ws_response_header_at(c, 0, &name, &value), 1);
+    assert_string_equal(name, "Upgrade");
+    assert_int_equal(ws_response_header_at(c, 99, &name, &value), 0);
+    assert_int_equal(ws_response_header(c, NULL, 0, &value), WS_E_NULL);
+    assert_int_equal(ws_response_header_at(NULL, 0, &name, &value), WS_E_NULL);
+    ws_conn_free(c);
+    ws_conn_free(s);
+    assert_int_equal(ws_output_copy(c, buf, 5), WS_E_BAD_HANDLE);
+    ws_config_free(cc);
+    ws_config_free(sc);
+}
+
 static void test_next_events_batch(void **state) {
     (void)state;
     ws_conn *c, *s;
@@ -1939,7 +2028,10 @@ static void test_next_events_batch(void **state) {
     assert_int_equal(ws_ping(c, "s2", 2), WS_OK);
     assert_int_equal(ws_close(c, 3001, NULL, 0), WS_OK);
     pump(c, s);
-    assert_int_equal(ws_next_events(s, &small.align, 3), 3);
+    /* The close starts a batch of its own (see ws_next_events). */
+    assert_int_equal(ws_next_events(s, &small.align, 3), 2);
+    memcpy(small.b + 32, &sixteen, 4);
+    assert_int_equal(ws_next_events(s, (ws_event *)(void *)(small.b + 32), 3), 1);
     for (int i = 0; i < 3; i++) {
         const uint8_t *e = small.b + 16 * i;
         static const uint8_t types[3] = {WS_EV_BINARY, WS_EV_PING, WS_EV_CLOSE};
@@ -3190,6 +3282,8 @@ int main(void) {
         cmocka_unit_test(test_accept_key),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_close_codes),
+        cmocka_unit_test(test_batch_stops_before_close),
+        cmocka_unit_test(test_output_copy_and_header_lists),
         cmocka_unit_test(test_compressor),
     };
     return cmocka_run_group_tests_name("libws C API", tests, NULL, NULL);

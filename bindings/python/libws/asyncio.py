@@ -1,0 +1,640 @@
+"""WebSocket client and server for asyncio, as a thin layer on the
+sans-I/O core: this module only moves bytes between asyncio streams and a
+:class:`~libws.Connection`.
+
+Client::
+
+    from libws.asyncio import connect
+
+    async with connect("ws://localhost:8765/") as ws:
+        await ws.send("hello")
+        print(await ws.recv())
+
+Server::
+
+    from libws.asyncio import serve
+
+    async def echo(ws):
+        async for message in ws:
+            await ws.send(message)
+
+    async with serve(echo, "localhost", 8765):
+        await asyncio.Future()  # run forever
+
+Each :class:`WebSocket` runs a reader task that feeds the connection,
+answers pings (libws queues the pongs), sends the heartbeat when the
+connection is idle for ``ping_interval`` seconds, and queues the messages
+:meth:`WebSocket.recv` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import ssl as ssl_module
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Generator,
+    Iterable,
+    List,
+    Optional,
+    Tuple,
+    Union,
+)
+from urllib.parse import urlsplit
+
+from .connection import ClientConnection, Connection, ServerConnection
+from .constants import Hint, State
+from .errors import BadHandle, ConnectionClosed, ConnectionClosedOK, HandshakeError, InvalidState, InvalidStatus
+from .events import BytesMessage, Close, DeflateParams, Event, Open, Pong, Rejected, Request, TextMessage
+from .sync import _closed_error
+
+__all__ = ["WebSocket", "connect", "serve", "Server"]
+
+Data = Union[str, bytes]
+_CLOSED = object()
+_READ_SIZE = 65536
+
+
+class WebSocket:
+    """An asyncio WebSocket connection.
+
+    Made by :func:`connect` (client) or given to the handler of
+    :func:`serve` (server). ``async for message in ws`` yields messages
+    until the connection closes normally.
+
+    Attributes:
+        protocol: the sans-I/O :class:`~libws.Connection`.
+        request: (server) the opening :class:`~libws.Request`.
+        open_event: the :class:`~libws.Open` event of the handshake.
+    """
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        protocol: Connection,
+        *,
+        events: Iterable[Event] = (),
+        ping_interval: Optional[float] = 20.0,
+        close_timeout: float = 10.0,
+        max_queue: int = 0,
+        request: Optional[Request] = None,
+        open_event: Optional[Open] = None,
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.protocol = protocol
+        self.request = request
+        self.open_event = open_event
+        self.ping_interval = ping_interval
+        self.close_timeout = close_timeout
+        self._messages: "asyncio.Queue[Any]" = asyncio.Queue(max_queue)
+        self._close_event: Optional[Close] = None
+        self._pings: Dict[bytes, "asyncio.Future[None]"] = {}
+        self._send_lock = asyncio.Lock()
+        self._eof_sent = False
+        self._done = asyncio.Event()
+        self._handle(list(events))
+        self._write()
+        self._task = asyncio.ensure_future(self._run())
+
+    @property
+    def subprotocol(self) -> Optional[str]:
+        """The agreed subprotocol, or None."""
+        return self.open_event.subprotocol if self.open_event else None
+
+    @property
+    def extensions(self) -> str:
+        """The Sec-WebSocket-Extensions value in use ("" if none)."""
+        return self.open_event.extensions if self.open_event else ""
+
+    @property
+    def deflate(self) -> Optional[DeflateParams]:
+        """The permessage-deflate parameters in use, or None."""
+        return self.open_event.deflate if self.open_event else None
+
+    @property
+    def close_code(self) -> Optional[int]:
+        """The close code once closed (1006 without a closing handshake)."""
+        if self._close_event is not None:
+            return self._close_event.code
+        return 1006 if self._done.is_set() else None
+
+    @property
+    def close_reason(self) -> Optional[str]:
+        """The close reason once closed."""
+        if self._close_event is not None:
+            return self._close_event.reason
+        return "" if self._done.is_set() else None
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection has ended."""
+        return self._done.is_set()
+
+    async def recv(self) -> Data:
+        """The next message: str for text, bytes for binary.
+
+        Raises:
+            ConnectionClosedOK / ConnectionClosedError: the connection
+                closed (after every message received before).
+        """
+        item = await self._messages.get()
+        if item is _CLOSED:
+            self._messages.put_nowait(_CLOSED)
+            raise _closed_error(self._close_event, self._failure())
+        return item  # type: ignore[no-any-return]
+
+    def __aiter__(self) -> AsyncIterator[Data]:
+        return self._iter()
+
+    async def _iter(self) -> AsyncIterator[Data]:
+        while True:
+            try:
+                yield await self.recv()
+            except ConnectionClosedOK:
+                return
+
+    async def send(
+        self,
+        message: Union[Data, bytearray, memoryview, Iterable[Data]],
+        *,
+        compress: Optional[bool] = None,
+    ) -> None:
+        """Sends a message: str as text, bytes-like as binary, or an
+        iterable of str/bytes fragments as one fragmented message."""
+        async with self._send_lock:
+            if isinstance(message, (str, bytes, bytearray, memoryview)):
+                single: "str | bytes | bytearray | memoryview" = message
+                self._op(lambda c: c.send(single, compress=compress))
+                await self._drain()
+                return
+            it = iter(message)
+            try:
+                first = next(it)
+            except StopIteration:
+                return
+            text = isinstance(first, str)
+            self._op(lambda c: c.begin_message(text=text, compress=compress))
+            prev = first
+            for item in it:
+                if isinstance(item, str) != text:
+                    raise TypeError("fragments must all be str or all be bytes")
+                self._op(lambda c: c.send_fragment(prev, False))
+                await self._drain()
+                prev = item
+            self._op(lambda c: c.send_fragment(prev, True))
+            await self._drain()
+
+    async def ping(self, data: Optional[Data] = None) -> "asyncio.Future[None]":
+        """Sends a ping; returns a future resolved when the matching pong
+        arrives (``await (await ws.ping())`` waits for it)."""
+        payload = os.urandom(4) if data is None else data.encode() if isinstance(data, str) else bytes(data)
+        fut: "asyncio.Future[None]" = asyncio.get_running_loop().create_future()
+        self._pings[payload] = fut
+        self._op(lambda c: c.ping(payload))
+        await self._drain()
+        return fut
+
+    async def pong(self, data: Data = b"") -> None:
+        """Sends an unsolicited pong."""
+        self._op(lambda c: c.pong(data))
+        await self._drain()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Starts the closing handshake, waits (``close_timeout``) for it to
+        finish and closes the transport."""
+        if not self._done.is_set():
+            try:
+                if self.protocol.state == State.OPEN:
+                    self.protocol.close(code, reason)
+                    self._write()
+            except (InvalidState, OSError):
+                pass
+            try:
+                await asyncio.wait_for(self._done.wait(), self.close_timeout)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), self.close_timeout)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            pass
+
+    async def wait_closed(self) -> None:
+        """Waits until the connection has ended."""
+        await self._done.wait()
+
+    async def __aenter__(self) -> "WebSocket":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    # ---- internals --------------------------------------------------------
+
+    def _failure(self) -> str:
+        try:
+            return self.protocol.failure
+        except Exception:
+            return ""
+
+    def _op(self, f: Callable[[Connection], None]) -> None:
+        try:
+            f(self.protocol)
+        except (InvalidState, BadHandle) as e:
+            # BadHandle: the connection was freed once closed.
+            if self._close_event is not None or self._done.is_set() or isinstance(e, ConnectionClosed):
+                raise _closed_error(self._close_event, self._failure()) from None
+            raise
+
+    def _write(self) -> None:
+        try:
+            data = self.protocol.data_to_send()
+            hint = self.protocol.hint
+        except Exception:
+            return
+        if self.writer.is_closing():
+            return
+        if data:
+            self.writer.write(data)
+        if hint == Hint.SHUTDOWN_WRITE and not self._eof_sent and self.writer.can_write_eof():
+            self._eof_sent = True
+            try:
+                self.writer.write_eof()
+            except OSError:
+                pass
+
+    async def _drain(self) -> None:
+        self._write()
+        try:
+            await self.writer.drain()
+        except (ConnectionError, OSError):
+            pass
+
+    def _handle(self, events: List[Event]) -> None:
+        for ev in events:
+            t = type(ev)
+            if t is TextMessage or t is BytesMessage:
+                self._messages.put_nowait(ev.data)  # type: ignore[attr-defined]
+            elif t is Close:
+                self._close_event = ev  # type: ignore[assignment]
+            elif t is Pong:
+                fut = self._pings.pop(ev.payload, None)  # type: ignore[attr-defined]
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+
+    async def _run(self) -> None:
+        deadline: Optional[float] = None
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                hint = self.protocol.hint
+                if hint == Hint.CLOSE:
+                    break
+                if hint == Hint.SHUTDOWN_WRITE and deadline is None:
+                    deadline = loop.time() + self.close_timeout
+                timeout = self.ping_interval if deadline is None else max(0.0, deadline - loop.time())
+                try:
+                    data = await asyncio.wait_for(self.reader.read(_READ_SIZE), timeout)
+                except asyncio.TimeoutError:
+                    if deadline is not None:
+                        break
+                    try:
+                        self.protocol.heartbeat()
+                    except InvalidState:
+                        pass
+                    self._handle(self.protocol.events_received())
+                    self._write()
+                    continue
+                except (ConnectionError, OSError):
+                    data = b""
+                if data:
+                    self.protocol.receive_data(data)
+                else:
+                    self.protocol.receive_eof()
+                self._handle(self.protocol.events_received())
+                self._write()
+                if not data:
+                    break
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            pass
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        try:
+            if self.protocol.state != State.CLOSED:
+                self.protocol.receive_eof()
+                self._handle(self.protocol.events_received())
+        except Exception:
+            pass
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+        for fut in self._pings.values():
+            if not fut.done():
+                fut.set_exception(_closed_error(self._close_event))
+                fut.exception()  # retrieved: no "never retrieved" warning
+        self._done.set()
+        self._messages.put_nowait(_CLOSED)
+
+
+async def _handshake(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    conn: Connection,
+    on_request: Optional[Callable[[Request], Awaitable[None]]] = None,
+) -> Tuple[Open, List[Event], Optional[Request]]:
+    request: Optional[Request] = None
+    data = b"x"
+    while True:
+        events = conn.events_received()
+        for i, ev in enumerate(events):
+            if isinstance(ev, Request):
+                request = ev
+                if on_request is not None:
+                    await on_request(ev)
+            elif isinstance(ev, Open):
+                writer.write(conn.data_to_send())
+                return ev, events[i + 1 :], request
+            elif isinstance(ev, Rejected):
+                out = conn.data_to_send()
+                if out:
+                    writer.write(out)
+                    try:
+                        await writer.drain()
+                    except (ConnectionError, OSError):
+                        pass
+                status = ev.status
+                if isinstance(conn, ClientConnection):
+                    status = conn.response_status or status
+                raise InvalidStatus(f"the opening handshake failed: {ev.status} {ev.reason}".strip(), status=status)
+        if events:
+            continue
+        out = conn.data_to_send()
+        if out:
+            writer.write(out)
+            await writer.drain()
+        if not data:
+            raise HandshakeError("the transport ended during the opening handshake")
+        data = await reader.read(_READ_SIZE)
+        if data:
+            conn.receive_data(data)
+        else:
+            conn.receive_eof()
+
+
+class connect:
+    """Opens a client connection: ``ws = await connect(uri)`` or
+    ``async with connect(uri) as ws:``.
+
+    Args:
+        uri: "ws://host[:port]/path?query" or "wss://...".
+        ssl: an SSLContext for wss:// (default: ``ssl.create_default_context()``).
+        sock: an already connected socket to use instead.
+        open_timeout: seconds for the TCP connection and the handshake.
+        ping_interval: idle seconds before a heartbeat ping (None: never).
+        close_timeout: seconds to wait for the closing handshake.
+        **options: options of :class:`~libws.ClientConnection`.
+
+    Raises:
+        InvalidStatus: the server refused the handshake (``.status``).
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        ssl: Optional[ssl_module.SSLContext] = None,
+        sock: Optional[socket.socket] = None,
+        open_timeout: Optional[float] = 10.0,
+        ping_interval: Optional[float] = 20.0,
+        close_timeout: float = 10.0,
+        **options: Any,
+    ) -> None:
+        self.uri = uri
+        self.ssl = ssl
+        self.sock = sock
+        self.open_timeout = open_timeout
+        self.ping_interval = ping_interval
+        self.close_timeout = close_timeout
+        self.options = options
+        self._ws: Optional[WebSocket] = None
+
+    async def _connect(self) -> WebSocket:
+        u = urlsplit(self.uri)
+        if u.scheme not in ("ws", "wss"):
+            raise ValueError(f"not a ws:// or wss:// URI: {self.uri!r}")
+        secure = u.scheme == "wss"
+        host = u.hostname or "localhost"
+        port = u.port or (443 if secure else 80)
+        ssl_ctx = (self.ssl or ssl_module.create_default_context()) if secure else None
+        conn = ClientConnection(self.uri, **self.options)
+        writer: Optional[asyncio.StreamWriter] = None
+        try:
+
+            async def go() -> Tuple[Open, List[Event], asyncio.StreamReader, asyncio.StreamWriter]:
+                nonlocal writer
+                if self.sock is not None:
+                    reader, writer = await asyncio.open_connection(
+                        sock=self.sock, ssl=ssl_ctx, server_hostname=host if ssl_ctx else None
+                    )
+                else:
+                    reader, writer = await asyncio.open_connection(host, port, ssl=ssl_ctx)
+                open_event, rest, _ = await _handshake(reader, writer, conn)
+                return open_event, rest, reader, writer
+
+            open_event, rest, reader, writer = await asyncio.wait_for(go(), self.open_timeout)
+        except BaseException:
+            conn.free()
+            if writer is not None:
+                writer.close()
+            raise
+        assert writer is not None
+        return WebSocket(
+            reader,
+            writer,
+            conn,
+            events=rest,
+            ping_interval=self.ping_interval,
+            close_timeout=self.close_timeout,
+            open_event=open_event,
+        )
+
+    def __await__(self) -> Generator[Any, None, WebSocket]:
+        return self._connect().__await__()
+
+    async def __aenter__(self) -> WebSocket:
+        self._ws = await self._connect()
+        return self._ws
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+            self._ws.protocol.free()
+
+
+class Server:
+    """A running asyncio WebSocket server (made by :func:`serve`)."""
+
+    def __init__(self, server: asyncio.base_events.Server) -> None:
+        self.server = server
+        self.connections: "set[WebSocket]" = set()
+
+    @property
+    def sockets(self) -> Tuple[Any, ...]:
+        """The listening sockets."""
+        return tuple(self.server.sockets)
+
+    @property
+    def port(self) -> int:
+        """The (first) listening port."""
+        return int(self.server.sockets[0].getsockname()[1])
+
+    def close(self) -> None:
+        """Stops listening (open connections go on until they end)."""
+        self.server.close()
+
+    async def wait_closed(self) -> None:
+        """Waits until the server is closed."""
+        await self.server.wait_closed()
+
+    async def serve_forever(self) -> None:
+        """Accepts connections until cancelled."""
+        await self.server.serve_forever()
+
+    async def __aenter__(self) -> "Server":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+        for ws in list(self.connections):
+            await ws.close(1001, "server shutting down")
+        await self.wait_closed()
+
+
+class serve:
+    """Starts a WebSocket server: ``server = await serve(handler, host,
+    port)`` or ``async with serve(handler, host, port) as server:``.
+
+    ``handler(ws)`` is a coroutine run per connection; the connection is
+    closed (1000) when it returns, or with 1011 if it raises.
+
+    Args:
+        process_request: ``async def process_request(request) -> None |
+            (status, body)``: accept (None) or refuse the
+            :class:`~libws.Request`.
+        ping_interval: idle seconds before a heartbeat ping (None: never).
+        **options: options of :class:`~libws.ServerConnection`, and
+            ``ssl``/``sock``/``backlog`` for ``asyncio.start_server``.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[[WebSocket], Awaitable[None]],
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        *,
+        ssl: Optional[ssl_module.SSLContext] = None,
+        sock: Optional[socket.socket] = None,
+        backlog: int = 100,
+        process_request: Optional[Callable[[Request], Awaitable[Optional[Tuple[int, str]]]]] = None,
+        open_timeout: Optional[float] = 10.0,
+        ping_interval: Optional[float] = 20.0,
+        close_timeout: float = 10.0,
+        **options: Any,
+    ) -> None:
+        self.handler = handler
+        self.host = host
+        self.port = port
+        self.ssl = ssl
+        self.sock = sock
+        self.backlog = backlog
+        self.process_request = process_request
+        self.open_timeout = open_timeout
+        self.ping_interval = ping_interval
+        self.close_timeout = close_timeout
+        self.options = dict(options)
+        if process_request is not None:
+            self.options["manual_accept"] = True
+        self._server: Optional[Server] = None
+
+    async def _start(self) -> Server:
+        holder: List[Server] = []
+
+        async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await self._serve_one(reader, writer, holder[0])
+
+        if self.sock is not None:
+            srv = await asyncio.start_server(on_client, sock=self.sock, ssl=self.ssl, backlog=self.backlog)
+        else:
+            srv = await asyncio.start_server(on_client, self.host, self.port, ssl=self.ssl, backlog=self.backlog)
+        server = Server(srv)
+        holder.append(server)
+        return server
+
+    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, server: Server) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = ServerConnection(**self.options)
+        pr = self.process_request
+
+        async def on_request(req: Request) -> None:
+            if pr is None:
+                return
+            answer = await pr(req)
+            if answer is None:
+                conn.accept()
+            else:
+                conn.reject(answer[0], answer[1])
+
+        try:
+            open_event, rest, request = await asyncio.wait_for(
+                _handshake(reader, writer, conn, on_request), self.open_timeout
+            )
+        except Exception:
+            conn.free()
+            writer.close()
+            return
+        ws = WebSocket(
+            reader,
+            writer,
+            conn,
+            events=rest,
+            ping_interval=self.ping_interval,
+            close_timeout=self.close_timeout,
+            request=request,
+            open_event=open_event,
+        )
+        server.connections.add(ws)
+        try:
+            await self.handler(ws)
+            await ws.close()
+        except ConnectionClosed:
+            await ws.close()
+        except Exception:
+            await ws.close(1011, "internal error")
+        finally:
+            server.connections.discard(ws)
+            conn.free()
+
+    def __await__(self) -> Generator[Any, None, Server]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> Server:
+        self._server = await self._start()
+        return self._server
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._server is not None:
+            await self._server.__aexit__(*exc)

@@ -1,0 +1,1350 @@
+"""The sans-I/O connection: bytes in, events out; messages in, bytes out.
+
+A :class:`Connection` wraps one ``ws_conn``. It does no I/O: you read from
+your transport and call :meth:`Connection.receive_data`, take
+:meth:`Connection.events`, and write :meth:`Connection.data_to_send`::
+
+    conn = ServerConnection()
+    while True:
+        data = sock.recv(65536)
+        if data:
+            conn.receive_data(data)
+        else:
+            conn.receive_eof()
+        for event in conn.events():
+            if isinstance(event, TextMessage):
+                conn.send_text(event.data)
+        sock.sendall(conn.data_to_send())
+        if conn.close_expected():
+            break
+
+Every protocol decision is libws's; this module converts types, maps
+status codes to exceptions and keeps borrowed memory safe.
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import struct
+import sys
+import threading
+from ctypes import addressof, byref, c_char, c_char_p, c_int, c_size_t, c_void_p
+from typing import (
+    Any,
+    Callable,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NoReturn,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
+
+from . import _ffi
+from .config import Deflate, Headers, as_c_int, as_int, build_config
+from .constants import Hint, Initiator, Opcode, Role, State
+from .errors import (
+    BadHandle,
+    Busy,
+    Forked,
+    InvalidArgument,
+)
+from .events import (
+    BytesChunk,
+    BytesMessage,
+    Close,
+    Control,
+    DeflateParams,
+    Event,
+    Frame,
+    MessageView,
+    Open,
+    Ping,
+    Pong,
+    Rejected,
+    Request,
+    TextChunk,
+    TextMessage,
+    UnknownEvent,
+)
+
+__all__ = ["Connection", "ClientConnection", "ServerConnection", "MessageWriter"]
+
+BytesLike = Union[bytes, bytearray, memoryview]
+C = TypeVar("C", bound="Connection")
+
+# ---- ws_event ------------------------------------------------------------------
+
+# struct ws_event { u32 size; u8 type, opcode, rsv, flags; u16 code; u8
+# initiator, reserved0; u32 reserved1; const u8 *data; size_t len; }
+_EV_FULL = struct.Struct("@IBBBBHBBIPN")
+EV_SIZE = _EV_FULL.size
+# The hot loop reads each event as (head, tail, data, len): head packs size,
+# type, opcode, rsv and flags; whole text/binary messages are recognised by
+# comparing head with one integer.
+_EV_FMT = "@QQPN"
+assert struct.calcsize(_EV_FMT) == EV_SIZE
+_HEAD = struct.Struct("@IBBBB")
+_TAIL = struct.Struct("@HBBI")
+_Q = struct.Struct("@Q")
+
+EV_REQUEST = 1
+EV_OPEN = 2
+EV_REJECTED = 3
+EV_TEXT = 4
+EV_BINARY = 5
+EV_DATA = 6
+EV_PING = 7
+EV_PONG = 8
+EV_CONTROL = 9
+EV_CLOSE = 10
+
+EVF_FIRST = 1
+EVF_LAST = 2
+EVF_COMPRESSED = 4
+
+SEND_NO_COMPRESS = 1
+SEND_COMPRESS = 2
+
+
+def _head(etype: int, opcode: int, flags: int) -> int:
+    return int(_Q.unpack(_HEAD.pack(EV_SIZE, etype, opcode, 0, flags))[0])
+
+
+_W_TEXT = _head(EV_TEXT, Opcode.TEXT, EVF_FIRST | EVF_LAST)
+_W_BINARY = _head(EV_BINARY, Opcode.BINARY, EVF_FIRST | EVF_LAST)
+
+#: Events taken per ws_next_events call.
+BATCH = 256
+
+
+class _EventBuffer(threading.local):
+    """A per-thread array of ws_event for ws_next_events (a connection is
+    used by one thread at a time, so the thread's buffer is free)."""
+
+    def __init__(self) -> None:
+        self.raw = bytearray(EV_SIZE * BATCH)
+        # Only evs[0].size is read by libws, but every record carries it so
+        # that the hot loop's one-integer comparison matches.
+        for i in range(BATCH):
+            _EV_FULL.pack_into(self.raw, i * EV_SIZE, EV_SIZE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        self.carr = c_char.from_buffer(self.raw)
+        self.addr = addressof(self.carr)
+        self.mv = memoryview(self.raw)
+
+
+_evbuf = _EventBuffer()
+_iter_unpack = struct.iter_unpack
+_chain = itertools.chain.from_iterable
+_new = object.__new__
+_MEM = _ffi.MEMORY
+_set_mv = tuple(
+    getattr(MessageView, f).__set__ for f in ("opcode", "data", "first", "last", "compressed", "rsv")
+)
+
+_F: Any = _ffi.fn
+
+
+def _releasing(views: List[memoryview]) -> None:
+    for v in views:
+        try:
+            v.release()
+        except BufferError:
+            pass  # a view derived from it is still exported: see MessageView
+    views.clear()
+
+
+def _opt_flags(compress: Optional[bool]) -> int:
+    if compress is None:
+        return 0
+    return SEND_COMPRESS if compress else SEND_NO_COMPRESS
+
+
+class Connection:
+    """A WebSocket connection (one ``ws_conn``): the sans-I/O core.
+
+    Make one with :class:`ClientConnection`, :class:`ServerConnection` or
+    :meth:`Connection.open`; release it with :meth:`free` or a ``with``
+    block (a finalizer frees it too).
+
+    Threads: a connection may be used from any thread but by one at a time;
+    a call made while another thread is inside a call on the same
+    connection raises :class:`~libws.Busy` at once. Different connections
+    are independent.
+
+    Options (keyword-only, shared by every constructor):
+        subprotocols: client: offered, in order; server: supported (the
+            first the client offers that is supported is chosen).
+        extra_headers: header fields added to the client's request or the
+            server's 101 response (a mapping or (name, value) pairs).
+        compression: a :class:`~libws.Deflate` (or True for its defaults)
+            to offer/accept permessage-deflate; None (default) for none.
+        max_message_size: bytes of a received message after inflating
+            (None: 64 MiB; -1: unlimited); over → close 1009.
+        max_frame_size: bytes of one received frame (None: 64 MiB).
+        max_output: unsent output at which sends raise
+            :class:`~libws.OutputFull` (None: 64 MiB).
+        max_handshake_size: bytes of the HTTP head (None: 16 KiB).
+        max_headers: header lines in the HTTP head (None: 100).
+        streaming: deliver messages as :class:`~libws.TextChunk` /
+            :class:`~libws.BytesChunk` as data arrives.
+        chunk_per_frame: with streaming, one chunk per complete frame.
+        validate_utf8: check text is UTF-8, sent and received (default
+            True). When False, received text is decoded with
+            ``surrogateescape`` and sent str is encoded the same way.
+        auto_pong: answer pings automatically (default True).
+        max_pings: unanswered heartbeat pings before closing with 1008
+            (None: 3).
+        allow_rsv: RSV bits an application extension claims.
+        allow_opcodes: reserved opcodes an application extension claims.
+    """
+
+    __slots__ = (
+        "_h",
+        "_guard",
+        "_role",
+        "_views",
+        "_outv",
+        "_errors",
+        "_incremental",
+        "_decoder",
+        "_streaming",
+        "_wt",
+        "_wb",
+        "_request",
+        "_close",
+        "_optr",
+        "_olen",
+        "_optr_ref",
+        "_olen_ref",
+        "__weakref__",
+    )
+
+    _h: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("use ClientConnection(url), ServerConnection() or Connection.open(role)")
+
+    # ---- construction ---------------------------------------------------
+
+    def _setup(self, role: Role, options: Mapping[str, Any]) -> None:
+        self._h = 0
+        self._guard = threading.Lock()
+        self._role = role
+        self._views: List[memoryview] = []
+        self._outv: Optional[memoryview] = None
+        validate = options.get("validate_utf8", True)
+        self._errors = "strict" if validate else "surrogateescape"
+        # Text chunks end on character boundaries (ws.h) except with
+        # chunk_per_frame or without validation: then decode incrementally.
+        self._incremental = bool(options.get("chunk_per_frame")) or not validate
+        self._decoder: Optional[codecs.IncrementalDecoder] = None
+        # The hot loop's whole-message heads (never matched when streaming:
+        # then every message comes as chunks, even a one-frame one).
+        self._streaming = bool(options.get("streaming"))
+        self._wt = -1 if self._streaming else _W_TEXT
+        self._wb = -1 if self._streaming else _W_BINARY
+        self._request: Optional[Request] = None
+        self._close: Optional[Close] = None
+        self._optr = c_void_p()
+        self._olen = c_size_t()
+        self._optr_ref = byref(self._optr)
+        self._olen_ref = byref(self._olen)
+
+    def _create(self, role: Role, options: Mapping[str, Any], make: Callable[[int, Any], int]) -> None:
+        self._setup(role, options)
+        _ffi.lib()
+        cfg = build_config(role, **options)
+        out = c_void_p()
+        try:
+            rc = make(cfg, byref(out))
+            if rc < 0:
+                _ffi.raise_error(rc)
+        finally:
+            _F.ws_config_free(cfg)
+        assert out.value
+        self._h = out.value
+
+    @classmethod
+    def open(
+        cls: Type[C],
+        role: "Role | str | int | None" = None,
+        *,
+        subprotocol: Optional[str] = None,
+        extensions: Optional[str] = None,
+        **options: Any,
+    ) -> C:
+        """A connection already OPEN, for programs that did the HTTP
+        handshake themselves (their own HTTP server, a proxy):
+        ``ws_conn_new_open``.
+
+        Args:
+            role: ``Role.CLIENT``/``Role.SERVER`` (or "client"/"server");
+                implied by ``ClientConnection.open``/``ServerConnection.open``.
+            subprotocol: the 101 response's Sec-WebSocket-Protocol value.
+            extensions: its Sec-WebSocket-Extensions value; a
+                permessage-deflate element there is applied (the
+                ``compression`` option is not needed for it).
+            **options: as for the other constructors.
+
+        Feed the bytes that follow the HTTP head to :meth:`receive_data`.
+        """
+        implied = {ClientConnection: Role.CLIENT, ServerConnection: Role.SERVER}.get(cls)
+        if role is None:
+            if implied is None:
+                raise InvalidArgument("Connection.open needs a role (Role.CLIENT or Role.SERVER)")
+            role = implied
+        r = _role(role)
+        if implied is not None and r != implied:
+            raise InvalidArgument(f"{cls.__name__}.open: role {r.name} does not match the class")
+        target: Type[Connection] = ClientConnection if r == Role.CLIENT else ServerConnection
+        self = _new(target)
+        sp = _ffi.cstr(subprotocol, "subprotocol")
+        ex = _ffi.cstr(extensions, "extensions")
+        self._create(r, options, lambda cfg, out: int(_F.ws_conn_new_open(cfg, sp, ex, out)))
+        return self  # type: ignore[return-value]
+
+    # ---- lifetime ---------------------------------------------------------
+
+    def free(self) -> None:
+        """Releases the connection and its memory (``ws_conn_free``). Later
+        calls raise :class:`~libws.BadHandle`; calling it again does
+        nothing. Waits for a call in progress on another thread."""
+        h = self._h
+        if not h:
+            return
+        if _ffi.forked:
+            self._h = 0
+            return
+        with self._guard:
+            h = self._h
+            if not h:
+                return
+            self._h = 0
+            _releasing(self._views)
+            self._drop_output_view()
+            _F.ws_conn_free(h)
+
+    @property
+    def freed(self) -> bool:
+        """True once :meth:`free` was called."""
+        return not self._h
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.free()
+
+    def __del__(self) -> None:
+        try:
+            h = self._h
+        except AttributeError:
+            return  # the constructor failed
+        if not h:
+            return
+        try:
+            if _ffi.forked or sys.is_finalizing():
+                return  # the process ends anyway; never call into a dead runtime
+            if self._guard.acquire(False):
+                try:
+                    self._h = 0
+                    _F.ws_conn_free(h)
+                finally:
+                    self._guard.release()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        if not self._h:
+            what = "freed"
+        elif _ffi.forked:
+            what = "unusable after fork"
+        else:
+            try:
+                what = self.state.name
+            except Exception as e:  # Busy, ...
+                what = type(e).__name__
+        return f"<{type(self).__name__} {what}>"
+
+    # ---- the call guard ------------------------------------------------------
+
+    def _enter(self) -> int:
+        """Marks the connection in use by this thread and returns its
+        handle; raises Busy, BadHandle or Forked."""
+        if _ffi.forked:  # first: a parent thread's call may have left the guard held
+            self._dead()
+        if not self._guard.acquire(False):
+            raise Busy("another thread is using this connection right now (one thread at a time)")
+        h = self._h
+        if h:
+            if self._outv is not None:
+                self._drop_output_view()
+            return h
+        self._guard.release()
+        self._dead()
+
+    def _dead(self) -> NoReturn:
+        if _ffi.forked:
+            raise Forked(
+                "libws was loaded before fork() and cannot be used in the child; "
+                "make connections after forking"
+            )
+        raise BadHandle("the connection was freed", -50)
+
+    def _drop_output_view(self) -> None:
+        v = self._outv
+        self._outv = None
+        if v is not None:
+            try:
+                v.release()
+            except BufferError:
+                pass
+
+    def _call(self, f: Any, *args: Any) -> int:
+        h = self._enter()
+        try:
+            rc = f(h, *args)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            return rc  # type: ignore[no-any-return]
+        finally:
+            self._guard.release()
+
+    # ---- input ------------------------------------------------------------------
+
+    def receive_data(self, data: BytesLike) -> None:
+        """Feeds bytes read from the transport (any chunking: one byte at a
+        time gives the same events). bytes, bytearray, memoryview and other
+        contiguous buffers are passed to libws without a copy.
+
+        Event views from ``events(copy=False)`` are released.
+        Raises :class:`~libws.InvalidState` after :meth:`receive_eof`. A
+        peer breaking the protocol is not an error here: it arrives as a
+        :class:`~libws.Close` event (initiator FAILURE).
+        """
+        if type(data) is bytes:
+            ptr: Any = data
+            n = len(data)
+            keep = None
+        else:
+            ptr, n, keep = _ffi.buffer_arg(data)
+        h = self._enter()
+        try:
+            if self._views:
+                _releasing(self._views)
+            rc = _F.ws_feed(h, ptr, n)
+            if rc < 0:
+                _ffi.raise_error(rc)
+        finally:
+            self._guard.release()
+            if keep is not None:
+                _ffi.release(keep)
+
+    def receive_eof(self) -> None:
+        """Tells the connection the transport has ended. Without a completed
+        closing handshake this gives a :class:`~libws.Close` event with
+        code 1006 (or :class:`~libws.Rejected` during the handshake).
+        Calling it again does nothing."""
+        h = self._enter()
+        try:
+            if self._views:
+                _releasing(self._views)
+            rc = _F.ws_feed_eof(h)
+            if rc < 0:
+                _ffi.raise_error(rc)
+        finally:
+            self._guard.release()
+
+    @property
+    def need(self) -> int:
+        """How many more bytes the connection needs before it can make
+        progress (what a blocking ``read(n)`` should ask for): 1 during the
+        handshake, 0 once nothing more will be read (``ws_need``)."""
+        h = self._enter()
+        try:
+            rc = _F.ws_need(h)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            return rc  # type: ignore[no-any-return]
+        finally:
+            self._guard.release()
+
+    # ---- events ------------------------------------------------------------------
+
+    def events(self, *, copy: bool = True) -> Iterator[Event]:
+        """Yields the queued events, in order, until none is left.
+
+        Events are taken from libws in batches (``ws_next_events``) and
+        converted batch by batch, so interleaving other calls is safe. With
+        ``copy=False`` messages and chunks come as
+        :class:`~libws.MessageView` — a view into libws's memory valid until
+        the next :meth:`receive_data`, :meth:`receive_eof`,
+        :meth:`heartbeat`, :meth:`shrink` or :meth:`free` — instead of
+        :class:`~libws.TextMessage`/:class:`~libws.BytesMessage`/chunks.
+
+        After a :class:`~libws.Close` from the peer (or a
+        :class:`~libws.Ping` with auto-pong) the reply is queued: call
+        :meth:`data_to_send`.
+        """
+        # Batch after batch until _take returns [], flattened in C.
+        return _chain(iter(lambda: self._take(copy), []))
+
+    def events_received(self, *, copy: bool = True) -> List[Event]:
+        """All the queued events as a list (websockets' name).
+
+        Unlike :meth:`events`, this takes every event at once, including a
+        final :class:`~libws.Close` from the peer — which queues our close
+        reply and ends sending: to answer the messages that arrived with
+        the peer's close, iterate :meth:`events` instead."""
+        out: List[Event] = []
+        while True:
+            batch = self._take(copy, True)
+            if not batch:
+                return out
+            out.extend(batch)
+
+    def next_event(self, *, copy: bool = True) -> Optional[Event]:
+        """The next queued event, or None (one ``ws_next_event`` call)."""
+        h = self._enter()
+        try:
+            buf = _evbuf
+            rc = _F.ws_next_event(h, buf.addr)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            if rc == 0:
+                return None
+            return self._convert(h, buf.mv, 1, copy)[0]
+        finally:
+            self._guard.release()
+
+    @property
+    def pending_events(self) -> int:
+        """The number of events queued in libws (``ws_pending_events``)."""
+        return self._call(_F.ws_pending_events)
+
+    def _take(self, copy: bool, whole: bool = False) -> List[Event]:
+        """Takes and converts a batch of events. Unless whole, the last
+        queued event is left in libws until every event before it was
+        yielded: if it is the peer's Close, taking it queues our reply and
+        ends sending (ws.h), and the messages that came before it must stay
+        answerable while the caller iterates."""
+        h = self._enter()
+        try:
+            buf = _evbuf
+            if whole:
+                k = BATCH
+            else:
+                k = _F.ws_pending_events(h)
+                if k <= 0:
+                    if k < 0:
+                        _ffi.raise_error(k)
+                    return []
+                k = 1 if k == 1 else min(k - 1, BATCH)
+            n = _F.ws_next_events(h, buf.addr, k)
+            if n <= 0:
+                if n < 0:
+                    _ffi.raise_error(n)
+                return []
+            return self._convert(h, buf.mv, n, copy)
+        finally:
+            self._guard.release()
+
+    def _convert(self, h: int, mv: memoryview, n: int, copy: bool) -> List[Event]:
+        """ws_event records → event objects (payloads copied unless copy is
+        False). Runs with the connection entered: the data pointers stay
+        valid until the next feed, which cannot happen meanwhile."""
+        out: List[Event] = []
+        ap = out.append
+        M = _MEM
+        errors = self._errors
+        wt = self._wt
+        wb = self._wb
+        if copy:
+            TM = TextMessage
+            BM = BytesMessage
+            for head, tail, p, ln in _iter_unpack(_EV_FMT, mv[: n * EV_SIZE]):
+                if head == wt:
+                    # TextMessage(data): the other fields keep their class
+                    # defaults (compressed=False, rsv=0), as head says.
+                    o: Event = _new(TM)
+                    o.__dict__["data"] = str(M[p : p + ln], "utf-8", errors)
+                    ap(o)
+                elif head == wb:
+                    o = _new(BM)
+                    o.__dict__["data"] = bytes(M[p : p + ln])
+                    ap(o)
+                else:
+                    ap(self._event(h, head, tail, p, ln, True))
+        else:
+            views = self._views
+            sv_o, sv_d, sv_f, sv_l, sv_c, sv_r = _set_mv
+            for head, tail, p, ln in _iter_unpack(_EV_FMT, mv[: n * EV_SIZE]):
+                if head == wt or head == wb:
+                    v = M[p : p + ln]
+                    views.append(v)
+                    o = _new(MessageView)
+                    sv_o(o, 1 if head == wt else 2)
+                    sv_d(o, v)
+                    sv_f(o, True)
+                    sv_l(o, True)
+                    sv_c(o, False)
+                    sv_r(o, 0)
+                    ap(o)
+                else:
+                    ap(self._event(h, head, tail, p, ln, False))
+        return out
+
+    def _event(self, h: int, head: int, tail: int, p: int, ln: int, copy: bool) -> Event:
+        _, etype, opcode, rsv, flags = _HEAD.unpack(_Q.pack(head))
+        first = bool(flags & EVF_FIRST)
+        last = bool(flags & EVF_LAST)
+        compressed = bool(flags & EVF_COMPRESSED)
+        if etype in (EV_TEXT, EV_BINARY, EV_DATA):
+            if not copy:
+                v = _MEM[p : p + ln]
+                self._views.append(v)
+                return MessageView(opcode, v, first, last, compressed, rsv)
+            whole = first and last and not self._streaming
+            if etype == EV_TEXT:
+                if whole:
+                    return TextMessage(str(_MEM[p : p + ln], "utf-8", self._errors), compressed, rsv)
+                if self._incremental:
+                    if first or self._decoder is None:
+                        self._decoder = codecs.getincrementaldecoder("utf-8")(self._errors)
+                    text = self._decoder.decode(_MEM[p : p + ln], last)
+                    if last:
+                        self._decoder = None
+                else:
+                    text = str(_MEM[p : p + ln], "utf-8", self._errors)
+                return TextChunk(text, first, last, compressed, rsv)
+            data = bytes(_MEM[p : p + ln])
+            if etype == EV_BINARY:
+                if whole:
+                    return BytesMessage(data, compressed, rsv)
+                return BytesChunk(data, first, last, compressed, rsv)
+            return Frame(opcode, data, first, last, compressed, rsv)
+        code, initiator, _, _ = _TAIL.unpack(_Q.pack(tail))
+        if etype == EV_PING:
+            return Ping(bytes(_MEM[p : p + ln]))
+        if etype == EV_PONG:
+            return Pong(bytes(_MEM[p : p + ln]))
+        if etype == EV_CLOSE:
+            reason = str(_MEM[p : p + ln], "utf-8", "replace")
+            ev = Close(code, reason, Initiator(initiator))
+            self._close = ev
+            return ev
+        if etype == EV_OPEN:
+            return self._open_event(h)
+        if etype == EV_REQUEST:
+            req = self._request_event(h)
+            self._request = req
+            return req
+        if etype == EV_REJECTED:
+            return Rejected(code, str(_MEM[p : p + ln], "utf-8", "replace"))
+        if etype == EV_CONTROL:
+            return Control(opcode, bytes(_MEM[p : p + ln]), rsv)
+        return UnknownEvent(etype, opcode, code, bytes(_MEM[p : p + ln]))
+
+    def _open_event(self, h: int) -> Open:
+        sp = _get_str(_F.ws_subprotocol, h)
+        return Open(sp or None, _get_str(_F.ws_extensions, h), _deflate_params(h))
+
+    def _request_event(self, h: int) -> Request:
+        return Request(
+            method=_get_str(_F.ws_request_method, h),
+            target=_get_str(_F.ws_request_target, h),
+            host=_get_str(_F.ws_request_host, h),
+            origin=_get_str(_F.ws_request_origin, h),
+            subprotocols=_ffi.string_list(_F.ws_request_subprotocol, h),
+            extensions=_ffi.string_list(_F.ws_request_extension, h),
+        )
+
+    # ---- sending --------------------------------------------------------------------
+
+    def _encode(self, text: Any) -> Any:
+        if type(text) is str:
+            try:
+                return text.encode("utf-8", self._errors)
+            except UnicodeEncodeError as e:
+                raise InvalidArgument(f"text cannot be encoded as UTF-8: {e}") from None
+        return text
+
+    def _send_buf(self, f: Any, pre: Tuple[Any, ...], data: Any, post: Tuple[Any, ...] = ()) -> None:
+        if type(data) is bytes:
+            ptr: Any = data
+            n = len(data)
+            keep = None
+        else:
+            ptr, n, keep = _ffi.buffer_arg(data)
+        h = self._enter()
+        try:
+            rc = f(h, *pre, ptr, n, *post)
+            if rc < 0:
+                _ffi.raise_error(rc)
+        finally:
+            self._guard.release()
+            if keep is not None:
+                _ffi.release(keep)
+
+    def send_text(self, text: "str | BytesLike", *, compress: Optional[bool] = None) -> None:
+        """Queues a text message (one frame). ``text`` is a str, or
+        bytes-like UTF-8 (checked by libws unless ``validate_utf8=False``).
+
+        Args:
+            compress: None: libws decides (permessage-deflate in use and the
+                message at least ``min_size``); True: compress even if
+                short; False: send uncompressed.
+
+        Raises:
+            OutputFull: the output is at ``max_output``; nothing was queued.
+            InvalidState: the handshake is not done, or a fragmented
+                message is being sent.
+            ConnectionClosed: a close frame was sent or received.
+            InvalidArgument: not UTF-8.
+        """
+        data = self._encode(text) if type(text) is str else text
+        if compress is None:
+            if type(data) is bytes:  # the common case, inlined
+                h = self._enter()
+                try:
+                    rc = _F.ws_send_text(h, data, len(data))
+                finally:
+                    self._guard.release()
+                if rc < 0:
+                    _ffi.raise_error(rc)
+                return
+            self._send_buf(_F.ws_send_text, (), data)
+        else:
+            self._send_buf(_F.ws_send, (Opcode.TEXT,), data, (_opt_flags(compress),))
+
+    def send_bytes(self, data: BytesLike, *, compress: Optional[bool] = None) -> None:
+        """Queues a binary message (one frame); ``data`` is any bytes-like
+        object (not copied before libws copies it into the output). See
+        :meth:`send_text` for ``compress`` and the errors."""
+        if compress is None:
+            if type(data) is bytes:  # the common case, inlined
+                h = self._enter()
+                try:
+                    rc = _F.ws_send_binary(h, data, len(data))
+                finally:
+                    self._guard.release()
+                if rc < 0:
+                    _ffi.raise_error(rc)
+                return
+            self._send_buf(_F.ws_send_binary, (), data)
+        else:
+            self._send_buf(_F.ws_send, (Opcode.BINARY,), data, (_opt_flags(compress),))
+
+    def send(self, message: "str | BytesLike", *, compress: Optional[bool] = None) -> None:
+        """Queues a text message for a str, a binary one for bytes-like
+        data."""
+        if isinstance(message, str):
+            self.send_text(message, compress=compress)
+        else:
+            self.send_bytes(message, compress=compress)
+
+    def send_data(self, opcode: int, data: BytesLike, *, compress: Optional[bool] = None) -> None:
+        """Queues a whole message with opcode TEXT, BINARY or an
+        application-claimed data opcode 3-7 (``ws_send``)."""
+        self._send_buf(_F.ws_send, (as_c_int("opcode", opcode),), self._encode(data), (_opt_flags(compress),))
+
+    def begin_message(
+        self, *, text: bool = False, opcode: Optional[int] = None, compress: Optional[bool] = None
+    ) -> None:
+        """Starts a message sent in fragments with :meth:`send_fragment`
+        (``ws_begin_message``). Pings, pongs and a close may be sent
+        between fragments; other messages may not.
+
+        Args:
+            text: a text message (else binary).
+            opcode: an application-claimed data opcode instead (3-7).
+            compress: False to send it uncompressed with permessage-deflate.
+        """
+        op = (Opcode.TEXT if text else Opcode.BINARY) if opcode is None else as_c_int("opcode", opcode)
+        self._call(_F.ws_begin_message, op, _opt_flags(compress))
+
+    def send_fragment(self, data: "str | BytesLike", final: bool = False) -> None:
+        """Queues the next fragment of the message begun with
+        :meth:`begin_message`; ``final=True`` ends it. Empty fragments are
+        allowed; a text fragment may end inside a character (the whole
+        message must be UTF-8). A str is encoded as UTF-8."""
+        self._send_buf(_F.ws_send_fragment, (), self._encode(data), (1 if final else 0,))
+
+    def message(self, *, text: bool = False, opcode: Optional[int] = None, compress: Optional[bool] = None) -> "MessageWriter":
+        """A context manager for a fragmented message::
+
+            with conn.message(text=True) as m:
+                for piece in pieces:
+                    m.write(piece)
+                    sock.sendall(conn.data_to_send())
+            # leaving the block sends the final (empty) fragment
+
+        If the block raises, the message is left unfinished (a WebSocket
+        message cannot be cancelled): close the connection.
+        """
+        self.begin_message(text=text, opcode=opcode, compress=compress)
+        return MessageWriter(self)
+
+    def send_fragments(
+        self,
+        fragments: "Iterable[str | BytesLike]",
+        *,
+        text: bool = False,
+        opcode: Optional[int] = None,
+        compress: Optional[bool] = None,
+    ) -> None:
+        """Sends an iterable of fragments as one message (the last one
+        carries the final flag; an empty iterable sends an empty
+        message)."""
+        it = iter(fragments)
+        self.begin_message(text=text, opcode=opcode, compress=compress)
+        try:
+            prev = next(it)
+        except StopIteration:
+            self.send_fragment(b"", True)
+            return
+        for item in it:
+            self.send_fragment(prev, False)
+            prev = item
+        self.send_fragment(prev, True)
+
+    def send_frame(self, opcode: int, data: BytesLike = b"", *, rsv: int = 0, fin: bool = True) -> None:
+        """Queues one raw frame for application extensions that claimed
+        opcodes or RSV bits (``ws_send_frame``); nothing is compressed."""
+        self._send_buf(
+            _F.ws_send_frame,
+            (as_c_int("opcode", opcode), as_c_int("rsv", rsv), 1 if fin else 0),
+            self._encode(data),
+        )
+
+    def ping(self, payload: "str | BytesLike" = b"") -> None:
+        """Queues a ping with up to 125 bytes of payload."""
+        self._send_buf(_F.ws_ping, (), self._encode(payload))
+
+    def pong(self, payload: "str | BytesLike" = b"") -> None:
+        """Queues a pong (unsolicited, or the answer to a ping when
+        ``auto_pong=False``)."""
+        self._send_buf(_F.ws_pong, (), self._encode(payload))
+
+    def close(self, code: Optional[int] = 1000, reason: "str | bytes" = "") -> None:
+        """Starts the closing handshake: queues a close frame with code
+        (1000-1003, 1007-1014, 3000-4999; None for a frame without a code)
+        and a reason of up to 123 bytes of UTF-8. Data may still arrive
+        until the peer's close (a :class:`~libws.Close` event with
+        initiator US).
+
+        Raises:
+            ConnectionClosed: a close frame was already sent.
+            InvalidState: before the handshake is done (just close the
+                transport then).
+            InvalidArgument: a bad code or reason.
+
+        This does not release memory: see :meth:`free`.
+        """
+        c = 0 if code is None else as_c_int("code", code)
+        r = reason.encode("utf-8") if isinstance(reason, str) else reason
+        self._send_buf(_F.ws_close, (c,), r)
+
+    def heartbeat(self) -> None:
+        """Call when the connection has been idle for your interval: queues
+        a ping no other ping carries; after ``max_pings`` unanswered ones it
+        fails the connection with close 1008 instead (a
+        :class:`~libws.Close` event follows). Also releases idle buffer
+        memory, so event views are released.
+
+        Raises:
+            ConnectionClosed: closing or closed (nothing is sent).
+            InvalidState: before the handshake is done.
+        """
+        h = self._enter()
+        try:
+            if self._views:
+                _releasing(self._views)
+            rc = _F.ws_heartbeat(h)
+            if rc < 0:
+                _ffi.raise_error(rc)
+        finally:
+            self._guard.release()
+
+    @property
+    def unanswered_pings(self) -> int:
+        """Heartbeat pings awaiting a pong."""
+        return self._call(_F.ws_unanswered_pings)
+
+    # ---- output -------------------------------------------------------------------
+
+    def data_to_send(self) -> bytes:
+        """Takes the bytes waiting to be written to the transport (a copy;
+        they are consumed): write all of them. b"" when there are none."""
+        h = self._enter()
+        try:
+            rc = _F.ws_output(h, self._optr_ref, self._olen_ref)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            n = self._olen.value
+            if not n:
+                return b""
+            p: int = self._optr.value  # type: ignore[assignment]  # not NULL: n > 0
+            data = bytes(_MEM[p : p + n])
+            rc = _F.ws_consume(h, n)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            return data
+        finally:
+            self._guard.release()
+
+    def output(self) -> memoryview:
+        """The bytes waiting to be written, as a read-only view into libws's
+        memory (no copy), for partial writes::
+
+            n = sock.send(conn.output())
+            conn.consume(n)
+
+        The view is valid until the next call on this connection (the
+        binding releases it then). An empty view when there is nothing."""
+        h = self._enter()
+        try:
+            rc = _F.ws_output(h, self._optr_ref, self._olen_ref)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            n = self._olen.value
+            if not n:
+                return memoryview(b"")
+            p: int = self._optr.value  # type: ignore[assignment]  # not NULL: n > 0
+            v: memoryview = _MEM[p : p + n]
+            self._outv = v
+            return v
+        finally:
+            self._guard.release()
+
+    def consume(self, n: int) -> None:
+        """Marks the first n bytes of the output as written."""
+        self._call(_F.ws_consume, as_int("n", n))
+
+    @property
+    def output_size(self) -> int:
+        """The number of bytes waiting to be written."""
+        h = self._enter()
+        try:
+            rc = _F.ws_output(h, self._optr_ref, self._olen_ref)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            return self._olen.value
+        finally:
+            self._guard.release()
+
+    # ---- state ------------------------------------------------------------------
+
+    @property
+    def role(self) -> Role:
+        """The connection's side."""
+        return self._role
+
+    @property
+    def state(self) -> State:
+        """The connection's state."""
+        return State(self._call(_F.ws_state))
+
+    @property
+    def hint(self) -> Hint:
+        """What to do with the transport once the output is written."""
+        return Hint(self._call(_F.ws_hint))
+
+    def close_expected(self) -> bool:
+        """True when the transport should be closed (or shut down for
+        writing) once the output is written: ``hint != Hint.NONE``."""
+        return self._call(_F.ws_hint) != Hint.NONE
+
+    @property
+    def failure(self) -> str:
+        """What ended the connection (a peer fault, a failed handshake, an
+        unanswered heartbeat), or ""."""
+        h = self._enter()
+        try:
+            return _ffi.pystr(_F.ws_conn_failure(h))
+        finally:
+            self._guard.release()
+
+    @property
+    def subprotocol(self) -> Optional[str]:
+        """The agreed subprotocol, or None."""
+        return self._str(_F.ws_subprotocol) or None
+
+    @property
+    def extensions(self) -> str:
+        """The Sec-WebSocket-Extensions value in use ("" if none)."""
+        return self._str(_F.ws_extensions)
+
+    @property
+    def deflate_params(self) -> Optional[DeflateParams]:
+        """The agreed permessage-deflate parameters, or None."""
+        h = self._enter()
+        try:
+            return _deflate_params(h)
+        finally:
+            self._guard.release()
+
+    @property
+    def memory(self) -> int:
+        """Bytes of buffers and compression history the connection holds."""
+        h = self._enter()
+        try:
+            rc = _F.ws_memory(h)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            return rc  # type: ignore[no-any-return]
+        finally:
+            self._guard.release()
+
+    def shrink(self) -> None:
+        """Releases buffer memory not needed now (e.g. on an idle timer).
+        Event views are released."""
+        h = self._enter()
+        try:
+            if self._views:
+                _releasing(self._views)
+            rc = _F.ws_shrink(h)
+            if rc < 0:
+                _ffi.raise_error(rc)
+        finally:
+            self._guard.release()
+
+    @property
+    def close_code(self) -> Optional[int]:
+        """The code of the :class:`~libws.Close` event taken, or None."""
+        return None if self._close is None else self._close.code
+
+    @property
+    def close_reason(self) -> Optional[str]:
+        """The reason of the :class:`~libws.Close` event taken, or None."""
+        return None if self._close is None else self._close.reason
+
+    def _str(self, getter: Any) -> str:
+        h = self._enter()
+        try:
+            return _get_str(getter, h)
+        finally:
+            self._guard.release()
+
+
+class MessageWriter:
+    """Writes the fragments of one message; see :meth:`Connection.message`."""
+
+    __slots__ = ("_conn", "_done")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._done = False
+
+    def write(self, data: "str | BytesLike") -> None:
+        """Queues a fragment."""
+        if self._done:
+            raise InvalidArgument("the message is finished")
+        self._conn.send_fragment(data, False)
+
+    def finish(self, data: "str | BytesLike" = b"") -> None:
+        """Queues the final fragment (data may be empty)."""
+        if self._done:
+            raise InvalidArgument("the message is finished")
+        self._conn.send_fragment(data, True)
+        self._done = True
+
+    @property
+    def finished(self) -> bool:
+        """True once the final fragment was queued."""
+        return self._done
+
+    def __enter__(self) -> "MessageWriter":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None and not self._done:
+            self.finish()
+
+
+class ClientConnection(Connection):
+    """The client side: ``ClientConnection("ws://host:port/path", ...)``.
+
+    The opening request is queued at once: write :meth:`data_to_send` to
+    the transport, then feed the server's answer (or
+    :meth:`feed_response` a response your code parsed). An
+    :class:`~libws.Open` event (or :class:`~libws.Rejected`) follows.
+
+    Client-only options: ``origin`` (the Origin field) and
+    ``extension_offers`` (raw Sec-WebSocket-Extensions offers for
+    application extensions). See :class:`Connection` for the others.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        subprotocols: Iterable[str] = (),
+        extra_headers: Optional[Headers] = None,
+        origin: Optional[str] = None,
+        compression: "Deflate | bool | None" = None,
+        max_message_size: Optional[int] = None,
+        max_frame_size: Optional[int] = None,
+        max_output: Optional[int] = None,
+        max_handshake_size: Optional[int] = None,
+        max_headers: Optional[int] = None,
+        streaming: bool = False,
+        chunk_per_frame: bool = False,
+        validate_utf8: bool = True,
+        auto_pong: bool = True,
+        max_pings: Optional[int] = None,
+        allow_rsv: int = 0,
+        allow_opcodes: Iterable[int] = (),
+        extension_offers: Iterable[str] = (),
+    ) -> None:
+        opts = dict(
+            subprotocols=tuple(subprotocols) if not isinstance(subprotocols, (str, bytes)) else subprotocols,
+            extra_headers=extra_headers,
+            origin=origin,
+            compression=compression,
+            max_message_size=max_message_size,
+            max_frame_size=max_frame_size,
+            max_output=max_output,
+            max_handshake_size=max_handshake_size,
+            max_headers=max_headers,
+            streaming=streaming,
+            chunk_per_frame=chunk_per_frame,
+            validate_utf8=validate_utf8,
+            auto_pong=auto_pong,
+            max_pings=max_pings,
+            allow_rsv=allow_rsv,
+            allow_opcodes=allow_opcodes,
+            extension_offers=tuple(extension_offers) if not isinstance(extension_offers, (str, bytes)) else extension_offers,
+        )
+        u = _ffi.cstr(url, "url")
+        self._create(Role.CLIENT, opts, lambda cfg, out: int(_F.ws_client_new(cfg, u, out)))
+
+    def feed_response(self, status: int, headers: Optional[Headers] = None, reason: Optional[str] = None) -> None:
+        """Feeds a response head your code parsed (status, header fields,
+        reason phrase) instead of raw bytes (``ws_feed_response``); then
+        feed the bytes after the head with :meth:`receive_data`."""
+        names, values, n = _ffi.header_arrays(headers)
+        _releasing(self._views)
+        self._call(_F.ws_feed_response, as_c_int("status", status), _ffi.cstr(reason, "reason"), names, values, n)
+
+    @property
+    def response_status(self) -> int:
+        """The HTTP status of the server's answer (101 when accepted), 0
+        before one arrived."""
+        return self._call(_F.ws_response_status)
+
+
+class ServerConnection(Connection):
+    """The server side: feed it the client's opening request (raw bytes,
+    or :meth:`feed_request` with headers your HTTP code parsed).
+
+    A valid request gives a :class:`~libws.Request` event and, unless
+    ``manual_accept=True``, the 101 response is queued and
+    :class:`~libws.Open` follows; with ``manual_accept=True`` call
+    :meth:`accept` or :meth:`reject` after the Request. An invalid request
+    is answered with 400, 426 or 431 and gives :class:`~libws.Rejected`.
+    See :class:`Connection` for the options.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        *,
+        subprotocols: Iterable[str] = (),
+        extra_headers: Optional[Headers] = None,
+        compression: "Deflate | bool | None" = None,
+        max_message_size: Optional[int] = None,
+        max_frame_size: Optional[int] = None,
+        max_output: Optional[int] = None,
+        max_handshake_size: Optional[int] = None,
+        max_headers: Optional[int] = None,
+        streaming: bool = False,
+        chunk_per_frame: bool = False,
+        validate_utf8: bool = True,
+        auto_pong: bool = True,
+        max_pings: Optional[int] = None,
+        manual_accept: bool = False,
+        allow_rsv: int = 0,
+        allow_opcodes: Iterable[int] = (),
+    ) -> None:
+        opts = dict(
+            subprotocols=tuple(subprotocols) if not isinstance(subprotocols, (str, bytes)) else subprotocols,
+            extra_headers=extra_headers,
+            compression=compression,
+            max_message_size=max_message_size,
+            max_frame_size=max_frame_size,
+            max_output=max_output,
+            max_handshake_size=max_handshake_size,
+            max_headers=max_headers,
+            streaming=streaming,
+            chunk_per_frame=chunk_per_frame,
+            validate_utf8=validate_utf8,
+            auto_pong=auto_pong,
+            max_pings=max_pings,
+            manual_accept=manual_accept,
+            allow_rsv=allow_rsv,
+            allow_opcodes=allow_opcodes,
+        )
+        self._create(Role.SERVER, opts, lambda cfg, out: int(_F.ws_server_new(cfg, out)))
+
+    @classmethod
+    def from_asgi_scope(cls, scope: Mapping[str, Any], **options: Any) -> "ServerConnection":
+        """A server connection fed the request of an ASGI ``websocket`` (or
+        ``http``) scope. Options as for the constructor."""
+        from .handshake import request_from_asgi_scope
+
+        conn = cls(**options)
+        try:
+            conn.feed_request(*request_from_asgi_scope(scope))
+        except BaseException:
+            conn.free()
+            raise
+        return conn
+
+    @classmethod
+    def from_wsgi_environ(cls, environ: Mapping[str, Any], **options: Any) -> "ServerConnection":
+        """A server connection fed the request of a WSGI environ. Options as
+        for the constructor."""
+        from .handshake import request_from_wsgi_environ
+
+        conn = cls(**options)
+        try:
+            conn.feed_request(*request_from_wsgi_environ(environ))
+        except BaseException:
+            conn.free()
+            raise
+        return conn
+
+    def feed_request(
+        self,
+        method: str,
+        target: str,
+        headers: Optional[Headers] = None,
+        proto: str = "HTTP/1.1",
+    ) -> None:
+        """Feeds a request head your HTTP code parsed (``ws_feed_request``):
+        method, request target ("/path?query"), header fields (a mapping or
+        (name, value) pairs; bytes are Latin-1) and protocol. Then feed the
+        bytes after the head with :meth:`receive_data`. Handshake failures
+        are reported as events."""
+        names, values, n = _ffi.header_arrays(headers)
+        _releasing(self._views)
+        self._call(
+            _F.ws_feed_request,
+            _ffi.cstr(method, "method"),
+            _ffi.cstr(target, "target"),
+            _ffi.cstr(proto, "proto"),
+            names,
+            values,
+            n,
+        )
+
+    @property
+    def request(self) -> Optional[Request]:
+        """The :class:`~libws.Request` event once it was taken, else None."""
+        return self._request
+
+    def request_header(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first value of a request header field (case-insensitive), or
+        default. Valid after the :class:`~libws.Request` event."""
+        vals = self._request_values(name, 1)
+        return vals[0] if vals else default
+
+    def request_headers(self, name: str) -> List[str]:
+        """Every value of a request header field, in order."""
+        return self._request_values(name, None)
+
+    def _request_values(self, name: str, limit: Optional[int]) -> List[str]:
+        nm = _ffi.cstr(name, "header name")
+        h = self._enter()
+        try:
+            out: List[str] = []
+            s = c_char_p()
+            i = 0
+            while limit is None or i < limit:
+                rc = _F.ws_request_header(h, nm, i, byref(s))
+                if rc < 0:
+                    _ffi.raise_error(rc)
+                if rc == 0:
+                    break
+                out.append(_ffi.pystr(s.value))
+                i += 1
+            return out
+        finally:
+            self._guard.release()
+
+    def accept(
+        self,
+        subprotocol: Optional[str] = None,
+        *,
+        extensions: Optional[str] = None,
+        headers: Optional[Headers] = None,
+    ) -> None:
+        """With ``manual_accept=True``: accepts the pending request with a
+        101 response (an :class:`~libws.Open` event follows).
+
+        Args:
+            subprotocol: one the client offered, or None for the configured
+                choice.
+            extensions: extra Sec-WebSocket-Extensions response values for
+                application extensions the client offered.
+            headers: extra header fields.
+        """
+        names, values, n = _ffi.header_arrays(headers)
+        self._call(
+            _F.ws_accept,
+            _ffi.cstr(subprotocol, "subprotocol"),
+            _ffi.cstr(extensions, "extensions"),
+            names,
+            values,
+            n,
+        )
+
+    def reject(self, status: int = 403, body: "str | bytes" = "", *, headers: Optional[Headers] = None) -> None:
+        """With ``manual_accept=True``: refuses the pending request with an
+        HTTP error (400-599) and body; the transport should be closed once
+        the output is written (``hint`` becomes CLOSE)."""
+        names, values, n = _ffi.header_arrays(headers)
+        self._call(_F.ws_reject, as_c_int("status", status), _ffi.cstr(body, "body"), names, values, n)
+
+
+# ---- helpers ----------------------------------------------------------------------
+
+
+def _role(role: Any) -> Role:
+    if isinstance(role, str):
+        try:
+            return Role[role.upper()]
+        except KeyError:
+            raise InvalidArgument(f"role must be 'client' or 'server', not {role!r}") from None
+    try:
+        return Role(role)
+    except ValueError:
+        raise InvalidArgument(f"role must be Role.CLIENT or Role.SERVER, not {role!r}") from None
+
+
+def _get_str(getter: Any, h: int) -> str:
+    s = c_char_p()
+    rc = getter(h, byref(s))
+    if rc < 0:
+        _ffi.raise_error(rc)
+    return _ffi.pystr(s.value)
+
+
+def _deflate_params(h: int) -> Optional[DeflateParams]:
+    a, b, c, d = c_int(), c_int(), c_int(), c_int()
+    rc = _F.ws_deflate_params(h, byref(a), byref(b), byref(c), byref(d))
+    if rc < 0:
+        _ffi.raise_error(rc)
+    if rc == 0:
+        return None
+    return DeflateParams(bool(a.value), bool(b.value), c.value, d.value)

@@ -1,0 +1,720 @@
+"""A blocking WebSocket client and server over sockets, as a thin layer on
+the sans-I/O core: this module only moves bytes between a socket and a
+:class:`~libws.Connection` (plus threads, timeouts and queues).
+
+Client::
+
+    from libws.sync import connect
+
+    with connect("ws://localhost:8765/") as ws:
+        ws.send("hello")
+        print(ws.recv())
+
+Server (a thread per connection)::
+
+    from libws.sync import serve
+
+    def echo(ws):
+        for message in ws:
+            ws.send(message)
+
+    with serve(echo, "localhost", 8765) as server:
+        server.serve_forever()
+
+Each :class:`WebSocket` runs a reader thread that feeds the connection,
+answers pings (libws queues the pongs), sends the heartbeat when the
+connection is idle for ``ping_interval`` seconds, and queues the messages
+that :meth:`WebSocket.recv` returns. Calls on one WebSocket may come from
+several threads: the binding's connection is only touched under a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import selectors
+import socket
+import ssl as ssl_module
+import threading
+import time
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+from .connection import ClientConnection, Connection, ServerConnection
+from .constants import Hint, State
+from .errors import (
+    BadHandle,
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    HandshakeError,
+    InvalidState,
+    InvalidStatus,
+)
+from .events import BytesMessage, Close, DeflateParams, Event, Open, Pong, Rejected, Request, TextMessage
+
+__all__ = ["WebSocket", "connect", "serve", "Server"]
+
+Data = Union[str, bytes]
+_CLOSED = object()
+_RECV_SIZE = 65536
+
+
+def _send_all(sock: socket.socket, data: Any) -> None:
+    # MSG_NOSIGNAL: a write to a closed socket must not kill the process
+    # (ws.h, SIGNALS). SSL sockets take no flags (Python ignores SIGPIPE
+    # anyway).
+    if isinstance(sock, ssl_module.SSLSocket):
+        sock.sendall(data)
+    else:
+        sock.sendall(data, getattr(socket, "MSG_NOSIGNAL", 0))
+
+
+def _closed_error(close: Optional[Close], failure: str = "") -> ConnectionClosed:
+    if close is None:
+        return ConnectionClosedError(
+            "the connection ended without a closing handshake" + (f": {failure}" if failure else ""),
+            close_code=1006,
+        )
+    cls = ConnectionClosedOK if close.code in (1000, 1001) else ConnectionClosedError
+    why = f" ({close.reason})" if close.reason else ""
+    return cls(
+        f"the connection is closed: {close.code}{why}, initiator {close.initiator.name.lower()}",
+        close_code=close.code,
+        close_reason=close.reason,
+    )
+
+
+class WebSocket:
+    """A blocking WebSocket connection over a socket.
+
+    Made by :func:`connect` (client) or given to the handler of
+    :func:`serve` (server). Iterating yields the messages until the
+    connection closes normally.
+
+    Attributes:
+        socket: the transport.
+        protocol: the sans-I/O :class:`~libws.Connection`. The reader thread
+            uses it: calling it directly from another thread may raise
+            :class:`~libws.Busy` — use this class's methods and properties.
+        request: (server) the opening :class:`~libws.Request`.
+        open_event: the :class:`~libws.Open` event of the handshake.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        protocol: Connection,
+        *,
+        events: Iterable[Event] = (),
+        ping_interval: Optional[float] = 20.0,
+        close_timeout: float = 10.0,
+        max_queue: int = 0,
+        request: Optional[Request] = None,
+        open_event: Optional[Open] = None,
+    ) -> None:
+        self.socket = sock
+        self.protocol = protocol
+        self.request = request
+        self.open_event = open_event
+        self.ping_interval = ping_interval
+        self.close_timeout = close_timeout
+        self._lock = threading.Lock()  # the sans-I/O connection
+        self._wlock = threading.Lock()  # socket writes, in output order
+        self._send_lock = threading.RLock()  # one message at a time (fragments)
+        self._messages: "queue.Queue[Any]" = queue.Queue(max_queue)
+        self._close_event: Optional[Close] = None
+        self._pings: Dict[bytes, threading.Event] = {}
+        self._done = threading.Event()
+        self._eof = False
+        self._handle(list(events))
+        self._flush()
+        self._reader = threading.Thread(target=self._run, name="libws-reader", daemon=True)
+        self._reader.start()
+
+    # ---- public API -----------------------------------------------------
+
+    @property
+    def subprotocol(self) -> Optional[str]:
+        """The agreed subprotocol, or None."""
+        return self.open_event.subprotocol if self.open_event else None
+
+    @property
+    def extensions(self) -> str:
+        """The Sec-WebSocket-Extensions value in use ("" if none)."""
+        return self.open_event.extensions if self.open_event else ""
+
+    @property
+    def deflate(self) -> Optional[DeflateParams]:
+        """The permessage-deflate parameters in use, or None."""
+        return self.open_event.deflate if self.open_event else None
+
+    @property
+    def close_code(self) -> Optional[int]:
+        """The close code once the connection closed (1006 if it ended
+        without a closing handshake), else None."""
+        if self._close_event is not None:
+            return self._close_event.code
+        return 1006 if self._done.is_set() else None
+
+    @property
+    def close_reason(self) -> Optional[str]:
+        """The close reason once the connection closed, else None."""
+        if self._close_event is not None:
+            return self._close_event.reason
+        return "" if self._done.is_set() else None
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection has ended (the reader stopped)."""
+        return self._done.is_set()
+
+    def recv(self, timeout: Optional[float] = None) -> Data:
+        """The next message: str for text, bytes for binary.
+
+        Raises:
+            TimeoutError: nothing arrived within timeout seconds.
+            ConnectionClosedOK / ConnectionClosedError: the connection
+                closed (after every message received before).
+        """
+        try:
+            item = self._messages.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError("no message within the timeout") from None
+        if item is _CLOSED:
+            self._messages.put(_CLOSED)  # for the next recv
+            raise _closed_error(self._close_event, self._failure())
+        return item  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Data]:
+        """Yields messages until the connection closes normally (an
+        abnormal end raises ConnectionClosedError)."""
+        while True:
+            try:
+                yield self.recv()
+            except ConnectionClosedOK:
+                return
+
+    def send(self, message: Union[Data, bytearray, memoryview, Iterable[Data]], *, compress: Optional[bool] = None) -> None:
+        """Sends a message: str as text, bytes-like as binary, or an
+        iterable of str/bytes fragments as one fragmented message.
+
+        Raises:
+            ConnectionClosed: the connection is closing or closed.
+        """
+        with self._send_lock:
+            if isinstance(message, (str, bytes, bytearray, memoryview)):
+                single: "str | bytes | bytearray | memoryview" = message
+                self._op(lambda c: c.send(single, compress=compress))
+                self._flush()
+                return
+            it = iter(message)
+            try:
+                first = next(it)
+            except StopIteration:
+                return
+            text = isinstance(first, str)
+            self._op(lambda c: c.begin_message(text=text, compress=compress))
+            prev = first
+            for item in it:
+                if isinstance(item, str) != text:
+                    raise TypeError("fragments must all be str or all be bytes")
+                self._op(lambda c: c.send_fragment(prev, False))
+                self._flush()
+                prev = item
+            self._op(lambda c: c.send_fragment(prev, True))
+            self._flush()
+
+    def ping(self, data: Optional[Data] = None) -> threading.Event:
+        """Sends a ping; returns an Event set when the matching pong
+        arrives. data defaults to 4 random bytes."""
+        payload = os.urandom(4) if data is None else data.encode() if isinstance(data, str) else bytes(data)
+        waiter = threading.Event()
+        self._pings[payload] = waiter
+        self._op(lambda c: c.ping(payload))
+        self._flush()
+        return waiter
+
+    def pong(self, data: Data = b"") -> None:
+        """Sends an unsolicited pong."""
+        self._op(lambda c: c.pong(data))
+        self._flush()
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Starts the closing handshake and waits (``close_timeout``) for
+        it to finish, then closes the socket. Does nothing if already
+        closed."""
+        if not self._done.is_set():
+            try:
+                with self._lock:
+                    if self.protocol.state == State.OPEN:
+                        self.protocol.close(code, reason)
+            except (InvalidState, OSError):
+                pass
+            self._flush()
+            if not self._done.wait(self.close_timeout):
+                self._abort()
+        self._reader.join(self.close_timeout)
+
+    def __enter__(self) -> "WebSocket":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- internals --------------------------------------------------------
+
+    def _failure(self) -> str:
+        try:
+            with self._lock:
+                return self.protocol.failure
+        except Exception:
+            return ""
+
+    def _op(self, f: Callable[[Connection], None]) -> None:
+        try:
+            with self._lock:
+                f(self.protocol)
+        except (InvalidState, BadHandle) as e:
+            # BadHandle: the connection was freed once closed.
+            if self._close_event is not None or self._done.is_set() or isinstance(e, ConnectionClosed):
+                raise _closed_error(self._close_event, self._failure()) from None
+            raise
+
+    def _flush(self, wait: bool = True) -> None:
+        """Writes the pending output, in order. The reader thread passes
+        wait=False: if another thread is writing (perhaps blocked on a full
+        socket buffer) it goes on reading, and that writer sends what the
+        reader queued (it checks again after releasing the write lock)."""
+        while True:
+            if not self._wlock.acquire(wait):
+                return
+            try:
+                if not self._drain():
+                    return
+            finally:
+                self._wlock.release()
+            try:
+                with self._lock:
+                    if not self.protocol.output_size:
+                        return
+            except Exception:
+                return
+            wait = True
+
+    def _drain(self) -> bool:
+        """Writes output until none is left (the write lock held); False if
+        the connection or the socket failed."""
+        try:
+            while True:
+                with self._lock:
+                    data = self.protocol.data_to_send()
+                    hint = self.protocol.hint
+                if not data:
+                    break
+                _send_all(self.socket, data)
+            if hint == Hint.SHUTDOWN_WRITE and not self._eof:
+                self._eof = True
+                self.socket.shutdown(socket.SHUT_WR)
+            return True
+        except Exception:
+            return False  # freed, or the socket failed: the reader ends it
+
+    def _flush_final(self) -> None:
+        """Before the socket is closed: whatever is queued (a close reply)
+        goes out, waiting up to close_timeout for a writer in progress."""
+        if self._wlock.acquire(timeout=self.close_timeout):
+            try:
+                self._drain()
+            finally:
+                self._wlock.release()
+
+    def _handle(self, events: List[Event]) -> None:
+        for ev in events:
+            t = type(ev)
+            if t is TextMessage or t is BytesMessage:
+                self._messages.put(ev.data)  # type: ignore[attr-defined]
+            elif t is Close:
+                self._close_event = ev  # type: ignore[assignment]
+            elif t is Pong:
+                w = self._pings.pop(ev.payload, None)  # type: ignore[attr-defined]
+                if w is not None:
+                    w.set()
+
+    def _run(self) -> None:
+        sock = self.socket
+        sel = selectors.DefaultSelector()
+        try:
+            sel.register(sock, selectors.EVENT_READ)
+            deadline: Optional[float] = None
+            while True:
+                with self._lock:
+                    hint = self.protocol.hint
+                if hint == Hint.CLOSE:
+                    break  # _finish writes what is queued, then closes
+                if hint == Hint.SHUTDOWN_WRITE and deadline is None:
+                    deadline = time.monotonic() + self.close_timeout
+                timeout = self.ping_interval
+                if deadline is not None:
+                    timeout = max(0.0, deadline - time.monotonic())
+                pending = sock.pending() if isinstance(sock, ssl_module.SSLSocket) else 0
+                if not pending and not sel.select(timeout):
+                    if deadline is not None:
+                        break  # the peer did not close the transport in time
+                    self._heartbeat()
+                    continue
+                try:
+                    data = sock.recv(_RECV_SIZE)
+                except (ssl_module.SSLWantReadError, BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    data = b""
+                with self._lock:
+                    if data:
+                        self.protocol.receive_data(data)
+                    else:
+                        self.protocol.receive_eof()
+                    events = self.protocol.events_received()
+                self._handle(events)
+                self._flush(wait=False)
+                if not data:
+                    break
+        except Exception:
+            pass
+        finally:
+            sel.close()
+            self._finish()
+
+    def _heartbeat(self) -> None:
+        try:
+            with self._lock:
+                self.protocol.heartbeat()
+                events = self.protocol.events_received()
+        except Exception:
+            return
+        self._handle(events)
+        self._flush(wait=False)
+
+    def _abort(self) -> None:
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _finish(self) -> None:
+        try:
+            with self._lock:
+                if self.protocol.state != State.CLOSED:
+                    self.protocol.receive_eof()
+                    self._handle(self.protocol.events_received())
+        except Exception:
+            pass
+        self._flush_final()
+        try:
+            self.socket.close()
+        except OSError:
+            pass
+        for w in self._pings.values():
+            w.set()
+        self._done.set()
+        self._messages.put(_CLOSED)
+
+
+# ---- handshake -------------------------------------------------------------------
+
+
+def _handshake(
+    sock: socket.socket,
+    conn: Connection,
+    timeout: Optional[float],
+    on_request: Optional[Callable[[Request], None]] = None,
+) -> Tuple[Open, List[Event], Optional[Request]]:
+    """Runs the opening handshake on a blocking socket; returns the Open
+    event, the events that followed it, and the Request (server)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    request: Optional[Request] = None
+    data = b"x"
+    while True:
+        events = conn.events_received()
+        for i, ev in enumerate(events):
+            if isinstance(ev, Request):
+                request = ev
+                if on_request is not None:
+                    on_request(ev)  # accept() or reject(): more events follow
+            elif isinstance(ev, Open):
+                sock.settimeout(None)
+                _send_all(sock, conn.data_to_send())
+                return ev, events[i + 1 :], request
+            elif isinstance(ev, Rejected):
+                out = conn.data_to_send()
+                if out:
+                    try:
+                        _send_all(sock, out)
+                    except OSError:
+                        pass
+                status = ev.status
+                if isinstance(conn, ClientConnection):
+                    status = conn.response_status or status
+                raise InvalidStatus(f"the opening handshake failed: {ev.status} {ev.reason}".strip(), status=status)
+        if events:
+            continue  # accept()/reject() may have queued more
+        out = conn.data_to_send()
+        if out:
+            _send_all(sock, out)
+        if not data:
+            raise HandshakeError("the transport ended during the opening handshake")
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the opening handshake timed out")
+            sock.settimeout(left)
+        try:
+            data = sock.recv(_RECV_SIZE)
+        except socket.timeout:
+            raise TimeoutError("the opening handshake timed out") from None
+        if data:
+            conn.receive_data(data)
+        else:
+            conn.receive_eof()
+
+
+def connect(
+    uri: str,
+    *,
+    sock: Optional[socket.socket] = None,
+    ssl: Optional[ssl_module.SSLContext] = None,
+    server_hostname: Optional[str] = None,
+    open_timeout: Optional[float] = 10.0,
+    ping_interval: Optional[float] = 20.0,
+    close_timeout: float = 10.0,
+    **options: Any,
+) -> WebSocket:
+    """Opens a WebSocket client connection and returns the
+    :class:`WebSocket` once the handshake succeeded.
+
+    Args:
+        uri: "ws://host[:port]/path?query" or "wss://...".
+        sock: an already connected socket to use instead.
+        ssl: an SSLContext for wss:// (default: ``ssl.create_default_context()``).
+        open_timeout: seconds for the TCP connection and the handshake.
+        ping_interval: idle seconds before a heartbeat ping (None: never).
+        close_timeout: seconds to wait for the closing handshake.
+        **options: options of :class:`~libws.ClientConnection`
+            (subprotocols, extra_headers, compression, ...).
+
+    Raises:
+        InvalidStatus: the server refused the handshake (``.status``).
+        TimeoutError, OSError: the connection failed.
+    """
+    u = urlsplit(uri)
+    if u.scheme not in ("ws", "wss"):
+        raise ValueError(f"not a ws:// or wss:// URI: {uri!r}")
+    secure = u.scheme == "wss"
+    host = u.hostname or "localhost"
+    port = u.port or (443 if secure else 80)
+    conn = ClientConnection(uri, **options)
+    try:
+        if sock is None:
+            sock = socket.create_connection((host, port), timeout=open_timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1) if sock.family in (socket.AF_INET, socket.AF_INET6) else None
+        if secure:
+            ctx = ssl or ssl_module.create_default_context()
+            sock = ctx.wrap_socket(sock, server_hostname=server_hostname or host)
+        open_event, rest, _ = _handshake(sock, conn, open_timeout)
+    except BaseException:
+        conn.free()
+        if sock is not None:
+            sock.close()
+        raise
+    return WebSocket(sock, conn, events=rest, ping_interval=ping_interval, close_timeout=close_timeout, open_event=open_event)
+
+
+class Server:
+    """A blocking WebSocket server: a listening socket and a thread per
+    connection. Made by :func:`serve`."""
+
+    def __init__(
+        self,
+        handler: Callable[[WebSocket], None],
+        sock: socket.socket,
+        *,
+        process_request: Optional[Callable[[Request], Optional[Tuple[int, str]]]] = None,
+        ssl: Optional[ssl_module.SSLContext] = None,
+        open_timeout: Optional[float] = 10.0,
+        ping_interval: Optional[float] = 20.0,
+        close_timeout: float = 10.0,
+        options: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self.handler = handler
+        self.socket = sock
+        self.process_request = process_request
+        self.ssl = ssl
+        self.open_timeout = open_timeout
+        self.ping_interval = ping_interval
+        self.close_timeout = close_timeout
+        self.options = dict(options or {})
+        if process_request is not None:
+            self.options["manual_accept"] = True
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._stopped = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._threads: "set[threading.Thread]" = set()
+        self._lock = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        """The listening port."""
+        return int(self.socket.getsockname()[1])
+
+    def serve_forever(self) -> None:
+        """Accepts connections until :meth:`shutdown` (call it from another
+        thread or a handler)."""
+        if self._stop.is_set():
+            return
+        self._running.set()
+        sel = selectors.DefaultSelector()
+        try:
+            self.socket.setblocking(False)
+            sel.register(self.socket, selectors.EVENT_READ)
+            sel.register(self._wake_r, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                for key, _ in sel.select():
+                    if key.fileobj is self._wake_r or self._stop.is_set():
+                        return
+                    try:
+                        client, addr = self.socket.accept()
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    client.setblocking(True)
+                    t = threading.Thread(
+                        target=self._serve_one, args=(client, addr), name=f"libws-conn-{addr}", daemon=True
+                    )
+                    with self._lock:
+                        self._threads.add(t)
+                    t.start()
+        finally:
+            sel.close()
+            self._stopped.set()
+
+    def shutdown(self, wait: bool = True, timeout: float = 5.0) -> None:
+        """Stops accepting connections (waking :meth:`serve_forever`) and
+        closes the listening socket; with wait, waits up to timeout for the
+        handler threads."""
+        end = time.monotonic() + timeout
+        self._stop.set()
+        if self._running.is_set():
+            try:
+                self._wake_w.send(b"x")
+            except OSError:
+                pass
+            self._stopped.wait(timeout)
+        try:
+            self.socket.close()
+        except OSError:
+            pass
+        if wait:
+            with self._lock:
+                threads = list(self._threads)
+            for t in threads:
+                t.join(max(0.0, end - time.monotonic()))
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()
+        if not self._running.is_set() or self._stopped.is_set():
+            self._wake_r.close()
+            self._wake_w.close()
+
+    def _serve_one(self, sock: socket.socket, addr: Any) -> None:
+        conn: Optional[ServerConnection] = None
+        try:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.ssl is not None:
+                sock.settimeout(self.open_timeout)
+                sock = self.ssl.wrap_socket(sock, server_side=True)
+            conn = ServerConnection(**self.options)
+            pr = self.process_request
+
+            def on_request(req: Request) -> None:
+                if pr is None:
+                    return
+                answer = pr(req)
+                if answer is None:
+                    conn.accept()  # type: ignore[union-attr]
+                else:
+                    conn.reject(answer[0], answer[1])  # type: ignore[union-attr]
+
+            open_event, rest, request = _handshake(sock, conn, self.open_timeout, on_request)
+        except Exception:
+            if conn is not None:
+                conn.free()
+            sock.close()
+            self._done()
+            return
+        ws = WebSocket(
+            sock,
+            conn,
+            events=rest,
+            ping_interval=self.ping_interval,
+            close_timeout=self.close_timeout,
+            request=request,
+            open_event=open_event,
+        )
+        try:
+            self.handler(ws)
+            ws.close()
+        except ConnectionClosed:
+            ws.close()
+        except Exception:
+            ws.close(1011, "internal error")
+        finally:
+            conn.free()
+            self._done()
+
+    def _done(self) -> None:
+        with self._lock:
+            self._threads.discard(threading.current_thread())
+
+
+def serve(
+    handler: Callable[[WebSocket], None],
+    host: Optional[str] = None,
+    port: Optional[int] = None,
+    *,
+    sock: Optional[socket.socket] = None,
+    ssl: Optional[ssl_module.SSLContext] = None,
+    process_request: Optional[Callable[[Request], Optional[Tuple[int, str]]]] = None,
+    open_timeout: Optional[float] = 10.0,
+    ping_interval: Optional[float] = 20.0,
+    close_timeout: float = 10.0,
+    backlog: int = 128,
+    **options: Any,
+) -> Server:
+    """Makes a WebSocket server listening on host:port (or sock); call
+    ``serve_forever()`` on it. handler(ws) runs in a thread per connection;
+    the connection is closed (1000) when it returns, or with 1011 if it
+    raises.
+
+    Args:
+        process_request: called with the :class:`~libws.Request`; return
+            None to accept, or (status, body) to refuse with an HTTP error.
+        ping_interval: idle seconds before a heartbeat ping (None: never).
+        **options: options of :class:`~libws.ServerConnection`
+            (subprotocols, compression, max_message_size, ...).
+    """
+    if sock is None:
+        sock = socket.create_server((host or "", port or 0), backlog=backlog, reuse_port=False)
+    return Server(
+        handler,
+        sock,
+        process_request=process_request,
+        ssl=ssl,
+        open_timeout=open_timeout,
+        ping_interval=ping_interval,
+        close_timeout=close_timeout,
+        options=options,
+    )

@@ -108,11 +108,14 @@ test-interop:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./ws/
 
-fuzz:
+# Go fuzz targets of the protocol core, then random sequences of C API
+# calls against libws.so (plain and under ASan).
+fuzz: lib
 	@for t in $$($(GO) test -list 'Fuzz.*' ./ws/ | grep ^Fuzz); do \
 		echo "== $$t ($(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./ws/ || exit 1; \
 	done
+	$(MAKE) -C tests/c fuzz FUZZTIME=$(patsubst %s,%,$(FUZZTIME))
 
 cover:
 	@mkdir -p $(BUILD)

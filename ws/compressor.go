@@ -60,8 +60,9 @@ func (z *Compressor) Close() {
 
 // Decompressor decompresses the messages one endpoint receives.
 type Decompressor struct {
-	f   *inflater
-	max int64
+	f       *inflater
+	max     int64
+	scratch []byte // the payload and deflateTail, contiguous
 }
 
 // NewDecompressor returns a decompressor for a peer compressing with an
@@ -81,15 +82,26 @@ func NewDecompressor(windowBits int, contextTakeover bool, maxSize int64) (*Deco
 // data, 1009 for output beyond the size limit.
 func (z *Decompressor) Decompress(dst, p []byte) ([]byte, error) {
 	out := buffer{b: dst[:cap(dst)], n: len(dst)}
-	_, err := z.f.inflate(p, &out, goAlloc{}, z.max, nil)
+	_, err := z.f.inflate(z.withTail(p), &out, goAlloc{}, z.max, nil)
 	return out.b[:out.n], err
+}
+
+// withTail returns p followed by deflateTail, in the decompressor's own
+// memory (p may be the caller's, or C memory).
+func (z *Decompressor) withTail(p []byte) []byte {
+	z.scratch = append(append(z.scratch[:0], p...), deflateTail...)
+	if cap(z.scratch) > retainMax && len(z.scratch) < retainMax/4 {
+		z.scratch = nil // keep no large buffer after one large message
+		return append(append([]byte(nil), p...), deflateTail...)
+	}
+	return z.scratch
 }
 
 // DecompressTo decompresses into b, whose memory comes from a; b's previous
 // contents are dropped. It is the C API's way to keep output in C memory.
 func (z *Decompressor) DecompressTo(b *Buffer, a Allocator, p []byte) error {
 	b.buf.n = 0
-	_, err := z.f.inflate(p, &b.buf, a, z.max, nil)
+	_, err := z.f.inflate(z.withTail(p), &b.buf, a, z.max, nil)
 	return err
 }
 

@@ -121,6 +121,7 @@ func (c *Conn) finishMessage() {
 		if validate {
 			u = &m.utf8
 		}
+		c.zbody = append(c.zbody, deflateTail...)
 		if _, err := c.infl.inflate(c.zbody, &c.rx, c.alloc, c.lim.maxMessage, u); err != nil {
 			c.fail(err)
 			return

@@ -93,13 +93,15 @@ func newInflater(bits int, takeover bool) *inflater {
 }
 
 // inflate decompresses a whole message's payload into out, returning the
-// number of bytes appended. It stops with 1009 as soon as the output passes
-// max, so a small bomb cannot make large allocations; with utf8 non-nil
-// it validates text as it is produced and stops at the first bad byte.
+// number of bytes appended. body must end with deflateTail (appended by
+// the caller, who owns a buffer with room for it). It stops with 1009 as
+// soon as the output passes max, so a small bomb cannot make large
+// allocations; with utf8 non-nil it validates text as it is produced and
+// stops at the first bad byte.
 func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf8 *utf8State) (int, error) {
 	d := decoderPool.Get().(*decoder)
 	defer decoderPool.Put(d)
-	d.src.reset(body)
+	d.src.Reset(body)
 	var dict []byte
 	if f.takeover {
 		dict = f.hist
@@ -107,6 +109,7 @@ func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf
 	if err := d.r.(flate.Resetter).Reset(&d.src, dict); err != nil {
 		return 0, &Error{Code: CodeInternal, Msg: "inflate: " + err.Error()}
 	}
+	defer d.src.Reset(nil) // do not keep the message alive in the pool
 	start := out.n
 	chunk := 4 * len(body)
 	if chunk < 4096 {

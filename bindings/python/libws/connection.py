@@ -529,24 +529,14 @@ class Connection:
         return self._call(_F.ws_pending_events)
 
     def _take(self, copy: bool, whole: bool = False) -> List[Event]:
-        """Takes and converts a batch of events. Unless whole, the last
-        queued event is left in libws until every event before it was
-        yielded: if it is the peer's Close, taking it queues our reply and
-        ends sending (ws.h), and the messages that came before it must stay
-        answerable while the caller iterates."""
+        """Takes and converts a batch of events. libws ends a batch just
+        before a Close (ws.h: a WS_EV_CLOSE starts its own batch), because
+        taking the peer's Close queues our reply and ends sending: the
+        messages before it stay answerable while the caller iterates."""
         h = self._enter()
         try:
             buf = _evbuf
-            if whole:
-                k = BATCH
-            else:
-                k = _F.ws_pending_events(h)
-                if k <= 0:
-                    if k < 0:
-                        _ffi.raise_error(k)
-                    return []
-                k = 1 if k == 1 else min(k - 1, BATCH)
-            n = _F.ws_next_events(h, buf.addr, k)
+            n = _F.ws_next_events(h, buf.addr, BATCH)
             if n <= 0:
                 if n < 0:
                     _ffi.raise_error(n)

@@ -27,7 +27,7 @@ GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcar
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python bench fuzz cover clean install
+.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl bench fuzz cover clean install
 
 all: build
 
@@ -69,7 +69,7 @@ vet:
 demo: lib
 	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-c test-examples test-interop test-python
+test: vet test-race test-cover test-c test-examples test-python test-perl test-interop
 	@echo "all tests passed"
 
 # The C API through libws.so only: cmocka suite, sanitizer run, ABI, fork,
@@ -101,9 +101,17 @@ test-cover:
 test-python: lib
 	sh tests/python/run.sh
 
-# Real peers over loopback sockets.
-test-interop:
+# The Perl binding (prove): the original Net::WebSocket API and the native
+# layer, fork, signal storm, interop with websockets.
+test-perl: lib
+	sh bindings/perl/run-tests.sh
+
+# Real peers over loopback sockets: gorilla round trips, and the matrix of
+# Chromium, Node ws, Python websockets, gorilla and Mojolicious against the
+# C, Python, Perl and Go surfaces, both as clients and as servers.
+test-interop: lib
 	cd tests/gorilla && $(GO) test -race -count=1 ./...
+	sh tests/interop/run.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./ws/

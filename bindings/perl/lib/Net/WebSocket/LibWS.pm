@@ -1,0 +1,918 @@
+package Net::WebSocket::LibWS;
+
+use strict;
+use warnings;
+
+our $VERSION = '1.000';
+
+=encoding utf-8
+
+=head1 NAME
+
+Net::WebSocket::LibWS - load libws and reach its C API from Perl
+
+=head1 SYNOPSIS
+
+    use Net::WebSocket::LibWS qw(:all);
+
+    # Optional, before the first use:
+    Net::WebSocket::LibWS->library_path('/opt/libws/lib/libws.so.1');
+
+    printf "libws %s (ABI %d)\n",
+        Net::WebSocket::LibWS::version(), Net::WebSocket::LibWS::abi_version();
+
+    # The sans-IO connection:
+    my $conn = Net::WebSocket::LibWS::Connection->new_server( deflate => 1 );
+
+    # Stateless helpers:
+    Net::WebSocket::LibWS::utf8_valid($bytes);
+    Net::WebSocket::LibWS::close_code_valid(1000);
+    Net::WebSocket::LibWS::accept_key($key);
+
+=head1 DESCRIPTION
+
+This module loads C<libws.so> (libws, a WebSocket protocol library written
+in Go and exported as a C library) through L<FFI::Platypus>, and gives
+Perl code the parts of its C API (C<ws.h>) that are not connections:
+versions, error codes, constants, and the stateless frame, mask, key and
+validation helpers. L<Net::WebSocket::LibWS::Connection> is the connection
+itself; the L<Net::WebSocket> classes are built on both.
+
+Every protocol decision is made by libws; this module converts arguments
+and return values and turns error codes into exceptions
+(L<Net::WebSocket::X>).
+
+=head1 LOADING, FORK AND SIGNALS
+
+=head2 Lazy loading
+
+C<use Net::WebSocket::LibWS> (or of any Net::WebSocket module) does I<not>
+load the library: the first call that needs it does (any constructor of a
+connection, frame serialization, ...). This keeps pre-forking servers safe:
+they may C<use> the modules in the parent and work in the children.
+
+=head2 fork()
+
+A Go runtime does not survive C<fork()>. If libws was loaded in a process
+that then forks, every call in the child throws
+L<Net::WebSocket::X::Forked|Net::WebSocket::X> at once (libws itself
+refuses to enter its runtime; nothing hangs). A child whose parent never
+loaded the library loads it normally.
+
+=head2 Signals
+
+Debian's perl is threaded; perls before 5.42 crash when a C<%SIG> handler
+runs on a thread perl did not create, and the Go runtime's threads take
+process-directed signals (SIGCHLD, SIGALRM, SIGUSR1...) like any thread.
+When it loads libws this module therefore does three things:
+
+=over
+
+=item * It loads the library with every asynchronous signal blocked on the
+loading thread (and restores the mask right after). The Go runtime's
+threads inherit that mask and keep those signals blocked for good, so
+SIGALRM, SIGUSR1, SIGINT, SIGTERM, SIGHUP, ... are never delivered to them.
+Go insists on receiving SIGCHLD (and SIGPROF, SIGURG) on its threads;
+for those:
+
+=item * It calls C<ws_signal_forward()> with the address of perl's
+C<PL_csighandlerp>: every C<%SIG> handler, the ones set before and the
+ones set later (including C<local $SIG{ALRM}>), then runs only on the
+thread that loaded the library; a signal that lands on another thread is
+re-sent to it.
+
+=item * Each call into libws runs with the asynchronous signals blocked on
+perl's thread (C<pthread_sigmask>, restored after the call; a signal that
+arrives meanwhile is handled right after). Perl installs its handler
+without C<SA_ONSTACK>, so a handler run while the thread executes Go code
+would put its signal frame on a goroutine stack (Go requires
+C<SA_ONSTACK> of foreign handlers), and perl may even croak from inside
+the handler ("Maximal count of pending signals") through Go's frames.
+This costs two FFI calls per call into libws (about half a microsecond);
+the bulk interfaces (C<feed> of large buffers, C<next_events> batches)
+hardly notice it.
+
+=back
+
+Load the library (first use) from the thread that runs your C<%SIG>
+handlers - the main thread, normally. The test suite's signal-storm test
+shows a program with C<CHLD>, C<USR1> and C<ALRM> handlers surviving
+thousands of those signals while it works with libws, and the same
+program crashing without these measures (it also crashes with
+C<ws_signal_forward()> alone).
+
+Setting the environment variable C<LIBWS_NO_SIGNAL_FORWARD=1> disables
+all three (for tests); C<LIBWS_NO_SIGNAL_BLOCK=1> disables only the
+first, C<LIBWS_NO_SIGNAL_GUARD=1> only the third, and
+C<LIBWS_NO_SIGNAL_FORWARD=1 LIBWS_SIGNAL_BLOCK=1> leaves only the first
+(to measure each alone). If a threaded perl's C<PL_csighandlerp> cannot
+be found, loading fails with an exception that says so, rather than risk
+a crash.
+
+=head2 Global destruction
+
+The FFI::Platypus object lives as long as the process (libws cannot be
+unloaded anyway), and objects skip calls into the library during global
+destruction.
+
+=head1 LIBRARY LOOKUP
+
+The first use looks for the library in this order, and takes the first
+that loads:
+
+=over
+
+=item 1. C<< Net::WebSocket::LibWS->library_path($path) >>, if called
+before the first use (only that path is tried then);
+
+=item 2. the environment variable C<LIBWS_LIBRARY> (only that path);
+
+=item 3. next to the distribution: C<build/libws.so.1> in a directory
+above this module (the libws source tree this binding ships in);
+
+=item 4. the system: C<libws.so.1>, then C<libws.so>, through the dynamic
+linker's search path.
+
+=back
+
+The library's C<ws_abi_version()> must equal C<ABI_VERSION> (1).
+
+=head1 FUNCTIONS
+
+=over
+
+=item C<< library_path( [PATH] ) >> (class method) - sets the path to load
+(before the first use), or returns the path that was loaded (or the one
+set).
+
+=item C<load()> - loads the library now (normally unnecessary). Returns
+true; throws on failure.
+
+=item C<is_loaded()> - whether the library is loaded in this process.
+
+=item C<signal_guard_active()> - whether calls into libws block signals
+(see L</Signals>).
+
+=item C<version()>, C<abi_version()> - from the library.
+
+=item C<strerror(CODE)>, C<error_name(CODE)>, C<last_error()> - describe a
+C<WS_E_*> code (C<error_name> does not load the library).
+
+=item C<utf8_valid(BYTES)> - whether BYTES is valid UTF-8.
+
+=item C<close_code_valid(CODE)> - whether CODE may be sent in a close frame.
+
+=item C<close_code_name(CODE)> - Net::WebSocket's status name of CODE, or
+empty string.
+
+=item C<accept_key(KEY)> - the C<Sec-WebSocket-Accept> value for KEY.
+
+=item C<random_mask()> - 4 bytes from libws's CSPRNG.
+
+=item C<mask(KEY, BYTES, [POS])> - BYTES masked (or unmasked) with KEY from
+key offset POS (default 0); returns the new string (BYTES is unchanged).
+
+=item C<frame_parse_header(BYTES)> - decodes the frame header at the start
+of BYTES: returns a hash reference (C<header_length>, C<fin>, C<rsv>,
+C<opcode>, C<masked>, C<mask>, C<length>), or, when BYTES is too short,
+C<(undef, NEED)> with the header length needed in all. Throws
+C<Net::WebSocket::X::LibWS> (code C<WS_E_PROTOCOL>) for a header no peer
+may send.
+
+=item C<frame_encode_header(%H)> - encodes C<fin>, C<rsv>, C<opcode>,
+C<mask> (4 bytes or empty) and C<length>; returns the header bytes.
+
+=back
+
+=head1 CONSTANTS
+
+Exported on request (tag C<:all>, or C<:errors>, C<:opcodes>, C<:events>,
+C<:options>, C<:close>, C<:state>): the C<WS_E_*>, C<WS_OP_*>, C<WS_EV_*>,
+C<WS_EVF_*>, C<WS_CLOSED_BY_*>, C<WS_OPT_*>, C<WS_STATE_*>, C<WS_HINT_*>,
+C<WS_SEND_*>, C<WS_RSV*>, C<WS_ROLE_*> and C<WS_CLOSE_*> values of C<ws.h>,
+and C<ABI_VERSION>.
+
+=head1 SEE ALSO
+
+L<Net::WebSocket::LibWS::Connection>, L<Net::WebSocket>, C<include/ws.h>.
+
+=cut
+
+use Carp ();
+use Config ();
+use File::Basename ();
+use File::Spec ();
+use Cwd ();
+
+use Net::WebSocket::X ();
+
+use constant ABI_VERSION => 1;
+
+my %CONST;
+BEGIN {
+    %CONST = (
+        WS_OK => 0,
+        WS_E_AGAIN => -1, WS_E_OUTPUT_FULL => -2,
+        WS_E_STATE => -10, WS_E_CLOSED => -11,
+        WS_E_ARG => -20, WS_E_NULL => -21,
+        WS_E_LIMIT => -30, WS_E_TOO_BIG => -31, WS_E_NOMEM => -32,
+        WS_E_PROTOCOL => -40, WS_E_UTF8 => -41, WS_E_HANDSHAKE => -42, WS_E_EXTENSION => -43,
+        WS_E_BAD_HANDLE => -50, WS_E_BUSY => -51,
+        WS_E_FORKED => -60,
+        WS_E_INTERNAL => -70,
+
+        WS_OP_CONTINUATION => 0, WS_OP_TEXT => 1, WS_OP_BINARY => 2,
+        WS_OP_CLOSE => 8, WS_OP_PING => 9, WS_OP_PONG => 10,
+
+        WS_RSV1 => 4, WS_RSV2 => 2, WS_RSV3 => 1,
+
+        WS_CLOSE_NORMAL => 1000, WS_CLOSE_GOING_AWAY => 1001, WS_CLOSE_PROTOCOL_ERROR => 1002,
+        WS_CLOSE_UNSUPPORTED_DATA => 1003, WS_CLOSE_NO_STATUS => 1005, WS_CLOSE_ABNORMAL => 1006,
+        WS_CLOSE_INVALID_PAYLOAD => 1007, WS_CLOSE_POLICY_VIOLATION => 1008,
+        WS_CLOSE_MESSAGE_TOO_BIG => 1009, WS_CLOSE_MANDATORY_EXTENSION => 1010,
+        WS_CLOSE_INTERNAL_ERROR => 1011, WS_CLOSE_SERVICE_RESTART => 1012,
+        WS_CLOSE_TRY_AGAIN_LATER => 1013, WS_CLOSE_BAD_GATEWAY => 1014,
+
+        WS_ROLE_CLIENT => 1, WS_ROLE_SERVER => 2,
+
+        WS_OPT_MAX_MESSAGE => 1, WS_OPT_MAX_FRAME => 2, WS_OPT_MAX_OUTPUT => 3,
+        WS_OPT_MAX_HANDSHAKE => 4, WS_OPT_MAX_HEADERS => 5, WS_OPT_STREAMING => 6,
+        WS_OPT_CHUNK_PER_FRAME => 7, WS_OPT_VALIDATE_UTF8 => 8, WS_OPT_AUTO_PONG => 9,
+        WS_OPT_MAX_PINGS => 10, WS_OPT_MANUAL_ACCEPT => 11, WS_OPT_DEFLATE => 12,
+        WS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER => 13,
+        WS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER => 14,
+        WS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS => 15,
+        WS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS => 16,
+        WS_OPT_DEFLATE_LEVEL => 17, WS_OPT_DEFLATE_MIN_SIZE => 18,
+        WS_OPT_DEFLATE_REQUIRED => 19, WS_OPT_ALLOW_RSV => 20, WS_OPT_ALLOW_OPCODES => 21,
+
+        WS_EV_NONE => 0, WS_EV_REQUEST => 1, WS_EV_OPEN => 2, WS_EV_REJECTED => 3,
+        WS_EV_TEXT => 4, WS_EV_BINARY => 5, WS_EV_DATA => 6, WS_EV_PING => 7,
+        WS_EV_PONG => 8, WS_EV_CONTROL => 9, WS_EV_CLOSE => 10,
+
+        WS_EVF_FIRST => 1, WS_EVF_LAST => 2, WS_EVF_COMPRESSED => 4,
+
+        WS_CLOSED_BY_PEER => 1, WS_CLOSED_BY_US => 2, WS_CLOSED_BY_FAILURE => 3,
+        WS_CLOSED_ABNORMALLY => 4,
+
+        WS_SEND_NO_COMPRESS => 1, WS_SEND_COMPRESS => 2,
+
+        WS_STATE_CONNECTING => 1, WS_STATE_OPEN => 2, WS_STATE_CLOSING => 3, WS_STATE_CLOSED => 4,
+
+        WS_HINT_NONE => 0, WS_HINT_SHUTDOWN_WRITE => 1, WS_HINT_CLOSE => 2,
+    );
+}
+use constant \%CONST;
+
+use parent 'Exporter';
+our @EXPORT_OK = ( keys(%CONST), 'ABI_VERSION' );
+our %EXPORT_TAGS = (
+    all     => \@EXPORT_OK,
+    errors  => [ grep { /\AWS_(?:OK|E_)/ } keys %CONST ],
+    opcodes => [ grep { /\AWS_(?:OP_|RSV)/ } keys %CONST ],
+    events  => [ grep { /\AWS_(?:EV_|EVF_|CLOSED_)/ } keys %CONST ],
+    options => [ grep { /\AWS_(?:OPT_|ROLE_|SEND_)/ } keys %CONST ],
+    close   => [ grep { /\AWS_CLOSE_/ } keys %CONST ],
+    state   => [ grep { /\AWS_(?:STATE_|HINT_)/ } keys %CONST ],
+);
+
+my %ERROR_NAME = map { $CONST{$_} => $_ } grep { /\AWS_E_/ } keys %CONST;
+
+sub error_name {
+    my ($code) = @_;
+    return $ERROR_NAME{$code} // "WS_E_UNKNOWN($code)";
+}
+
+#----------------------------------------------------------------------
+# Loading
+
+our $READY = 0;          # true once loaded (in the loading process or a fork of it)
+my $LIBRARY_PATH;        # set by library_path()
+my $LOADED_FROM;
+my $LOAD_PID;
+my $FFI;
+
+sub library_path {
+    my ($class, @path) = @_;
+
+    if (@path) {
+        my $path = $path[0];
+        if ($READY) {
+            return $LOADED_FROM if defined $path && $path eq $LOADED_FROM;
+            die Net::WebSocket::X->create('BadArg', path => $path, "libws is already loaded (from $LOADED_FROM); set the path before the first use");
+        }
+        $LIBRARY_PATH = $path;
+    }
+
+    return $READY ? $LOADED_FROM : $LIBRARY_PATH;
+}
+
+sub is_loaded { return $READY ? 1 : 0 }
+
+sub loaded_pid { return $LOAD_PID }
+
+# Directories above this file with a build/libws.so.1 (the source tree).
+sub _beside_distribution {
+    my $dir = File::Basename::dirname( Cwd::abs_path(__FILE__) // __FILE__ );
+    my @found;
+    for (1 .. 8) {
+        for my $name ('libws.so.1', 'libws.so') {
+            my $p = File::Spec->catfile($dir, 'build', $name);
+            if (-e $p) { push @found, $p; last }
+        }
+        last if @found;
+        my $up = File::Basename::dirname($dir);
+        last if $up eq $dir;
+        $dir = $up;
+    }
+    return @found;
+}
+
+sub _candidates {
+    return ($LIBRARY_PATH) if defined $LIBRARY_PATH;
+    return ($ENV{LIBWS_LIBRARY}) if defined $ENV{LIBWS_LIBRARY} && length $ENV{LIBWS_LIBRARY};
+    return ( _beside_distribution(), 'libws.so.1', 'libws.so' );
+}
+
+# Call signatures: [ C name, perl name, argument types, return type ].
+my @FUNCTIONS = (
+    [ ws_version       => [] => 'string' ],
+    [ ws_abi_version   => [] => 'int' ],
+    [ ws_strerror      => ['int'] => 'string' ],
+    [ ws_last_error    => [] => 'string' ],
+
+    [ ws_config_new    => ['int', 'opaque*'] => 'int' ],
+    [ ws_config_free   => ['opaque'] => 'void' ],
+    [ ws_config_set    => ['opaque', 'int', 'sint64'] => 'int' ],
+    [ ws_config_get    => ['opaque', 'int', 'sint64*'] => 'int' ],
+    [ ws_config_add_subprotocol => ['opaque', 'string'] => 'int' ],
+    [ ws_config_add_header      => ['opaque', 'string', 'string'] => 'int' ],
+    [ ws_config_set_origin      => ['opaque', 'string'] => 'int' ],
+    [ ws_config_add_deflate_offer   => ['opaque', 'int', 'int', 'int', 'int'] => 'int' ],
+    [ ws_config_add_extension_offer => ['opaque', 'string'] => 'int' ],
+
+    [ ws_client_new    => ['opaque', 'string', 'opaque*'] => 'int' ],
+    [ ws_server_new    => ['opaque', 'opaque*'] => 'int' ],
+    [ ws_conn_new_open => ['opaque', 'string', 'string', 'opaque*'] => 'int' ],
+    [ ws_conn_free     => ['opaque'] => 'void' ],
+
+    [ ws_feed          => ['opaque', 'string', 'size_t'] => 'int' ],
+    [ ws_feed_eof      => ['opaque'] => 'int' ],
+    [ ws_need          => ['opaque'] => 'sint64' ],
+    [ ws_feed_request  => ['opaque', 'string', 'string', 'string', 'string[]', 'string[]', 'size_t'] => 'int' ],
+    [ ws_feed_response => ['opaque', 'int', 'string', 'string[]', 'string[]', 'size_t'] => 'int' ],
+
+    [ ws_next_events    => ['opaque', 'opaque', 'size_t'] => 'int' ],
+    [ ws_pending_events => ['opaque'] => 'int' ],
+
+    [ ws_send_text     => ['opaque', 'string', 'size_t'] => 'int' ],
+    [ ws_send_binary   => ['opaque', 'string', 'size_t'] => 'int' ],
+    [ ws_send          => ['opaque', 'int', 'string', 'size_t', 'uint'] => 'int' ],
+    [ ws_begin_message => ['opaque', 'int', 'uint'] => 'int' ],
+    [ ws_send_fragment => ['opaque', 'string', 'size_t', 'int'] => 'int' ],
+    [ ws_send_frame    => ['opaque', 'int', 'uint', 'int', 'string', 'size_t'] => 'int' ],
+    [ ws_ping          => ['opaque', 'string', 'size_t'] => 'int' ],
+    [ ws_pong          => ['opaque', 'string', 'size_t'] => 'int' ],
+    [ ws_close         => ['opaque', 'int', 'string', 'size_t'] => 'int' ],
+    [ ws_heartbeat     => ['opaque'] => 'int' ],
+    [ ws_unanswered_pings => ['opaque'] => 'int' ],
+
+    [ ws_output        => ['opaque', 'opaque*', 'size_t*'] => 'int' ],
+    [ ws_consume       => ['opaque', 'size_t'] => 'int' ],
+
+    [ ws_state         => ['opaque'] => 'int' ],
+    [ ws_hint          => ['opaque'] => 'int' ],
+    [ ws_conn_failure  => ['opaque'] => 'string' ],
+    [ ws_subprotocol   => ['opaque', 'string*'] => 'int' ],
+    [ ws_extensions    => ['opaque', 'string*'] => 'int' ],
+    [ ws_deflate_params => ['opaque', 'int*', 'int*', 'int*', 'int*'] => 'int' ],
+    [ ws_memory        => ['opaque'] => 'sint64' ],
+    [ ws_shrink        => ['opaque'] => 'int' ],
+
+    [ ws_request_method => ['opaque', 'string*'] => 'int' ],
+    [ ws_request_target => ['opaque', 'string*'] => 'int' ],
+    [ ws_request_host   => ['opaque', 'string*'] => 'int' ],
+    [ ws_request_origin => ['opaque', 'string*'] => 'int' ],
+    [ ws_request_header => ['opaque', 'string', 'size_t', 'string*'] => 'int' ],
+    [ ws_request_subprotocol => ['opaque', 'size_t', 'string*'] => 'int' ],
+    [ ws_request_extension   => ['opaque', 'size_t', 'string*'] => 'int' ],
+    [ ws_accept        => ['opaque', 'string', 'string', 'string[]', 'string[]', 'size_t'] => 'int' ],
+    [ ws_reject        => ['opaque', 'int', 'string', 'string[]', 'string[]', 'size_t'] => 'int' ],
+    [ ws_response_status => ['opaque'] => 'int' ],
+
+    [ ws_frame_parse_header  => ['string', 'size_t', 'string', 'size_t*'] => 'int' ],
+    [ ws_frame_encode_header => ['string', 'string', 'size_t'] => 'int' ],
+    [ ws_mask          => ['string', 'int', 'string', 'string', 'size_t'] => 'int' ],
+    [ ws_random_mask   => ['string'] => 'int' ],
+    [ ws_accept_key    => ['string', 'string'] => 'int' ],
+    [ ws_utf8_valid    => ['string', 'size_t'] => 'int' ],
+    [ ws_close_code_valid => ['int'] => 'int' ],
+    [ ws_close_code_name  => ['int'] => 'string' ],
+    [ ws_signal_forward   => ['opaque'] => 'int' ],
+);
+
+sub load {
+    return 1 if $READY;
+
+    require FFI::Platypus;
+    FFI::Platypus->VERSION('1.00');
+
+    require FFI::Platypus::DL;
+
+    # The Go runtime's threads take the signal mask of the thread that
+    # loads the library, and keep blocked every signal that was blocked
+    # then (except SIGCHLD, SIGPROF, SIGURG and the synchronous ones, which
+    # Go always unblocks). Loading with the asynchronous signals blocked
+    # keeps them off the Go threads for good; the rest is routed to this
+    # thread by ws_signal_forward (see _forward_signals).
+    my $old_mask = _block_async_signals();
+
+    my @tried;
+    my ($ffi, $path);
+    for my $candidate (_candidates()) {
+        # Try it with dlopen first: FFI::Platypus warns about libraries
+        # that do not load, and we say why in one exception instead.
+        my $handle = FFI::Platypus::DL::dlopen( $candidate, FFI::Platypus::DL::RTLD_PLATYPUS_DEFAULT() );
+        if (!$handle) {
+            push @tried, "$candidate (" . ( FFI::Platypus::DL::dlerror() // 'not loadable' ) . ')';
+            next;
+        }
+        my $try = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
+        $try->lib($candidate);
+        my $ok = eval { $try->function( ws_abi_version => [] => 'int' ); 1 };
+        FFI::Platypus::DL::dlclose($handle);    # $try holds its own handle
+        if ($ok) {
+            ($ffi, $path) = ($try, $candidate);
+            last;
+        }
+        push @tried, "$candidate (no ws_abi_version)";
+    }
+
+    if (!$ffi) {
+        _restore_signals($old_mask);
+        die Net::WebSocket::X->create('LibraryLoad',
+            "libws could not be loaded; tried: " . join( '; ', @tried ) . ". Build it (make lib in the libws tree), set LIBWS_LIBRARY, or call Net::WebSocket::LibWS->library_path(PATH) before the first use."
+        );
+    }
+
+    my $abi = $ffi->function( ws_abi_version => [] => 'int' )->call();
+    if ($abi != ABI_VERSION) {
+        _restore_signals($old_mask);
+        die Net::WebSocket::X->create('LibraryLoad',
+            "libws at $path has ABI version $abi; this binding was written for ABI version " . ABI_VERSION
+        );
+    }
+
+    for my $f (@FUNCTIONS) {
+        my ($name, $args, $ret) = @$f;
+        $ffi->attach( [ $name => "Net::WebSocket::LibWS::_raw_$name" ] => $args => $ret );
+    }
+
+    my $ok = eval { _forward_signals(); 1 };
+    my $err = $@;
+    _restore_signals($old_mask);
+    die $err if !$ok;
+
+    _define_calls();
+
+    # The FFI object lives as long as the process: its destructor would
+    # dlclose() the library, and libws cannot be unloaded anyway.
+    bless $ffi, 'Net::WebSocket::LibWS::_Immortal';
+    $FFI = $ffi;
+
+    $LOADED_FROM = $path;
+    $LOAD_PID = $$;
+    $READY = 1;
+
+    _scratch_init();
+
+    return 1;
+}
+
+# Blocks every asynchronous signal on this thread; returns the old mask
+# (undef if nothing was done).
+sub _block_async_signals {
+    return undef if $ENV{LIBWS_NO_SIGNAL_BLOCK};
+    return undef if $ENV{LIBWS_NO_SIGNAL_FORWARD} && !$ENV{LIBWS_SIGNAL_BLOCK};
+    require POSIX;
+    my $set = POSIX::SigSet->new();
+    $set->fillset();
+    for my $sync (qw( SEGV BUS FPE ILL TRAP ABRT SYS )) {
+        my $cr = POSIX->can("SIG$sync") or next;
+        $set->delset( $cr->() );
+    }
+    my $old = POSIX::SigSet->new();
+    POSIX::sigprocmask( POSIX::SIG_BLOCK(), $set, $old ) or return undef;
+    return $old;
+}
+
+sub _restore_signals {
+    my ($old) = @_;
+    return if !$old;
+    POSIX::sigprocmask( POSIX::SIG_SETMASK(), $old );
+    return;
+}
+
+# Whether each call into libws runs with the asynchronous signals blocked.
+my $GUARD = 0;
+my $GUARD_DEPTH = 0;
+my ($GUARD_SET, $GUARD_OLD);
+
+sub _forward_signals {
+    return if $ENV{LIBWS_NO_SIGNAL_FORWARD};
+
+    my $slot = eval {
+        my $self_ffi = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
+        $self_ffi->lib(undef);
+        $self_ffi->find_symbol('PL_csighandlerp');
+    };
+
+    if (!$slot) {
+        return if !$Config::Config{'usethreads'};    # no per-thread interpreter context to lose
+
+        die Net::WebSocket::X->create('LibraryLoad',
+            "this threaded perl does not export PL_csighandlerp, so %SIG handlers cannot be kept off the Go runtime's threads (where threaded perls before 5.42 crash). Safe configurations: a perl that exports PL_csighandlerp (a shared libperl, as Debian's), a non-threaded perl, perl 5.42 or later, or a program without %SIG handlers (set LIBWS_NO_SIGNAL_FORWARD=1 to load anyway)."
+        );
+    }
+
+    my $rc = _raw_ws_signal_forward($slot);
+    if ($rc < 0) {
+        die Net::WebSocket::X->create('LibraryLoad', "ws_signal_forward failed: " . _raw_ws_last_error() . " ($rc)");
+    }
+
+    _init_guard() if !$ENV{LIBWS_NO_SIGNAL_GUARD};
+
+    return;
+}
+
+# While perl's thread is inside libws (the Go runtime), no %SIG handler
+# may run there: perl's handler would put its signal frame on a goroutine
+# stack (perl does not install handlers with SA_ONSTACK, which Go
+# requires), and perl may even croak from it ("Maximal count of pending
+# signals") through Go's frames. So each call blocks the asynchronous
+# signals and restores the mask after; a signal that arrives meanwhile is
+# handled right after the call. (This belongs in libws's C wrappers, where
+# it costs two system calls; here it costs two more FFI calls.)
+sub _init_guard {
+    require FFI::Platypus::Memory;
+    require POSIX;
+    my $libc = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
+    $libc->lib(undef);
+    my $ok = eval {
+        $libc->attach( [ pthread_sigmask => 'Net::WebSocket::LibWS::_pthread_sigmask' ] => [ 'int', 'opaque', 'opaque' ] => 'int' );
+        my $fill = $libc->function( sigfillset => ['opaque'] => 'int' );
+        my $del  = $libc->function( sigdelset => [ 'opaque', 'int' ] => 'int' );
+        $GUARD_SET = FFI::Platypus::Memory::malloc(1024);
+        $GUARD_OLD = FFI::Platypus::Memory::malloc(1024);
+        $fill->call($GUARD_SET);
+        for my $sig (qw( SEGV BUS FPE ILL TRAP ABRT SYS URG PROF )) {
+            my $cr = POSIX->can("SIG$sig") or next;
+            $del->call( $GUARD_SET, $cr->() );
+        }
+        1;
+    };
+    $GUARD = $ok ? 1 : 0;
+    return;
+}
+
+my %UNGUARDED = map { $_ => 1 } qw( ws_last_error ws_signal_forward ws_abi_version ws_version );
+
+# Defines the _ws_* subs: the FFI functions themselves, or guarded ones.
+sub _define_calls {
+    no strict 'refs';
+    no warnings 'redefine';
+    for my $f (@FUNCTIONS) {
+        my $name = $f->[0];
+        my $raw = \&{"Net::WebSocket::LibWS::_raw_$name"};
+        if ( !$GUARD || $UNGUARDED{$name} ) {
+            *{"Net::WebSocket::LibWS::_$name"} = $raw;
+            next;
+        }
+        *{"Net::WebSocket::LibWS::_$name"} = sub {
+            return &$raw if $GUARD_DEPTH;
+            $GUARD_DEPTH = 1;
+            _pthread_sigmask( 0, $GUARD_SET, $GUARD_OLD );    # SIG_BLOCK
+            my $r = &$raw;
+            _pthread_sigmask( 2, $GUARD_OLD, undef );         # SIG_SETMASK
+            $GUARD_DEPTH = 0;
+            return $r;
+        };
+    }
+    return;
+}
+
+sub signal_guard_active { return $GUARD }
+
+# For a few calls in a row: _guard_on(), the calls, _guard_off().
+sub _guard_on {
+    return 0 if !$GUARD || $GUARD_DEPTH;
+    $GUARD_DEPTH = 1;
+    _pthread_sigmask( 0, $GUARD_SET, $GUARD_OLD );
+    return 1;
+}
+
+sub _guard_off {
+    return if !$_[0];
+    _pthread_sigmask( 2, $GUARD_OLD, undef );
+    $GUARD_DEPTH = 0;
+    return;
+}
+
+#----------------------------------------------------------------------
+# Errors
+
+sub _croak_rc {
+    my ($rc, $what) = @_;
+
+    my $msg = $READY ? _ws_last_error() : '';
+    if ($rc == WS_E_FORKED) {
+        die Net::WebSocket::X->create('Forked');
+    }
+    die Net::WebSocket::X->create('LibWS', $rc, $msg, $what);
+}
+
+# Checks that the library is usable in this process (loads it on first use).
+sub _ensure {
+    if (!$READY) {
+        load();
+    }
+    elsif ($$ != $LOAD_PID) {
+        die Net::WebSocket::X->create('Forked');
+    }
+    return 1;
+}
+
+# A byte string for a C call: UTF-8-flagged strings are downgraded (their
+# characters must all be < 256).
+sub _bytes {
+    return $_[0] if !utf8::is_utf8($_[0]);
+    my $copy = $_[0];
+    utf8::downgrade($copy, 1) or die Net::WebSocket::X->create('BadArg', payload => substr($_[0], 0, 20) . '...', 'Wide character: pass bytes (encode text with utf8::encode first)');
+    return $copy;
+}
+
+#----------------------------------------------------------------------
+# Stateless helpers
+
+sub version     { _ensure(); return _ws_version() }
+sub abi_version { _ensure(); return _ws_abi_version() }
+sub last_error  { _ensure(); return _ws_last_error() }
+
+sub strerror {
+    my ($code) = @_;
+    _ensure();
+    return _ws_strerror($code);
+}
+
+sub utf8_valid {
+    _ensure();
+    my $b = _bytes($_[0]);
+    my $rc = _ws_utf8_valid($b, length $b);
+    _croak_rc($rc, 'ws_utf8_valid') if $rc < 0;
+    return $rc;
+}
+
+sub close_code_valid {
+    my ($code) = @_;
+    _ensure();
+    return 0 if !defined $code || $code !~ m<\A[0-9]+\z> || $code > 0xFFFF;
+    return _ws_close_code_valid($code);
+}
+
+sub close_code_name {
+    my ($code) = @_;
+    _ensure();
+    return '' if !defined $code || $code !~ m<\A[0-9]+\z> || $code > 0xFFFF;
+    return _ws_close_code_name($code);
+}
+
+# Scratch buffers libws writes into (private, never copied).
+my ($S_KEY, $S_ACCEPT, $S_HDR, $S_ENC);
+
+sub _scratch_init {
+    require FFI::Platypus::Buffer;
+    FFI::Platypus::Buffer::grow( $S_KEY, 4, { set_length => 1 } );
+    FFI::Platypus::Buffer::grow( $S_ACCEPT, 29, { set_length => 1 } );
+    FFI::Platypus::Buffer::grow( $S_HDR, 16, { set_length => 1 } );
+    FFI::Platypus::Buffer::grow( $S_ENC, 14, { set_length => 1 } );
+    return;
+}
+
+sub random_mask {
+    _ensure();
+    my $rc = _ws_random_mask($S_KEY);
+    _croak_rc($rc, 'ws_random_mask') if $rc < 0;
+    return "$S_KEY";
+}
+
+sub accept_key {
+    my ($key) = @_;
+    _ensure();
+    die Net::WebSocket::X->create('BadArg', key => $key) if !defined $key;
+    my $rc = _ws_accept_key("$key", $S_ACCEPT);
+    _croak_rc($rc, 'ws_accept_key') if $rc < 0;
+    return substr($S_ACCEPT, 0, 28);
+}
+
+sub mask {
+    my ($key, undef, $pos) = @_;
+    _ensure();
+    if (!defined $key || length($key) != 4) {
+        die Net::WebSocket::X->create('BadArg', mask => $key, 'A mask is 4 bytes');
+    }
+    my $src = _bytes($_[1]);
+    my $len = length $src;
+    return '' if !$len;
+    my $dst;
+    FFI::Platypus::Buffer::grow( $dst, $len, { set_length => 1 } );
+    my $rc = _ws_mask($key, $pos || 0, $src, $dst, $len);
+    _croak_rc($rc, 'ws_mask') if $rc < 0;
+    return $dst;
+}
+
+# Masks the string in $$ref in place (the string is replaced).
+sub _mask_in_place {
+    my ($key, $ref) = @_;
+    my $len = length $$ref;
+    return if !$len;
+    my $dst;
+    FFI::Platypus::Buffer::grow( $dst, $len, { set_length => 1 } );
+    my $rc = _ws_mask($key, 0, $$ref, $dst, $len);
+    _croak_rc($rc, 'ws_mask') if $rc < 0;
+    $$ref = $dst;
+    return;
+}
+
+sub frame_parse_header {
+    _ensure();
+    my $b = _bytes($_[0]);
+    my $need = 0;
+    my $rc = _ws_frame_parse_header($b, length $b, $S_HDR, \$need);
+    _croak_rc($rc, 'ws_frame_parse_header') if $rc < 0;
+    return (undef, $need) if $rc == 0;
+    my ($fin, $rsv, $opcode, $masked, $mask, $length) = unpack 'CCCCa4Q', $S_HDR;
+    return {
+        header_length => $rc,
+        fin => $fin, rsv => $rsv, opcode => $opcode, masked => $masked,
+        mask => ( $masked ? $mask : '' ),
+        length => $length,
+    };
+}
+
+sub frame_encode_header {
+    my (%h) = @_;
+    _ensure();
+    my $mask = $h{'mask'} // '';
+    if (length($mask) && length($mask) != 4) {
+        die Net::WebSocket::X->create('BadArg', mask => $mask, 'A mask is 4 bytes or empty');
+    }
+    my $hdr = pack 'CCCCa4Q', ($h{'fin'} ? 1 : 0), ($h{'rsv'} || 0), ($h{'opcode'} || 0),
+        (length($mask) ? 1 : 0), $mask, ($h{'length'} || 0);
+    my $rc = _ws_frame_encode_header($hdr, $S_ENC, 14);
+    _croak_rc($rc, 'ws_frame_encode_header') if $rc < 0;
+    return substr($S_ENC, 0, $rc);
+}
+
+# Encodes a header and checks, by decoding it again with libws, that a peer
+# may send it (control frames: final, at most 125 bytes). Returns the
+# header bytes, or undef with the libws error code.
+sub _encode_checked_header {
+    my ($fin, $rsv, $opcode, $mask, $length) = @_;
+    my $hdr = pack 'CCCCa4Q', $fin, $rsv, $opcode, (length($mask) ? 1 : 0), $mask, $length;
+    my $rc = _ws_frame_encode_header($hdr, $S_ENC, 14);
+    _croak_rc($rc, 'ws_frame_encode_header') if $rc < 0;
+    my $bytes = substr($S_ENC, 0, $rc);
+    my $need = 0;
+    my $prc = _ws_frame_parse_header($bytes, $rc, $S_HDR, \$need);
+    return (undef, $prc) if $prc < 0;
+    return $bytes;
+}
+
+# Builds a ws_config from options. Returns the config handle; the caller
+# frees it with _ws_config_free once the connection is made.
+my %INT_OPTION = (
+    max_message     => WS_OPT_MAX_MESSAGE,
+    max_frame       => WS_OPT_MAX_FRAME,
+    max_output      => WS_OPT_MAX_OUTPUT,
+    max_handshake   => WS_OPT_MAX_HANDSHAKE,
+    max_headers     => WS_OPT_MAX_HEADERS,
+    streaming       => WS_OPT_STREAMING,
+    chunk_per_frame => WS_OPT_CHUNK_PER_FRAME,
+    validate_utf8   => WS_OPT_VALIDATE_UTF8,
+    auto_pong       => WS_OPT_AUTO_PONG,
+    max_pings       => WS_OPT_MAX_PINGS,
+    manual_accept   => WS_OPT_MANUAL_ACCEPT,
+    allow_rsv       => WS_OPT_ALLOW_RSV,
+    allow_opcodes   => WS_OPT_ALLOW_OPCODES,
+);
+
+my %DEFLATE_OPTION = (
+    server_no_context_takeover => WS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER,
+    client_no_context_takeover => WS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER,
+    server_max_window_bits     => WS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS,
+    client_max_window_bits     => WS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS,
+    level                      => WS_OPT_DEFLATE_LEVEL,
+    min_size                   => WS_OPT_DEFLATE_MIN_SIZE,
+    required                   => WS_OPT_DEFLATE_REQUIRED,
+);
+
+sub _config {
+    my ($role, $opts) = @_;
+
+    _ensure();
+
+    my $rc = _ws_config_new($role, \my $cfg);
+    _croak_rc($rc, 'ws_config_new') if $rc < 0;
+
+    my $ok = eval {
+        my $set = sub {
+            my ($opt, $value, $name) = @_;
+            my $v = $value;
+            $v = 1 if $v && $v !~ m<\A-?[0-9]+\z>;    # true non-numbers
+            $v ||= 0;
+            my $rc = _ws_config_set($cfg, $opt, $v);
+            _croak_rc($rc, "option $name") if $rc < 0;
+        };
+
+        for my $name (sort keys %$opts) {
+            my $value = $opts->{$name};
+            next if !defined $value;
+
+            if (my $opt = $INT_OPTION{$name}) {
+                $set->($opt, $value, $name);
+            }
+            elsif ($name eq 'deflate') {
+                next if !$value;
+                $set->(WS_OPT_DEFLATE, 1, 'deflate');
+                if (ref $value eq 'HASH') {
+                    for my $k (sort keys %$value) {
+                        next if !defined $value->{$k};
+                        if (my $opt = $DEFLATE_OPTION{$k}) {
+                            $set->($opt, $value->{$k}, "deflate $k");
+                        }
+                        elsif ($k eq 'offers') {
+                            for my $o (@{ $value->{$k} }) {
+                                my @o = ref $o eq 'HASH'
+                                    ? @{$o}{qw(server_no_context_takeover client_no_context_takeover server_max_window_bits client_max_window_bits)}
+                                    : @$o;
+                                my $rc = _ws_config_add_deflate_offer($cfg, map { $_ || 0 } @o[0 .. 3]);
+                                _croak_rc($rc, 'deflate offer') if $rc < 0;
+                            }
+                        }
+                        else {
+                            die Net::WebSocket::X->create('BadArg', "deflate option" => $k, 'Unknown permessage-deflate option');
+                        }
+                    }
+                }
+                elsif (ref $value) {
+                    die Net::WebSocket::X->create('BadArg', deflate => $value, 'Give 1 or a hash reference of options');
+                }
+            }
+            elsif ($name eq 'subprotocols') {
+                for my $p (@$value) {
+                    my $rc = _ws_config_add_subprotocol($cfg, "$p");
+                    _croak_rc($rc, "subprotocol “$p”") if $rc < 0;
+                }
+            }
+            elsif ($name eq 'headers') {
+                my @kv = @$value;
+                while (my ($k, $v) = splice @kv, 0, 2) {
+                    my $rc = _ws_config_add_header($cfg, "$k", "" . ($v // ''));
+                    _croak_rc($rc, "header “$k”") if $rc < 0;
+                }
+            }
+            elsif ($name eq 'origin') {
+                my $rc = _ws_config_set_origin($cfg, "$value");
+                _croak_rc($rc, 'origin') if $rc < 0;
+            }
+            elsif ($name eq 'extension_offers') {
+                for my $x (@$value) {
+                    my $rc = _ws_config_add_extension_offer($cfg, "$x");
+                    _croak_rc($rc, "extension offer “$x”") if $rc < 0;
+                }
+            }
+            else {
+                die Net::WebSocket::X->create('BadArg', option => $name, 'Unknown option');
+            }
+        }
+        1;
+    };
+
+    if (!$ok) {
+        my $err = $@;
+        _ws_config_free($cfg);
+        die $err;
+    }
+
+    return $cfg;
+}
+
+#----------------------------------------------------------------------
+
+package Net::WebSocket::LibWS::_Immortal;
+
+our @ISA = ('FFI::Platypus');
+
+sub DESTROY { }
+
+1;

@@ -1,0 +1,695 @@
+package Net::WebSocket::LibWS::Connection;
+
+use strict;
+use warnings;
+
+our $VERSION = '1.000';
+
+=encoding utf-8
+
+=head1 NAME
+
+Net::WebSocket::LibWS::Connection - a sans-IO WebSocket connection (libws)
+
+=head1 SYNOPSIS
+
+    use Net::WebSocket::LibWS::Connection ();
+
+    # A server connection that does the opening handshake itself:
+    my $conn = Net::WebSocket::LibWS::Connection->new_server(
+        deflate      => 1,                  # accept permessage-deflate
+        subprotocols => ['chat'],
+        max_message  => 16 * 1024 * 1024,
+    );
+
+    while (1) {
+        my $n = sysread $sock, my $buf, 65536;
+        if ($n) { $conn->feed($buf) } else { $conn->feed_eof() }
+
+        while ( my @events = $conn->next_events() ) {
+            for my $ev (@events) {
+                if ($ev->type eq 'text')      { $conn->send_text( $ev->data ) }
+                elsif ($ev->type eq 'close')  { printf "closed: %d\n", $ev->code }
+            }
+        }
+
+        my $out = $conn->output();
+        my $w = length($out) ? syswrite($sock, $out) : 0;
+        $conn->consume($w) if $w;
+        last if $conn->hint == Net::WebSocket::LibWS::WS_HINT_CLOSE
+            && $w == length $out;
+    }
+
+=head1 DESCRIPTION
+
+This is libws's connection (C<ws_conn> in C<ws.h>) in Perl form: it does
+no I/O. You feed it the bytes you read from your transport and take
+events; you send messages and write the bytes it queues. Pongs and the
+reply to a close frame are queued for you (and still reported as events);
+a peer that breaks the protocol makes the connection fail with the right
+close code (a C<close> event whose C<initiator> is C<failure>), after
+every message that arrived intact.
+
+Payloads are byte strings both ways: text messages arrive as UTF-8 bytes
+(validated) and are sent as UTF-8 bytes. A string with Perl's UTF-8 flag
+is downgraded first (a wide character throws).
+
+All methods throw L<Net::WebSocket::X::LibWS|Net::WebSocket::X> (with
+C<get('code')>, a C<WS_E_*> value) on failure, except where noted;
+L<Net::WebSocket::X::Forked|Net::WebSocket::X> in a child process of the
+one that loaded libws.
+
+=head1 CONSTRUCTORS
+
+=head2 new_server( %OPTS )
+
+A server connection waiting for the client's opening request: feed the
+bytes you read. A valid request gives a C<request> event and (unless
+C<manual_accept>) the 101 response is queued and C<open> follows; an
+invalid one is answered with 400, 426 or 431 and gives C<rejected>.
+
+=head2 new_client( URL, %OPTS )
+
+A client connection for URL (C<ws://host[:port]/path?query> or
+C<wss://...>; TLS is yours to do). The opening request is queued at once.
+
+=head2 new_open( role => 'server'|'client', subprotocol => S, extensions => E, %OPTS )
+
+A connection already open, for programs that did the HTTP handshake
+themselves. C<subprotocol> and C<extensions> are the values of the 101
+response's C<Sec-WebSocket-Protocol> and C<Sec-WebSocket-Extensions>
+fields; a permessage-deflate element there is applied.
+
+=head2 Options
+
+Limits (0 restores the default, -1 means unlimited where allowed):
+C<max_message> (64 MiB, after inflating), C<max_frame> (64 MiB),
+C<max_output> (64 MiB of unsent output: data sends then fail),
+C<max_handshake> (16 KiB), C<max_headers> (100).
+
+Receiving: C<streaming> (deliver data in chunks as it arrives),
+C<chunk_per_frame> (with streaming: one chunk per frame),
+C<validate_utf8> (default 1), C<auto_pong> (default 1), C<max_pings>
+(unanswered heartbeat pings before closing with 1008; default 3).
+
+Handshake: C<subprotocols> (array reference: offered by a client in this
+order, supported by a server), C<headers> (array reference of name/value
+pairs added to the request or the 101 response), C<origin> (client),
+C<manual_accept> (server: stop at the C<request> event until C<accept> or
+C<reject>), C<extension_offers> (client: raw C<Sec-WebSocket-Extensions>
+offers for application extensions).
+
+permessage-deflate: C<< deflate => 1 >> or C<< deflate => { ... } >> with
+C<server_no_context_takeover>, C<client_no_context_takeover>,
+C<server_max_window_bits>, C<client_max_window_bits> (8..15),
+C<level> (1..9), C<min_size> (messages shorter than this are sent
+uncompressed; default 32; -1 compresses everything), C<required>,
+C<offers> (client: fallback offers, each an array reference
+C<[server_nct, client_nct, server_mwb, client_mwb]> or a hash reference
+with those names).
+
+Application extensions: C<allow_rsv> (a bit set of RSV bits: 4, 2, 1),
+C<allow_opcodes> (a bit set C<< 1 << opcode >> of reserved opcodes).
+
+=head1 INPUT
+
+=over
+
+=item C<feed(BYTES)> - bytes read from the transport, in any chunking.
+
+=item C<feed_eof()> - the transport ended.
+
+=item C<need()> - how many more bytes the connection needs to make
+progress (what a blocking C<read(N)> should ask for); 0 once nothing more
+will be read.
+
+=item C<feed_request(METHOD, TARGET, PROTOCOL, [NAME => VALUE, ...])> -
+server: a request head your HTTP code parsed.
+
+=item C<feed_response(STATUS, REASON, [NAME => VALUE, ...])> - client: a
+response head your HTTP code parsed.
+
+=back
+
+=head1 EVENTS
+
+=over
+
+=item C<next_event()> - the next event, or undef.
+
+=item C<next_events([MAX])> - the next batch of queued events (up to MAX,
+at most and by default 64: one call into the library). A C<close> event
+always starts a batch of its own: a batch stops just before it, so that
+you can answer the messages that came before the close, whose reply
+libws queues when you take it. Loop until it returns nothing:
+
+    while ( my @events = $conn->next_events() ) { ... }
+
+=item C<pending_events()> - how many are queued.
+
+=back
+
+An event is a C<Net::WebSocket::LibWS::Event>, a blessed array reference
+with these accessors:
+
+=over
+
+=item C<type> - C<request>, C<open>, C<rejected>, C<text>, C<binary>,
+C<data>, C<ping>, C<pong>, C<control>, C<close>.
+
+=item C<type_code> - the C<WS_EV_*> number (also C<< $ev->[0] >>).
+
+=item C<data> - payload, close reason or rejection reason (also
+C<< $ev->[1] >>); a byte string.
+
+=item C<flags> - C<WS_EVF_*> bits; C<is_first>, C<is_last>,
+C<is_compressed>.
+
+=item C<opcode>, C<rsv> - the frame's opcode and application RSV bits.
+
+=item C<code> - the close code (C<close>) or the HTTP status (C<rejected>).
+
+=item C<initiator> - for C<close>: C<peer>, C<us>, C<failure> or
+C<abnormal>; C<initiator_code> gives the C<WS_CLOSED_*> number.
+
+=back
+
+=head1 SENDING
+
+Each returns true on success. A data send into a full output queue
+(C<max_output>) returns false and queues nothing: write the output first.
+
+=over
+
+=item C<send_text(BYTES)>, C<send_binary(BYTES)> - a whole message in one
+frame (compressed with permessage-deflate unless shorter than C<min_size>).
+
+=item C<send(OPCODE_OR_TYPE, BYTES, [FLAGS])> - FLAGS: C<WS_SEND_NO_COMPRESS>,
+C<WS_SEND_COMPRESS>.
+
+=item C<begin_message(OPCODE_OR_TYPE, [FLAGS])>, C<send_fragment(BYTES, FINAL)> -
+a message in fragments; pings, pongs and a close may go between them.
+
+=item C<send_frame(OPCODE, RSV, FIN, BYTES)> - a raw frame for
+application extensions that claimed opcodes or RSV bits.
+
+=item C<ping([BYTES])>, C<pong([BYTES])> - up to 125 bytes.
+
+=item C<close([CODE, [REASON]])> - starts the closing handshake (CODE
+defaults to 1000; 0 sends a close frame without a code).
+
+=item C<heartbeat()> - call when the connection has been idle for your
+interval: sends a unique ping, or after C<max_pings> unanswered ones fails
+the connection with 1008 "Unanswered ping(s): N" (a C<close> event).
+Returns false when the connection is already closing or closed.
+
+=item C<unanswered_pings()>
+
+=back
+
+=head1 OUTPUT AND STATE
+
+=over
+
+=item C<output()> - the bytes waiting to be written (a copy).
+
+=item C<consume(N)> - marks the first N bytes as written.
+
+=item C<take_output()> - output() and consume() of all of it.
+
+=item C<state()> - C<WS_STATE_*> (1 connecting, 2 open, 3 closing, 4 closed);
+C<is_open()>, C<is_closed()>.
+
+=item C<hint()> - C<WS_HINT_*>: 0 keep the transport open, 1 you may
+shut down writing, 2 close it (once the output is written).
+
+=item C<failure()> - why the connection failed, or empty string.
+
+=item C<subprotocol()>, C<extensions()> - what was agreed.
+
+=item C<deflate_params()> - a hash reference of the agreed permessage-deflate
+parameters, or undef if it is not in use.
+
+=item C<memory()>, C<shrink()> - bytes held; release idle buffers.
+
+=back
+
+=head1 SERVER HANDSHAKE
+
+After the C<request> event: C<request_method>, C<request_target>,
+C<request_host>, C<request_origin>, C<request_header(NAME, [INDEX])>,
+C<request_subprotocols> (list), C<request_extensions> (list of offer
+strings). With C<manual_accept>:
+C<< accept( subprotocol => S, extensions => E, headers => [...] ) >> and
+C<< reject( STATUS, BODY, headers => [...] ) >>.
+
+Client: C<response_status()>.
+
+=cut
+
+use FFI::Platypus::Buffer ();
+
+use Net::WebSocket::LibWS ();
+use Net::WebSocket::X ();
+
+BEGIN { *buffer_to_scalar = \&FFI::Platypus::Buffer::buffer_to_scalar }
+
+use constant {
+    _C      => 0,    # ws_conn handle
+    _PID    => 1,    # process that made it
+    _EVBUF  => 2,    # malloc'd ws_event array
+    _EVVIEW => 3,    # a read-only scalar over _EVBUF
+    _ROLE   => 4,
+
+    _EVMAX    => 64,
+    _EVSIZE   => 32,
+};
+
+my %TYPE_OPCODE = ( text => 1, binary => 2, continuation => 0 );
+
+my %ROLE = ( client => 1, server => 2 );
+
+sub _new_from_config {
+    my ($class, $role, $opts, $make) = @_;
+
+    my $cfg = Net::WebSocket::LibWS::_config( $role, $opts );
+    my $c;
+    my $rc = $make->($cfg, \$c);
+    Net::WebSocket::LibWS::_ws_config_free($cfg);
+    Net::WebSocket::LibWS::_croak_rc($rc, 'connection') if $rc < 0;
+
+    my $evbuf = FFI::Platypus::Memory::malloc( _EVMAX * _EVSIZE );
+    FFI::Platypus::Memory::memset( $evbuf, 0, _EVMAX * _EVSIZE );
+    # ws_event.size of the first element: libws reads the stride from it.
+    my $size = pack 'L', _EVSIZE;
+    FFI::Platypus::Memory::memcpy( $evbuf, FFI::Platypus::Buffer::scalar_to_pointer($size), 4 );
+
+    my $self = bless [ $c, $$, $evbuf, undef, $role ], $class;
+    FFI::Platypus::Buffer::window( $self->[_EVVIEW], $evbuf, _EVMAX * _EVSIZE );
+
+    return $self;
+}
+
+sub new_server {
+    my ($class, %opts) = @_;
+    Net::WebSocket::LibWS::_ensure();
+    require FFI::Platypus::Memory;
+    return $class->_new_from_config( 2, \%opts, sub { Net::WebSocket::LibWS::_ws_server_new($_[0], $_[1]) } );
+}
+
+sub new_client {
+    my ($class, $url, %opts) = @_;
+    Net::WebSocket::LibWS::_ensure();
+    require FFI::Platypus::Memory;
+    if (!defined $url) {
+        die Net::WebSocket::X->create('BadArg', url => $url, 'A client needs a ws:// or wss:// URL');
+    }
+    return $class->_new_from_config( 1, \%opts, sub { Net::WebSocket::LibWS::_ws_client_new($_[0], "$url", $_[1]) } );
+}
+
+sub new_open {
+    my ($class, %opts) = @_;
+    Net::WebSocket::LibWS::_ensure();
+    require FFI::Platypus::Memory;
+    my $role = delete $opts{'role'} // 'server';
+    my $role_n = $ROLE{$role} or die Net::WebSocket::X->create('BadArg', role => $role, 'Must be “server” or “client”');
+    my $sp = delete $opts{'subprotocol'};
+    my $x = delete $opts{'extensions'};
+    $sp = defined $sp ? "$sp" : undef;
+    $x = defined $x ? "$x" : undef;
+    return $class->_new_from_config( $role_n, \%opts, sub { Net::WebSocket::LibWS::_ws_conn_new_open($_[0], $sp, $x, $_[1]) } );
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
+    return if !$self->[_C] || $self->[_PID] != $$;
+    Net::WebSocket::LibWS::_ws_conn_free( $self->[_C] );
+    FFI::Platypus::Memory::free( $self->[_EVBUF] ) if $self->[_EVBUF];
+    $self->[_C] = $self->[_EVBUF] = undef;
+    return;
+}
+
+sub role { return $_[0][_ROLE] == 1 ? 'client' : 'server' }
+
+sub _fail {
+    my ($rc, $what) = @_;
+    Net::WebSocket::LibWS::_croak_rc($rc, $what);
+}
+
+#----------------------------------------------------------------------
+# Input
+
+sub feed {
+    my $self = $_[0];
+    if (utf8::is_utf8($_[1])) {
+        my $b = Net::WebSocket::LibWS::_bytes($_[1]);
+        my $rc = Net::WebSocket::LibWS::_ws_feed( $self->[_C], $b, length $b );
+        _fail($rc, 'feed') if $rc < 0;
+        return 1;
+    }
+    my $rc = Net::WebSocket::LibWS::_ws_feed( $self->[_C], $_[1], length $_[1] );
+    _fail($rc, 'feed') if $rc < 0;
+    return 1;
+}
+
+sub feed_eof {
+    my $rc = Net::WebSocket::LibWS::_ws_feed_eof( $_[0][_C] );
+    _fail($rc, 'feed_eof') if $rc < 0;
+    return 1;
+}
+
+sub need {
+    my $n = Net::WebSocket::LibWS::_ws_need( $_[0][_C] );
+    _fail($n, 'need') if $n < 0;
+    return $n;
+}
+
+sub _pairs {
+    my ($kv) = @_;
+    my (@n, @v);
+    my @kv = @{ $kv || [] };
+    while (my ($k, $v) = splice @kv, 0, 2) {
+        push @n, "$k";
+        push @v, defined $v ? "$v" : '';
+    }
+    return (\@n, \@v);
+}
+
+sub feed_request {
+    my ($self, $method, $target, $proto, $headers) = @_;
+    my ($n, $v) = _pairs($headers);
+    my $rc = Net::WebSocket::LibWS::_ws_feed_request( $self->[_C], "" . ($method // ''), "" . ($target // ''), "" . ($proto // ''), $n, $v, scalar @$n );
+    _fail($rc, 'feed_request') if $rc < 0;
+    return 1;
+}
+
+sub feed_response {
+    my ($self, $status, $reason, $headers) = @_;
+    my ($n, $v) = _pairs($headers);
+    my $rc = Net::WebSocket::LibWS::_ws_feed_response( $self->[_C], $status // 0, defined $reason ? "$reason" : undef, $n, $v, scalar @$n );
+    _fail($rc, 'feed_response') if $rc < 0;
+    return 1;
+}
+
+#----------------------------------------------------------------------
+# Events
+
+# One call into libws takes up to _EVMAX events; one unpack decodes them:
+# the type, the 7 bytes after it (opcode, rsv, flags, code, initiator: the
+# event object decodes them when asked), the data pointer and length.
+my $EV_TEMPLATE = '(x4 C a7 x4 J J)';
+
+sub next_events {
+    my $max = ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1];
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $_[0][_EVBUF], $max );
+    if ($k <= 0) {
+        _fail($k, 'next_events') if $k < 0;
+        return;
+    }
+    my @f = unpack "$EV_TEMPLATE$k", $_[0][_EVVIEW];
+    my @out;
+    while (@f) {
+        my ($type, $meta, $ptr, $len) = splice @f, 0, 4;
+        push @out, bless [ $type, ( $len ? buffer_to_scalar( $ptr, $len ) : '' ), $meta ], 'Net::WebSocket::LibWS::Event';
+    }
+    return @out;
+}
+
+sub next_event {
+    my $self = $_[0];
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $self->[_C], $self->[_EVBUF], 1 );
+    if ($k <= 0) {
+        _fail($k, 'next_event') if $k < 0;
+        return undef;
+    }
+    my @f = unpack "${EV_TEMPLATE}1", $self->[_EVVIEW];
+    return bless [ $f[0], ( $f[3] ? buffer_to_scalar( $f[2], $f[3] ) : '' ), $f[1] ],
+        'Net::WebSocket::LibWS::Event';
+}
+
+sub pending_events {
+    my $n = Net::WebSocket::LibWS::_ws_pending_events( $_[0][_C] );
+    _fail($n, 'pending_events') if $n < 0;
+    return $n;
+}
+
+#----------------------------------------------------------------------
+# Sending
+
+sub _send_rc {
+    my ($rc, $what) = @_;
+    return 1 if $rc >= 0;
+    return 0 if $rc == Net::WebSocket::LibWS::WS_E_OUTPUT_FULL();
+    _fail($rc, $what);
+}
+
+sub send_text {
+    my $self = $_[0];
+    my $b = utf8::is_utf8($_[1]) ? Net::WebSocket::LibWS::_bytes($_[1]) : $_[1];
+    return _send_rc( Net::WebSocket::LibWS::_ws_send_text( $self->[_C], $b, length $b ), 'send_text' );
+}
+
+sub send_binary {
+    my $self = $_[0];
+    my $b = utf8::is_utf8($_[1]) ? Net::WebSocket::LibWS::_bytes($_[1]) : $_[1];
+    return _send_rc( Net::WebSocket::LibWS::_ws_send_binary( $self->[_C], $b, length $b ), 'send_binary' );
+}
+
+sub _opcode {
+    my ($t) = @_;
+    return $t if defined $t && $t =~ m<\A[0-9]+\z>;
+    my $op = defined $t ? $TYPE_OPCODE{$t} : undef;
+    die Net::WebSocket::X->create('BadArg', type => $t, 'Give “text”, “binary” or an opcode') if !defined $op;
+    return $op;
+}
+
+sub send {
+    my ($self, $type, undef, $flags) = @_;
+    my $b = utf8::is_utf8($_[2]) ? Net::WebSocket::LibWS::_bytes($_[2]) : $_[2] // '';
+    return _send_rc( Net::WebSocket::LibWS::_ws_send( $self->[_C], _opcode($type), $b, length $b, $flags || 0 ), 'send' );
+}
+
+sub begin_message {
+    my ($self, $type, $flags) = @_;
+    return _send_rc( Net::WebSocket::LibWS::_ws_begin_message( $self->[_C], _opcode($type), $flags || 0 ), 'begin_message' );
+}
+
+sub send_fragment {
+    my ($self, undef, $final) = @_;
+    my $b = utf8::is_utf8($_[1]) ? Net::WebSocket::LibWS::_bytes($_[1]) : $_[1] // '';
+    return _send_rc( Net::WebSocket::LibWS::_ws_send_fragment( $self->[_C], $b, length $b, $final ? 1 : 0 ), 'send_fragment' );
+}
+
+sub send_frame {
+    my ($self, $opcode, $rsv, $fin, undef) = @_;
+    my $b = utf8::is_utf8($_[4]) ? Net::WebSocket::LibWS::_bytes($_[4]) : $_[4] // '';
+    return _send_rc( Net::WebSocket::LibWS::_ws_send_frame( $self->[_C], $opcode, $rsv || 0, $fin ? 1 : 0, $b, length $b ), 'send_frame' );
+}
+
+sub ping {
+    my ($self) = @_;
+    my $b = Net::WebSocket::LibWS::_bytes( $_[1] // '' );
+    my $rc = Net::WebSocket::LibWS::_ws_ping( $self->[_C], $b, length $b );
+    _fail($rc, 'ping') if $rc < 0;
+    return 1;
+}
+
+sub pong {
+    my ($self) = @_;
+    my $b = Net::WebSocket::LibWS::_bytes( $_[1] // '' );
+    my $rc = Net::WebSocket::LibWS::_ws_pong( $self->[_C], $b, length $b );
+    _fail($rc, 'pong') if $rc < 0;
+    return 1;
+}
+
+sub close {
+    my ($self, $code, $reason) = @_;
+    $code //= 1000;
+    my $b = Net::WebSocket::LibWS::_bytes( $reason // '' );
+    my $rc = Net::WebSocket::LibWS::_ws_close( $self->[_C], $code, $b, length $b );
+    _fail($rc, 'close') if $rc < 0;
+    return 1;
+}
+
+sub heartbeat {
+    my $rc = Net::WebSocket::LibWS::_ws_heartbeat( $_[0][_C] );
+    return 1 if $rc >= 0;
+    return 0 if $rc == Net::WebSocket::LibWS::WS_E_CLOSED();
+    _fail($rc, 'heartbeat');
+}
+
+sub unanswered_pings {
+    my $n = Net::WebSocket::LibWS::_ws_unanswered_pings( $_[0][_C] );
+    _fail($n, 'unanswered_pings') if $n < 0;
+    return $n;
+}
+
+#----------------------------------------------------------------------
+# Output
+
+sub output {
+    my ($p, $n);
+    my $rc = Net::WebSocket::LibWS::_ws_output( $_[0][_C], \$p, \$n );
+    _fail($rc, 'output') if $rc < 0;
+    return $n ? buffer_to_scalar( $p, $n ) : '';
+}
+
+sub consume {
+    my $rc = Net::WebSocket::LibWS::_ws_consume( $_[0][_C], $_[1] );
+    _fail($rc, 'consume') if $rc < 0;
+    return 1;
+}
+
+sub take_output {
+    my ($p, $n);
+    my $c = $_[0][_C];
+    my $rc = Net::WebSocket::LibWS::_ws_output( $c, \$p, \$n );
+    _fail($rc, 'output') if $rc < 0;
+    return '' if !$n;
+    my $out = buffer_to_scalar( $p, $n );
+    $rc = Net::WebSocket::LibWS::_ws_consume( $c, $n );
+    _fail($rc, 'consume') if $rc < 0;
+    return $out;
+}
+
+#----------------------------------------------------------------------
+# State
+
+sub state {
+    my $s = Net::WebSocket::LibWS::_ws_state( $_[0][_C] );
+    _fail($s, 'state') if $s < 0;
+    return $s;
+}
+
+sub is_open   { return $_[0]->state() == 2 ? 1 : 0 }
+sub is_closed { return $_[0]->state() == 4 ? 1 : 0 }
+
+sub hint {
+    my $h = Net::WebSocket::LibWS::_ws_hint( $_[0][_C] );
+    _fail($h, 'hint') if $h < 0;
+    return $h;
+}
+
+sub failure { return Net::WebSocket::LibWS::_ws_conn_failure( $_[0][_C] ) }
+
+sub _string_out {
+    my ($self, $fn, $what, @args) = @_;
+    my $s;
+    my $rc = $fn->( $self->[_C], @args, \$s );
+    _fail($rc, $what) if $rc < 0;
+    return $s // '';
+}
+
+sub subprotocol { return $_[0]->_string_out( \&Net::WebSocket::LibWS::_ws_subprotocol, 'subprotocol' ) }
+sub extensions  { return $_[0]->_string_out( \&Net::WebSocket::LibWS::_ws_extensions, 'extensions' ) }
+
+sub deflate_params {
+    my ($snct, $cnct, $smwb, $cmwb);
+    my $rc = Net::WebSocket::LibWS::_ws_deflate_params( $_[0][_C], \$snct, \$cnct, \$smwb, \$cmwb );
+    _fail($rc, 'deflate_params') if $rc < 0;
+    return undef if !$rc;
+    return {
+        server_no_context_takeover => $snct,
+        client_no_context_takeover => $cnct,
+        server_max_window_bits     => $smwb,
+        client_max_window_bits     => $cmwb,
+    };
+}
+
+sub memory {
+    my $n = Net::WebSocket::LibWS::_ws_memory( $_[0][_C] );
+    _fail($n, 'memory') if $n < 0;
+    return $n;
+}
+
+sub shrink {
+    my $rc = Net::WebSocket::LibWS::_ws_shrink( $_[0][_C] );
+    _fail($rc, 'shrink') if $rc < 0;
+    return 1;
+}
+
+#----------------------------------------------------------------------
+# Handshake details
+
+sub request_method { return $_[0]->_string_out( \&Net::WebSocket::LibWS::_ws_request_method, 'request_method' ) }
+sub request_target { return $_[0]->_string_out( \&Net::WebSocket::LibWS::_ws_request_target, 'request_target' ) }
+sub request_host   { return $_[0]->_string_out( \&Net::WebSocket::LibWS::_ws_request_host, 'request_host' ) }
+sub request_origin { return $_[0]->_string_out( \&Net::WebSocket::LibWS::_ws_request_origin, 'request_origin' ) }
+
+sub request_header {
+    my ($self, $name, $index) = @_;
+    my $s;
+    my $rc = Net::WebSocket::LibWS::_ws_request_header( $self->[_C], "$name", $index || 0, \$s );
+    _fail($rc, 'request_header') if $rc < 0;
+    return $rc ? $s : undef;
+}
+
+sub _list {
+    my ($self, $fn, $what) = @_;
+    my @out;
+    for (my $i = 0; ; $i++) {
+        my $s;
+        my $rc = $fn->( $self->[_C], $i, \$s );
+        _fail($rc, $what) if $rc < 0;
+        last if !$rc;
+        push @out, $s;
+    }
+    return @out;
+}
+
+sub request_subprotocols { return $_[0]->_list( \&Net::WebSocket::LibWS::_ws_request_subprotocol, 'request_subprotocols' ) }
+sub request_extensions   { return $_[0]->_list( \&Net::WebSocket::LibWS::_ws_request_extension, 'request_extensions' ) }
+
+sub accept {
+    my ($self, %opts) = @_;
+    my ($n, $v) = _pairs( $opts{'headers'} );
+    my $rc = Net::WebSocket::LibWS::_ws_accept( $self->[_C],
+        ( defined $opts{'subprotocol'} ? "$opts{'subprotocol'}" : undef ),
+        ( defined $opts{'extensions'} && length $opts{'extensions'} ? "$opts{'extensions'}" : undef ),
+        $n, $v, scalar @$n );
+    _fail($rc, 'accept') if $rc < 0;
+    return 1;
+}
+
+sub reject {
+    my ($self, $status, $body, %opts) = @_;
+    my ($n, $v) = _pairs( $opts{'headers'} );
+    my $rc = Net::WebSocket::LibWS::_ws_reject( $self->[_C], $status // 400, ( defined $body ? "$body" : undef ), $n, $v, scalar @$n );
+    _fail($rc, 'reject') if $rc < 0;
+    return 1;
+}
+
+sub response_status {
+    my $s = Net::WebSocket::LibWS::_ws_response_status( $_[0][_C] );
+    _fail($s, 'response_status') if $s < 0;
+    return $s;
+}
+
+#----------------------------------------------------------------------
+
+package Net::WebSocket::LibWS::Event;
+
+# [0] type (WS_EV_*), [1] data, [2] 7 bytes of the C event: opcode, rsv,
+# flags, code (2 bytes, native order), initiator, reserved.
+
+my @TYPE_NAME = (qw( none request open rejected text binary data ping pong control close ));
+my @INITIATOR_NAME = ( '', qw( peer us failure abnormal ) );
+
+sub type           { return $TYPE_NAME[ $_[0][0] ] }
+sub type_code      { return $_[0][0] }
+sub data           { return $_[0][1] }
+sub reason         { return $_[0][1] }
+sub opcode         { return ord $_[0][2] }
+sub rsv            { return ord substr( $_[0][2], 1, 1 ) }
+sub flags          { return ord substr( $_[0][2], 2, 1 ) }
+sub is_first       { return ( ord( substr( $_[0][2], 2, 1 ) ) & 1 ) ? 1 : 0 }
+sub is_last        { return ( ord( substr( $_[0][2], 2, 1 ) ) & 2 ) ? 1 : 0 }
+sub is_compressed  { return ( ord( substr( $_[0][2], 2, 1 ) ) & 4 ) ? 1 : 0 }
+sub code           { return unpack 'S', substr( $_[0][2], 3, 2 ) }
+sub initiator_code { return ord substr( $_[0][2], 5, 1 ) }
+sub initiator      { return $INITIATOR_NAME[ ord substr( $_[0][2], 5, 1 ) ] // '' }
+
+$INC{'Net/WebSocket/LibWS/Event.pm'} ||= __FILE__;
+
+1;

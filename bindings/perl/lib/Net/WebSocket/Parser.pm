@@ -1,0 +1,287 @@
+package Net::WebSocket::Parser;
+
+use strict;
+use warnings;
+
+our $VERSION = '1.000';
+
+=encoding utf-8
+
+=head1 NAME
+
+Net::WebSocket::Parser - parse WebSocket frames from a reader
+
+=head1 SYNOPSIS
+
+    my $iof   = IO::Framed->new($fh);          # or anything with read(N)
+    my $parse = Net::WebSocket::Parser->new($iof);
+
+    my $frame = $parse->get_next_frame();
+    # a Net::WebSocket::Frame object: a frame was read
+    # undef: only part of a frame is available yet (call again later)
+    # '' (empty string): end of file
+
+=head1 DESCRIPTION
+
+The reader is an object whose C<read(N)> method returns exactly N bytes,
+C<undef> when fewer are available yet (keeping them for the next call),
+or an empty string at end of file - the contract of
+L<IO::Framed::Read>. A plain filehandle (or socket) works too: the parser
+then reads it with C<sysread> through a small buffer of its own (a
+non-blocking handle that has no data gives C<undef>).
+
+The parser reads exactly as many bytes as the frame needs (the header,
+then the payload), so it never reads past the frame. Frame headers are
+decoded by libws (C<ws_frame_parse_header>), which refuses headers no peer
+may send (a non-minimal length, a 64-bit length with its top bit set, a
+fragmented control frame or one longer than 125 bytes): the parser then
+throws L<Net::WebSocket::X::ReceivedBadControlFrame|Net::WebSocket::X> or
+C<ReceivedBadDataFrame> (C<< get('code') >> is 1002). A frame longer than
+C<max_frame> (libws's default, 64 MiB) throws C<ReceivedBadDataFrame>
+with code 1009.
+
+The parser works frame by frame and makes no decision about messages;
+L<Net::WebSocket::Endpoint> (and L<Net::WebSocket::Defragmenter>) read
+from the same reader and let libws check the whole conversation.
+
+=head1 METHODS
+
+=over
+
+=item C<< CLASS->new( READER, [ max_frame => BYTES ] ) >>
+
+=item C<get_next_frame()> - as above.
+
+=item C<has_partial_frame()> - whether part of a frame has been read.
+
+=item C<get_reader()> - the reader.
+
+=back
+
+=head1 CUSTOM FRAME TYPES
+
+To receive frames with reserved opcodes (for an extension that claims
+them), subclass this module and define a constant per opcode:
+
+    package My::Parser;
+    use parent qw( Net::WebSocket::Parser );
+    use constant OPCODE_CLASS_3 => 'My::Frame::booya';
+
+Without such a class a reserved opcode throws
+C<ReceivedBadDataFrame>/C<ReceivedBadControlFrame>.
+
+=cut
+
+use Scalar::Util ();
+
+use Net::WebSocket::Constants ();
+use Net::WebSocket::LibWS ();
+use Net::WebSocket::X ();
+
+my %CLASS_OF = (
+    0  => 'Net::WebSocket::Frame::continuation',
+    1  => 'Net::WebSocket::Frame::text',
+    2  => 'Net::WebSocket::Frame::binary',
+    8  => 'Net::WebSocket::Frame::close',
+    9  => 'Net::WebSocket::Frame::ping',
+    10 => 'Net::WebSocket::Frame::pong',
+);
+
+sub new {
+    my ($class, $reader, %opts) = @_;
+
+    if (!defined $reader) {
+        die Net::WebSocket::X->create('BadArg', reader => $reader, 'Give a reader object (read(N)) or a filehandle');
+    }
+
+    if (Scalar::Util::openhandle($reader)) {
+        $reader = Net::WebSocket::Parser::_FHReader->new($reader);
+    }
+    elsif (!Scalar::Util::blessed($reader) || !$reader->can('read')) {
+        die Net::WebSocket::X->create('BadArg', reader => $reader, 'Give a reader object (read(N)) or a filehandle');
+    }
+
+    return bless {
+        _reader    => $reader,
+        _buf       => q<>,
+        _need      => 2,
+        _hdr       => undef,
+        _max_frame => $opts{'max_frame'},
+    }, $class;
+}
+
+sub get_reader { return $_[0]{'_reader'} }
+
+sub has_partial_frame {
+    my ($self) = @_;
+    return ( length( $self->{'_buf'} ) || $self->{'_hdr'} ) ? 1 : 0;
+}
+
+sub _frame_class {
+    my ($self, $opcode) = @_;
+    if ( my $cr = $self->can("OPCODE_CLASS_$opcode") ) {
+        my $class = $cr->();
+        if (!$class->can('new')) {
+            ( my $file = "$class.pm" ) =~ s<::></>g;
+            require $file;
+        }
+        return $class;
+    }
+    my $class = $CLASS_OF{$opcode};
+    if ($class && !$class->can('get_opcode')) {
+        ( my $file = "$class.pm" ) =~ s<::></>g;
+        require $file;
+    }
+    return $class;
+}
+
+sub _max_frame {
+    my ($self) = @_;
+    return $self->{'_max_frame'} //= do {
+        Net::WebSocket::LibWS::_ensure();
+        my $rc = Net::WebSocket::LibWS::_ws_config_new( 2, \my $cfg );
+        my $v = 0;
+        Net::WebSocket::LibWS::_ws_config_get( $cfg, Net::WebSocket::LibWS::WS_OPT_MAX_FRAME(), \$v );
+        Net::WebSocket::LibWS::_ws_config_free($cfg);
+        $v;
+    };
+}
+
+sub get_next_frame {
+    my ($self) = @_;
+
+    my $reader = $self->{'_reader'};
+
+    if (!$self->{'_hdr'}) {
+        while (1) {
+            my $more = $self->{'_need'} - length $self->{'_buf'};
+            my $got = $reader->read($more);
+            return undef if !defined $got;
+            return q<> if !length $got;
+            $self->{'_buf'} .= $got;
+
+            my ($h, $need) = eval { Net::WebSocket::LibWS::frame_parse_header( $self->{'_buf'} ) };
+            if (!$h && !defined $need) {
+                my $err = $@;
+                my $opcode = ord( $self->{'_buf'} ) & 0xf;
+                my $msg = ref $err ? $err->get_message() : "$err";
+                $self->_reset();
+                die Net::WebSocket::X->create( ( $opcode & 8 ) ? 'ReceivedBadControlFrame' : 'ReceivedBadDataFrame', $msg, 1002 );
+            }
+
+            if ($h) {
+                $self->{'_hdr'} = $h;
+                last;
+            }
+
+            $self->{'_need'} = $need;
+        }
+
+        my $h = $self->{'_hdr'};
+        my $max = $self->_max_frame();
+        if ( $max > 0 && $h->{'length'} > $max ) {
+            $self->_reset();
+            die Net::WebSocket::X->create('ReceivedBadDataFrame', "Frame of $h->{'length'} bytes exceeds the limit ($max)", 1009);
+        }
+
+        my $class = $self->_frame_class( $h->{'opcode'} );
+        if (!$class) {
+            $self->_reset();
+            die Net::WebSocket::X->create( ( $h->{'opcode'} & 8 ) ? 'ReceivedBadControlFrame' : 'ReceivedBadDataFrame',
+                "Received a frame with reserved opcode $h->{'opcode'}", 1002 );
+        }
+        $h->{'class'} = $class;
+    }
+
+    my $h = $self->{'_hdr'};
+    my $payload = q<>;
+    if ( $h->{'length'} ) {
+        $payload = $reader->read( $h->{'length'} );
+        return undef if !defined $payload;
+        return q<> if !length $payload;
+    }
+
+    $payload = Net::WebSocket::LibWS::mask( $h->{'mask'}, $payload ) if $h->{'masked'} && length $payload;
+
+    $self->_reset();
+
+    return $h->{'class'}->_create( $h->{'fin'}, $h->{'rsv'}, $h->{'mask'}, $payload );
+}
+
+sub _reset {
+    my ($self) = @_;
+    $self->{'_buf'} = q<>;
+    $self->{'_need'} = 2;
+    $self->{'_hdr'} = undef;
+    return;
+}
+
+#----------------------------------------------------------------------
+# A read(N) reader over a filehandle (the original's parser accepted
+# filehandles too).
+
+package Net::WebSocket::Parser::_FHReader;
+
+use Errno ();
+
+sub new {
+    my ($class, $fh) = @_;
+    return bless { fh => $fh, buf => q<> }, $class;
+}
+
+sub read {
+    my ($self, $n) = @_;
+
+    while ( length( $self->{'buf'} ) < $n ) {
+        my $got = sysread( $self->{'fh'}, $self->{'buf'}, 65536, length $self->{'buf'} );
+        if (!defined $got) {
+            next if $!{'EINTR'};
+            return undef if $!{'EAGAIN'} || $!{'EWOULDBLOCK'};
+            die Net::WebSocket::X->create('LibWS', -1, "read error: $!", 'read');
+        }
+        if (!$got) {
+            # End of file (a partial frame before it is dropped).
+            $self->{'buf'} = q<>;
+            return q<>;
+        }
+        last if length( $self->{'buf'} ) >= $n;
+        # Non-blocking handles: stop when nothing more is ready.
+        return undef if !_readable( $self->{'fh'} );
+    }
+
+    return substr( $self->{'buf'}, 0, $n, q<> );
+}
+
+# What is buffered or can be read without blocking, up to $max bytes.
+sub read_available {
+    my ($self, $max) = @_;
+
+    if ( !length $self->{'buf'} ) {
+        # A blocking handle waits for at least one byte, as read(1) would.
+        my $got = sysread( $self->{'fh'}, $self->{'buf'}, $max );
+        if ( !defined $got ) {
+            return undef if $!{'EINTR'} || $!{'EAGAIN'} || $!{'EWOULDBLOCK'};
+            die Net::WebSocket::X->create('LibWS', -1, "read error: $!", 'read');
+        }
+        return q<> if !$got;
+    }
+
+    return substr( $self->{'buf'}, 0, $max, q<> );
+}
+
+sub _readable {
+    my ($fh) = @_;
+    my $rin = q<>;
+    vec( $rin, fileno($fh), 1 ) = 1;
+    return select( my $rout = $rin, undef, undef, ( _is_blocking($fh) ? undef : 0 ) ) > 0;
+}
+
+sub _is_blocking {
+    my ($fh) = @_;
+    return 1 if !eval { require Fcntl; 1 };
+    my $flags = fcntl( $fh, Fcntl::F_GETFL(), 0 );
+    return 1 if !defined $flags;
+    return ( $flags & Fcntl::O_NONBLOCK() ) ? 0 : 1;
+}
+
+1;

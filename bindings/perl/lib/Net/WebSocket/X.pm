@@ -1,0 +1,328 @@
+package Net::WebSocket::X;
+
+use strict;
+use warnings;
+
+our $VERSION = '1.000';
+
+=encoding utf-8
+
+=head1 NAME
+
+Net::WebSocket::X - exceptions of Net::WebSocket (libws binding)
+
+=head1 SYNOPSIS
+
+    use Net::WebSocket::X ();
+
+    die Net::WebSocket::X->create('BadArg', code => 9999, 'Invalid WebSocket status code');
+
+    if ( eval { $ept->get_next_message(); 1 } ) { ... }
+    elsif ( ref $@ && $@->isa('Net::WebSocket::X::ReceivedClose') ) {
+        my $frame = $@->get('frame');
+        print $@->get_message(), "\n";
+    }
+
+=head1 DESCRIPTION
+
+Every exception this distribution throws is an instance of a subclass of
+C<Net::WebSocket::X::Base>. C<< Net::WebSocket::X->create(NAME, ARGS) >>
+makes one: NAME is the part of the class name after C<Net::WebSocket::X::>.
+
+Each object has:
+
+=over
+
+=item C<get_message()> - the human-readable message.
+
+=item C<get(NAME)> - one of the attributes listed below for its class.
+
+=item C<to_string()> - the message with the class and the place it was
+thrown; objects stringify to this.
+
+=back
+
+=head1 CLASSES
+
+The classes of the original Net::WebSocket, with their C<create()>
+arguments and C<get()> attributes:
+
+=over
+
+=item C<BadAccept> (EXPECTED, RECEIVED) - attributes C<expected>, C<received>.
+The server's C<Sec-WebSocket-Accept> does not match the key.
+
+=item C<BadArg> (NAME, VALUE, [WHY]) - C<name>, C<value>, C<why>.
+
+=item C<BadHTTPMethod> (METHOD) - C<method>.
+
+=item C<BadHTTPStatus> (CODE, [REASON]) - C<code>, C<reason>.
+
+=item C<BadHeader> (NAME, VALUE, [WHY]) - C<name>, C<value>, C<why>.
+
+=item C<BadRequestProtocol> (PROTOCOL) - C<protocol>.
+
+=item C<BadToken> (VALUE) - C<value>: not an HTTP token.
+
+=item C<ControlPayloadTooLong> (TYPE, PAYLOAD) - C<type>, C<payload>.
+
+=item C<DuplicateHeader> (NAME, [VALUES...]) - C<name>, C<values>.
+
+=item C<EndpointAlreadyClosed> () - the connection is closed.
+
+=item C<MissingHeaders> (NAMES...) - C<names> (an array reference).
+
+=item C<ReceivedBadControlFrame> (MESSAGE, [CODE]) - C<code>: the close
+code libws sent when it failed the connection.
+
+=item C<ReceivedBadDataFrame> (MESSAGE, [CODE]) - as above.
+
+=item C<ReceivedClose> (FRAME) - C<frame>, C<code>, C<reason>.
+
+=item C<UnfinishedStream> (STREAMER) - C<streamer>.
+
+=item C<UnknownExtension> (STRING) - C<extension>.
+
+=item C<UnknownSubprotocol> (TOKEN) - C<subprotocol>.
+
+=item C<UnsupportedProtocolVersion> (VERSION) - C<version>.
+
+=back
+
+Added by this distribution:
+
+=over
+
+=item C<Forked> () - libws was loaded before this process forked and cannot
+be used in the child (a Go runtime does not survive C<fork()>). Load the
+modules in the parent if you like, but make the first call that needs the
+library (any constructor) in the child.
+
+=item C<LibWS> (CODE, MESSAGE, [WHAT]) - a call into libws failed:
+C<code> (a negative C<WS_E_*> value), C<name> (e.g. C<WS_E_STATE>),
+C<what> (the operation).
+
+=item C<LibraryLoad> (MESSAGE) - libws could not be loaded (see
+L<Net::WebSocket::LibWS/LIBRARY LOOKUP>), or its ABI version differs.
+
+=item C<HandshakeFailed> (MESSAGE, [STATUS]) - a handshake failure that
+none of the classes above describes (C<status>: the HTTP status libws
+answers with, if any).
+
+=item C<PeerFailure> (MESSAGE, CODE) - the connection failed for a reason
+that is not one of the frame classes above (C<code>: the close code sent).
+
+=back
+
+=cut
+
+my %LOADED;
+
+sub create {
+    my ($class, $type, @args) = @_;
+
+    my $xclass = "Net::WebSocket::X::$type";
+    if (!$xclass->can('_new')) {
+        die "Net::WebSocket::X: unknown exception type “$type”";
+    }
+
+    return $xclass->_new(@args);
+}
+
+#----------------------------------------------------------------------
+
+package Net::WebSocket::X::Base;
+
+use Scalar::Util ();
+
+use overload (
+    q<""> => sub { $_[0]->to_string() },
+    '0+'  => sub { Scalar::Util::refaddr( $_[0] ) },
+    bool  => sub { 1 },
+    fallback => 1,
+);
+
+sub _new {
+    my ($class, $message, %attrs) = @_;
+
+    my ($file, $line);
+    my $level = 1;
+    while ( my @c = caller($level++) ) {
+        next if $c[0] =~ m<\ANet::WebSocket(?:::|\z)>;
+        ($file, $line) = @c[1, 2];
+        last;
+    }
+
+    return bless {
+        _message => $message,
+        _attrs   => \%attrs,
+        _file    => $file,
+        _line    => $line,
+    }, $class;
+}
+
+sub get_message { return $_[0]{'_message'} }
+
+sub get {
+    my ($self, $name) = @_;
+    return $self->{'_attrs'}{$name};
+}
+
+sub to_string {
+    my ($self) = @_;
+
+    my $str = sprintf '(%s) %s', ref($self), $self->{'_message'};
+    if (defined $self->{'_file'}) {
+        $str .= " at $self->{'_file'} line $self->{'_line'}.";
+    }
+
+    return "$str\n";
+}
+
+#----------------------------------------------------------------------
+# The classes. Each is small; they live here so that one file documents
+# all of them. %INC entries let "require Net::WebSocket::X::Foo" work.
+
+sub _q { return defined $_[0] ? $_[0] : '(undef)' }
+
+my %CLASSES = (
+    BadAccept => sub {
+        my ($class, $expected, $received) = @_;
+        return ( "Received invalid “Sec-WebSocket-Accept” (" . _q($received) . ") from the server (expected: “$expected”)",
+            expected => $expected, received => $received );
+    },
+    BadArg => sub {
+        my ($class, $name, $value, $why) = @_;
+        my $caller = 'Net::WebSocket';
+        for my $level (1 .. 20) {
+            my $sub = (caller $level)[3] or last;
+            next if $sub =~ m<\ANet::WebSocket::X(?:::|\z)> || $sub eq '(eval)';
+            $caller = $sub;
+            last;
+        }
+        my $str = "$caller: invalid “$name” (" . _q($value) . ")";
+        $str .= " - $why" if defined $why && length $why;
+        return ( $str, name => $name, value => $value, why => $why );
+    },
+    BadHTTPMethod => sub {
+        my ($class, $method) = @_;
+        return ( "Invalid HTTP method (" . _q($method) . ") - must be GET", method => $method );
+    },
+    BadHTTPStatus => sub {
+        my ($class, $code, $reason) = @_;
+        my $str = "Received invalid HTTP status: " . _q($code);
+        $str .= " ($reason)" if defined $reason && length $reason;
+        $str .= ' - must be 101';
+        return ( $str, code => $code, reason => $reason );
+    },
+    BadHeader => sub {
+        my ($class, $name, $value, $why) = @_;
+        my $str = "Bad “$name” header (" . _q($value) . ")";
+        $str .= ": $why" if defined $why && length $why;
+        return ( $str, name => $name, value => $value, why => $why );
+    },
+    BadRequestProtocol => sub {
+        my ($class, $protocol) = @_;
+        return ( "Invalid HTTP protocol (" . _q($protocol) . ") - must be HTTP/1.1", protocol => $protocol );
+    },
+    BadToken => sub {
+        my ($class, $value, $why) = @_;
+        my $str = "“" . _q($value) . "” is not a valid HTTP token";
+        $str .= ": $why" if defined $why && length $why;
+        return ( $str, value => $value );
+    },
+    ControlPayloadTooLong => sub {
+        my ($class, $type, $payload) = @_;
+        return ( "A control frame (type “$type”) cannot have a payload of over 125 bytes (got " . length($payload) . ")",
+            type => $type, payload => $payload );
+    },
+    DuplicateHeader => sub {
+        my ($class, $name, @values) = @_;
+        return ( "Duplicate “$name” header" . (@values ? ": [@{[ map { _q($_) } @values ]}]" : ''),
+            name => $name, values => \@values );
+    },
+    EndpointAlreadyClosed => sub {
+        return ('This endpoint is already closed!');
+    },
+    MissingHeaders => sub {
+        my ($class, @names) = @_;
+        return ( "Missing header(s): @names", names => \@names );
+    },
+    ReceivedBadControlFrame => sub {
+        my ($class, $msg, $code, %more) = @_;
+        return ( $msg, code => $code, %more );
+    },
+    ReceivedBadDataFrame => sub {
+        my ($class, $msg, $code, %more) = @_;
+        return ( $msg, code => $code, %more );
+    },
+    ReceivedClose => sub {
+        my ($class, $frame) = @_;
+        my ($code, $reason) = $frame->get_code_and_reason();
+        require Net::WebSocket::Constants;
+        my $name = Net::WebSocket::Constants::status_code_to_name($code);
+        my $txt = "Received close frame: [$code" . ($name ? "/$name" : '') . (length $reason ? " $reason" : '') . ']';
+        return ( $txt, frame => $frame, code => $code, reason => $reason );
+    },
+    UnfinishedStream => sub {
+        my ($class, $streamer) = @_;
+        return ( 'A streamer was destroyed before it created its final frame', streamer => $streamer );
+    },
+    UnknownExtension => sub {
+        my ($class, $str, $why) = @_;
+        my $msg = "Unknown or unacceptable extension: " . _q($str);
+        $msg .= " ($why)" if defined $why && length $why;
+        return ( $msg, extension => $str );
+    },
+    UnknownSubprotocol => sub {
+        my ($class, $token) = @_;
+        return ( "Unknown subprotocol: " . _q($token), subprotocol => $token );
+    },
+    UnsupportedProtocolVersion => sub {
+        my ($class, $version) = @_;
+        return ( "Received invalid WebSocket version in handshake: " . _q($version) . " - must be 13",
+            version => $version );
+    },
+
+    # ---- added by this distribution
+    Forked => sub {
+        return ( 'libws was loaded before this process forked; it cannot be used in the child (load it after fork: make the first Net::WebSocket call in the child)' );
+    },
+    LibWS => sub {
+        my ($class, $code, $msg, $what) = @_;
+        require Net::WebSocket::LibWS;
+        my $name = Net::WebSocket::LibWS::error_name($code);
+        my $str = defined $what ? "$what: " : '';
+        $str .= length($msg // '') ? $msg : Net::WebSocket::LibWS::strerror($code);
+        $str .= " ($name)";
+        return ( $str, code => $code, name => $name, what => $what );
+    },
+    LibraryLoad => sub {
+        my ($class, $msg) = @_;
+        return ($msg);
+    },
+    HandshakeFailed => sub {
+        my ($class, $msg, $status) = @_;
+        return ( $msg, status => $status );
+    },
+    PeerFailure => sub {
+        my ($class, $msg, $code) = @_;
+        return ( $msg, code => $code );
+    },
+);
+
+for my $name (keys %CLASSES) {
+    my $args_cr = $CLASSES{$name};
+    my $pkg = "Net::WebSocket::X::$name";
+    no strict 'refs';
+    @{"${pkg}::ISA"} = ('Net::WebSocket::X::Base');
+    *{"${pkg}::_new"} = sub {
+        my ($class, @args) = @_;
+        return Net::WebSocket::X::Base::_new( $class, $args_cr->($class, @args) );
+    };
+    $INC{"Net/WebSocket/X/$name.pm"} ||= __FILE__;
+}
+
+$INC{'Net/WebSocket/X/Base.pm'} ||= __FILE__;
+
+1;

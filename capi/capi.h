@@ -14,4 +14,10 @@ void wsint_set_error(const char *msg, size_t len);
 /* ws_signal_forward's work, in signals.c. */
 int wsint_signal_forward(void **slot);
 
+/* Set by ws_signal_forward: entry points then block wsint_sigguard_set on
+ * the calling thread while inside the Go runtime (wrappers.c). */
+#include <signal.h>
+extern volatile sig_atomic_t wsint_sigguard;
+extern sigset_t wsint_sigguard_set;
+
 #endif

@@ -11,10 +11,12 @@
  * perl, PL_csighandlerp: every %SIG assignment installs *PL_csighandlerp),
  * so that handlers installed later go through the trampoline too.
  */
+#define _GNU_SOURCE /* ucontext_t's uc_sigmask */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <ucontext.h>
 
 #include "capi.h"
 
@@ -24,12 +26,65 @@ static handler3 target;       /* the host's handler */
 static pthread_t home;        /* the thread it must run on */
 static pthread_mutex_t setup = PTHREAD_MUTEX_INITIALIZER;
 
+/* While forwarding is on, every ws_* call blocks these signals on the
+ * calling thread for the time it spends in the Go runtime (see
+ * wrappers.c): inside Go the thread may run on a small goroutine stack, and
+ * a host handler installed without SA_ONSTACK would get its signal frame
+ * written there. The set is every asynchronous signal; the synchronous
+ * ones, and those the Go runtime needs (SIGURG for preemption, SIGPROF),
+ * stay deliverable. */
+volatile sig_atomic_t wsint_sigguard;
+sigset_t wsint_sigguard_set;
+
+static void build_guard_set(void) {
+    sigfillset(&wsint_sigguard_set);
+    static const int keep[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS,
+                               SIGKILL, SIGSTOP, SIGURG, SIGPROF};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        sigdelset(&wsint_sigguard_set, keep[i]);
+}
+
+/* The Go runtime requires SA_ONSTACK of handlers that may run on its
+ * threads, and forwarded signals must not nest on a small stack: add both
+ * to a disposition that lacks them. */
+static int harden(struct sigaction *sa) {
+    int changed = 0;
+    if (!(sa->sa_flags & SA_ONSTACK)) {
+        sa->sa_flags |= SA_ONSTACK;
+        changed = 1;
+    }
+    for (int s = 1; s < NSIG; s++) {
+        if (sigismember(&wsint_sigguard_set, s) == 1 && sigismember(&sa->sa_mask, s) == 0) {
+            sigaddset(&sa->sa_mask, s);
+            changed = 1;
+        }
+    }
+    return changed;
+}
+
 static void trampoline(int sig, siginfo_t *info, void *uc) {
     int saved = errno;
-    if (pthread_equal(pthread_self(), home))
+    struct sigaction cur;
+    /* The host re-installs its handler (perl: on every %SIG assignment)
+     * with its own flags; put ours back (sigaction is async-signal-safe). */
+    int have_cur = sigaction(sig, NULL, &cur) == 0;
+    if (have_cur && cur.sa_sigaction == trampoline && harden(&cur))
+        sigaction(sig, &cur, NULL);
+    if (pthread_equal(pthread_self(), home)) {
         target(sig, info, uc);
-    else
+    } else {
         pthread_kill(home, sig); /* async-signal-safe (POSIX.1-2008) */
+        /* Keep this signal off this thread from now on: the mask in uc is
+         * restored when the handler returns. uc is valid with SA_SIGINFO,
+         * and always on x86-64 Linux (perl installs without SA_SIGINFO). */
+#if defined(__x86_64__)
+        int uc_valid = 1;
+#else
+        int uc_valid = have_cur && (cur.sa_flags & SA_SIGINFO);
+#endif
+        if (uc != NULL && uc_valid)
+            sigaddset(&((ucontext_t *)uc)->uc_sigmask, sig);
+    }
     errno = saved;
 }
 
@@ -46,23 +101,25 @@ int wsint_signal_forward(void **slot) {
         pthread_mutex_unlock(&setup);
         return WS_E_STATE; /* a different handler is already forwarded */
     }
+    build_guard_set();
     target = h;
     home = pthread_self();
     *slot = (void *)trampoline;
     /* Handlers the host installed before: route them too, with the same
-     * flags and mask. */
+     * flags and mask plus SA_ONSTACK and the guard set. */
     for (int sig = 1; sig < NSIG; sig++) {
         struct sigaction sa;
         if (sigaction(sig, NULL, &sa) != 0)
             continue;
-        if ((sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction == h : (handler3)(void *)sa.sa_handler == h) {
-            if (sa.sa_flags & SA_SIGINFO)
-                sa.sa_sigaction = trampoline;
-            else
-                sa.sa_handler = (void (*)(int))(void *)trampoline;
+        /* sa_handler and sa_sigaction share storage: one comparison covers
+         * handlers installed with or without SA_SIGINFO (perl 5.36: without). */
+        if (sa.sa_sigaction == h) {
+            sa.sa_sigaction = trampoline;
+            harden(&sa);
             sigaction(sig, &sa, NULL);
         }
     }
+    wsint_sigguard = 1;
     pthread_mutex_unlock(&setup);
     return WS_OK;
 }

@@ -111,6 +111,38 @@ static int check_pairs(const char *const *names, const char *const *values, size
 
 #define H(c) ((uintptr_t)(c))
 
+/* ---- Entering the Go runtime ----------------------------------------------- */
+
+/* GO(call) makes a call into the Go runtime. While ws_signal_forward is on,
+ * asynchronous signals are blocked on this thread for the duration (see
+ * signals.c): a host handler must not run on a goroutine stack. */
+#define GO(call)                                                                  \
+    __extension__({                                                               \
+        __typeof__(call) go_r_;                                                   \
+        if (wsint_sigguard) {                                                     \
+            sigset_t go_old_;                                                     \
+            pthread_sigmask(SIG_BLOCK, &wsint_sigguard_set, &go_old_);            \
+            go_r_ = (call);                                                       \
+            pthread_sigmask(SIG_SETMASK, &go_old_, NULL);                         \
+        } else {                                                                  \
+            go_r_ = (call);                                                       \
+        }                                                                         \
+        go_r_;                                                                    \
+    })
+
+#define GOV(call)                                                                 \
+    do {                                                                          \
+        if (wsint_sigguard) {                                                     \
+            sigset_t go_old_;                                                     \
+            pthread_sigmask(SIG_BLOCK, &wsint_sigguard_set, &go_old_);            \
+            call;                                                                 \
+            pthread_sigmask(SIG_SETMASK, &go_old_, NULL);                         \
+        } else {                                                                  \
+            call;                                                                 \
+        }                                                                         \
+    } while (0)
+
+
 /* ---- Versions and errors ---------------------------------------------------- */
 
 const char *ws_version(void) { return WS_VERSION_STRING; }
@@ -121,7 +153,7 @@ const char *ws_strerror(int code) {
     const char *s;
     if (forked)
         return "libws unusable after fork()";
-    s = wsgo_strerror(code);
+    s = GO(wsgo_strerror(code));
     return s ? s : "unknown error";
 }
 
@@ -131,7 +163,7 @@ int ws_config_new(int role, ws_config **out) {
     FORK_GUARD();
     NOT_NULL(out);
     uintptr_t h = 0;
-    int rc = wsgo_config_new(role, &h);
+    int rc = GO(wsgo_config_new(role, &h));
     *out = rc == WS_OK ? (ws_config *)h : NULL;
     return rc;
 }
@@ -139,27 +171,27 @@ int ws_config_new(int role, ws_config **out) {
 void ws_config_free(ws_config *cfg) {
     if (cfg == NULL || forked)
         return;
-    wsgo_config_free(H(cfg));
+    GOV(wsgo_config_free(H(cfg)));
 }
 
 int ws_config_set(ws_config *cfg, int option, int64_t value) {
     FORK_GUARD();
     NOT_NULL(cfg);
-    return wsgo_config_set(H(cfg), option, value);
+    return GO(wsgo_config_set(H(cfg), option, value));
 }
 
 int ws_config_get(const ws_config *cfg, int option, int64_t *value) {
     FORK_GUARD();
     NOT_NULL(cfg);
     NOT_NULL(value);
-    return wsgo_config_get(H(cfg), option, value);
+    return GO(wsgo_config_get(H(cfg), option, value));
 }
 
 int ws_config_add_subprotocol(ws_config *cfg, const char *name) {
     FORK_GUARD();
     NOT_NULL(cfg);
     NOT_NULL(name);
-    return wsgo_config_add_subprotocol(H(cfg), (char *)name);
+    return GO(wsgo_config_add_subprotocol(H(cfg), (char *)name));
 }
 
 int ws_config_add_header(ws_config *cfg, const char *name, const char *value) {
@@ -167,13 +199,13 @@ int ws_config_add_header(ws_config *cfg, const char *name, const char *value) {
     NOT_NULL(cfg);
     NOT_NULL(name);
     NOT_NULL(value);
-    return wsgo_config_add_header(H(cfg), (char *)name, (char *)value);
+    return GO(wsgo_config_add_header(H(cfg), (char *)name, (char *)value));
 }
 
 int ws_config_set_origin(ws_config *cfg, const char *origin) {
     FORK_GUARD();
     NOT_NULL(cfg);
-    return wsgo_config_set_origin(H(cfg), (char *)(origin ? origin : ""));
+    return GO(wsgo_config_set_origin(H(cfg), (char *)(origin ? origin : "")));
 }
 
 int ws_config_add_deflate_offer(ws_config *cfg, int server_no_context_takeover,
@@ -181,15 +213,15 @@ int ws_config_add_deflate_offer(ws_config *cfg, int server_no_context_takeover,
                                 int server_max_window_bits, int client_max_window_bits) {
     FORK_GUARD();
     NOT_NULL(cfg);
-    return wsgo_config_add_deflate_offer(H(cfg), server_no_context_takeover, client_no_context_takeover,
-                                         server_max_window_bits, client_max_window_bits);
+    return GO(wsgo_config_add_deflate_offer(H(cfg), server_no_context_takeover, client_no_context_takeover,
+                                         server_max_window_bits, client_max_window_bits));
 }
 
 int ws_config_add_extension_offer(ws_config *cfg, const char *offer) {
     FORK_GUARD();
     NOT_NULL(cfg);
     NOT_NULL(offer);
-    return wsgo_config_add_extension_offer(H(cfg), (char *)offer);
+    return GO(wsgo_config_add_extension_offer(H(cfg), (char *)offer));
 }
 
 /* ---- Connections ----------------------------------------------------------------- */
@@ -201,7 +233,7 @@ int ws_client_new(const ws_config *cfg, const char *url, ws_conn **out) {
     NOT_NULL(cfg);
     NOT_NULL(url);
     uintptr_t h = 0;
-    int rc = wsgo_client_new(H(cfg), (char *)url, &h);
+    int rc = GO(wsgo_client_new(H(cfg), (char *)url, &h));
     if (rc == WS_OK)
         *out = (ws_conn *)h;
     return rc;
@@ -213,7 +245,7 @@ int ws_server_new(const ws_config *cfg, ws_conn **out) {
     *out = NULL;
     NOT_NULL(cfg);
     uintptr_t h = 0;
-    int rc = wsgo_server_new(H(cfg), &h);
+    int rc = GO(wsgo_server_new(H(cfg), &h));
     if (rc == WS_OK)
         *out = (ws_conn *)h;
     return rc;
@@ -226,8 +258,8 @@ int ws_conn_new_open(const ws_config *cfg, const char *subprotocol, const char *
     *out = NULL;
     NOT_NULL(cfg);
     uintptr_t h = 0;
-    int rc = wsgo_conn_new_open(H(cfg), (char *)(subprotocol ? subprotocol : ""),
-                                (char *)(extensions ? extensions : ""), &h);
+    int rc = GO(wsgo_conn_new_open(H(cfg), (char *)(subprotocol ? subprotocol : ""),
+                                (char *)(extensions ? extensions : ""), &h));
     if (rc == WS_OK)
         *out = (ws_conn *)h;
     return rc;
@@ -236,7 +268,7 @@ int ws_conn_new_open(const ws_config *cfg, const char *subprotocol, const char *
 void ws_conn_free(ws_conn *c) {
     if (c == NULL || forked)
         return;
-    wsgo_conn_free(H(c));
+    GOV(wsgo_conn_free(H(c)));
 }
 
 /* ---- Input ------------------------------------------------------------------------- */
@@ -245,19 +277,19 @@ int ws_feed(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_feed(H(c), (void *)buf, len);
+    return GO(wsgo_feed(H(c), (void *)buf, len));
 }
 
 int ws_feed_eof(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_feed_eof(H(c));
+    return GO(wsgo_feed_eof(H(c)));
 }
 
 int64_t ws_need(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_need(H(c));
+    return GO(wsgo_need(H(c)));
 }
 
 int ws_feed_request(ws_conn *c, const char *method, const char *target, const char *proto,
@@ -270,8 +302,8 @@ int ws_feed_request(ws_conn *c, const char *method, const char *target, const ch
     int rc = check_pairs(names, values, n);
     if (rc != WS_OK)
         return rc;
-    return wsgo_feed_request(H(c), (char *)method, (char *)target, (char *)proto, (char **)names,
-                             (char **)values, n);
+    return GO(wsgo_feed_request(H(c), (char *)method, (char *)target, (char *)proto, (char **)names,
+                             (char **)values, n));
 }
 
 int ws_feed_response(ws_conn *c, int status, const char *reason, const char *const *names,
@@ -281,8 +313,8 @@ int ws_feed_response(ws_conn *c, int status, const char *reason, const char *con
     int rc = check_pairs(names, values, n);
     if (rc != WS_OK)
         return rc;
-    return wsgo_feed_response(H(c), status, (char *)(reason ? reason : ""), (char **)names,
-                              (char **)values, n);
+    return GO(wsgo_feed_response(H(c), status, (char *)(reason ? reason : ""), (char **)names,
+                              (char **)values, n));
 }
 
 /* ---- Events -------------------------------------------------------------------------- */
@@ -291,7 +323,7 @@ int ws_next_event(ws_conn *c, ws_event *ev) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(ev);
-    return wsgo_next_events(H(c), ev, 1);
+    return GO(wsgo_next_events(H(c), ev, 1));
 }
 
 int ws_next_events(ws_conn *c, ws_event *evs, size_t max) {
@@ -300,13 +332,13 @@ int ws_next_events(ws_conn *c, ws_event *evs, size_t max) {
     if (max == 0)
         return 0;
     NOT_NULL(evs);
-    return wsgo_next_events(H(c), evs, max);
+    return GO(wsgo_next_events(H(c), evs, max));
 }
 
 int ws_pending_events(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_pending_events(H(c));
+    return GO(wsgo_pending_events(H(c)));
 }
 
 /* ---- Sending --------------------------------------------------------------------------- */
@@ -315,74 +347,74 @@ int ws_send_text(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_send(H(c), WS_OP_TEXT, (void *)buf, len, 0);
+    return GO(wsgo_send(H(c), WS_OP_TEXT, (void *)buf, len, 0));
 }
 
 int ws_send_binary(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_send(H(c), WS_OP_BINARY, (void *)buf, len, 0);
+    return GO(wsgo_send(H(c), WS_OP_BINARY, (void *)buf, len, 0));
 }
 
 int ws_send(ws_conn *c, int opcode, const void *buf, size_t len, unsigned flags) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_send(H(c), opcode, (void *)buf, len, flags);
+    return GO(wsgo_send(H(c), opcode, (void *)buf, len, flags));
 }
 
 int ws_begin_message(ws_conn *c, int opcode, unsigned flags) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_begin_message(H(c), opcode, flags);
+    return GO(wsgo_begin_message(H(c), opcode, flags));
 }
 
 int ws_send_fragment(ws_conn *c, const void *buf, size_t len, int final) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_send_fragment(H(c), (void *)buf, len, final);
+    return GO(wsgo_send_fragment(H(c), (void *)buf, len, final));
 }
 
 int ws_send_frame(ws_conn *c, int opcode, unsigned rsv, int fin, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_send_frame(H(c), opcode, rsv, fin, (void *)buf, len);
+    return GO(wsgo_send_frame(H(c), opcode, rsv, fin, (void *)buf, len));
 }
 
 int ws_ping(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_ping(H(c), (void *)buf, len);
+    return GO(wsgo_ping(H(c), (void *)buf, len));
 }
 
 int ws_pong(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
-    return wsgo_pong(H(c), (void *)buf, len);
+    return GO(wsgo_pong(H(c), (void *)buf, len));
 }
 
 int ws_close(ws_conn *c, int code, const void *reason, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(reason, len);
-    return wsgo_close(H(c), code, (void *)reason, len);
+    return GO(wsgo_close(H(c), code, (void *)reason, len));
 }
 
 int ws_heartbeat(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_heartbeat(H(c));
+    return GO(wsgo_heartbeat(H(c)));
 }
 
 int ws_unanswered_pings(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_unanswered_pings(H(c));
+    return GO(wsgo_unanswered_pings(H(c)));
 }
 
 /* ---- Output ------------------------------------------------------------------------------- */
@@ -392,20 +424,20 @@ int ws_output(ws_conn *c, const uint8_t **data, size_t *len) {
     NOT_NULL(c);
     NOT_NULL(data);
     NOT_NULL(len);
-    return wsgo_output(H(c), (uint8_t **)data, len);
+    return GO(wsgo_output(H(c), (uint8_t **)data, len));
 }
 
 int64_t ws_output_copy(ws_conn *c, void *dst, size_t cap) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(dst, cap);
-    return wsgo_output_copy(H(c), dst, cap);
+    return GO(wsgo_output_copy(H(c), dst, cap));
 }
 
 int ws_consume(ws_conn *c, size_t n) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_consume(H(c), n);
+    return GO(wsgo_consume(H(c), n));
 }
 
 /* ---- State -------------------------------------------------------------------------------- */
@@ -413,19 +445,19 @@ int ws_consume(ws_conn *c, size_t n) {
 int ws_state(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_state(H(c));
+    return GO(wsgo_state(H(c)));
 }
 
 int ws_hint(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_hint(H(c));
+    return GO(wsgo_hint(H(c)));
 }
 
 const char *ws_conn_failure(ws_conn *c) {
     if (forked || c == NULL)
         return "";
-    const char *s = wsgo_conn_failure(H(c));
+    const char *s = GO(wsgo_conn_failure(H(c)));
     return s ? s : "";
 }
 
@@ -433,34 +465,34 @@ int ws_subprotocol(ws_conn *c, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_subprotocol(H(c), (char **)s);
+    return GO(wsgo_subprotocol(H(c), (char **)s));
 }
 
 int ws_extensions(ws_conn *c, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_extensions(H(c), (char **)s);
+    return GO(wsgo_extensions(H(c), (char **)s));
 }
 
 int ws_deflate_params(ws_conn *c, int *server_no_context_takeover, int *client_no_context_takeover,
                       int *server_max_window_bits, int *client_max_window_bits) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_deflate_params(H(c), server_no_context_takeover, client_no_context_takeover,
-                               server_max_window_bits, client_max_window_bits);
+    return GO(wsgo_deflate_params(H(c), server_no_context_takeover, client_no_context_takeover,
+                               server_max_window_bits, client_max_window_bits));
 }
 
 int64_t ws_memory(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_memory(H(c));
+    return GO(wsgo_memory(H(c)));
 }
 
 int ws_shrink(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_shrink(H(c));
+    return GO(wsgo_shrink(H(c)));
 }
 
 /* ---- Server handshake details --------------------------------------------------------------- */
@@ -469,28 +501,28 @@ int ws_request_method(ws_conn *c, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_request_method(H(c), (char **)s);
+    return GO(wsgo_request_method(H(c), (char **)s));
 }
 
 int ws_request_target(ws_conn *c, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_request_target(H(c), (char **)s);
+    return GO(wsgo_request_target(H(c), (char **)s));
 }
 
 int ws_request_host(ws_conn *c, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_request_host(H(c), (char **)s);
+    return GO(wsgo_request_host(H(c), (char **)s));
 }
 
 int ws_request_origin(ws_conn *c, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_request_origin(H(c), (char **)s);
+    return GO(wsgo_request_origin(H(c), (char **)s));
 }
 
 int ws_request_header(ws_conn *c, const char *name, size_t index, const char **value) {
@@ -498,7 +530,7 @@ int ws_request_header(ws_conn *c, const char *name, size_t index, const char **v
     NOT_NULL(c);
     NOT_NULL(name);
     NOT_NULL(value);
-    return wsgo_request_header(H(c), (char *)name, index, (char **)value);
+    return GO(wsgo_request_header(H(c), (char *)name, index, (char **)value));
 }
 
 int ws_request_header_at(ws_conn *c, size_t index, const char **name, const char **value) {
@@ -506,7 +538,7 @@ int ws_request_header_at(ws_conn *c, size_t index, const char **name, const char
     NOT_NULL(c);
     NOT_NULL(name);
     NOT_NULL(value);
-    return wsgo_request_header_at(H(c), index, (char **)name, (char **)value);
+    return GO(wsgo_request_header_at(H(c), index, (char **)name, (char **)value));
 }
 
 int ws_response_header(ws_conn *c, const char *name, size_t index, const char **value) {
@@ -514,7 +546,7 @@ int ws_response_header(ws_conn *c, const char *name, size_t index, const char **
     NOT_NULL(c);
     NOT_NULL(name);
     NOT_NULL(value);
-    return wsgo_response_header(H(c), (char *)name, index, (char **)value);
+    return GO(wsgo_response_header(H(c), (char *)name, index, (char **)value));
 }
 
 int ws_response_header_at(ws_conn *c, size_t index, const char **name, const char **value) {
@@ -522,21 +554,21 @@ int ws_response_header_at(ws_conn *c, size_t index, const char **name, const cha
     NOT_NULL(c);
     NOT_NULL(name);
     NOT_NULL(value);
-    return wsgo_response_header_at(H(c), index, (char **)name, (char **)value);
+    return GO(wsgo_response_header_at(H(c), index, (char **)name, (char **)value));
 }
 
 int ws_request_subprotocol(ws_conn *c, size_t index, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_request_subprotocol(H(c), index, (char **)s);
+    return GO(wsgo_request_subprotocol(H(c), index, (char **)s));
 }
 
 int ws_request_extension(ws_conn *c, size_t index, const char **s) {
     FORK_GUARD();
     NOT_NULL(c);
     NOT_NULL(s);
-    return wsgo_request_extension(H(c), index, (char **)s);
+    return GO(wsgo_request_extension(H(c), index, (char **)s));
 }
 
 int ws_accept(ws_conn *c, const char *subprotocol, const char *extensions,
@@ -546,8 +578,8 @@ int ws_accept(ws_conn *c, const char *subprotocol, const char *extensions,
     int rc = check_pairs(names, values, n);
     if (rc != WS_OK)
         return rc;
-    return wsgo_accept(H(c), (char *)(subprotocol ? subprotocol : ""),
-                       (char *)(extensions ? extensions : ""), (char **)names, (char **)values, n);
+    return GO(wsgo_accept(H(c), (char *)(subprotocol ? subprotocol : ""),
+                       (char *)(extensions ? extensions : ""), (char **)names, (char **)values, n));
 }
 
 int ws_reject(ws_conn *c, int status, const char *body, const char *const *names,
@@ -557,13 +589,13 @@ int ws_reject(ws_conn *c, int status, const char *body, const char *const *names
     int rc = check_pairs(names, values, n);
     if (rc != WS_OK)
         return rc;
-    return wsgo_reject(H(c), status, (char *)(body ? body : ""), (char **)names, (char **)values, n);
+    return GO(wsgo_reject(H(c), status, (char *)(body ? body : ""), (char **)names, (char **)values, n));
 }
 
 int ws_response_status(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
-    return wsgo_response_status(H(c));
+    return GO(wsgo_response_status(H(c)));
 }
 
 /* ---- Frames, masks and helpers ----------------------------------------------------------------- */
@@ -572,14 +604,14 @@ int ws_frame_parse_header(const void *buf, size_t len, ws_frame_header *h, size_
     FORK_GUARD();
     BUFFER(buf, len);
     NOT_NULL(h);
-    return wsgo_frame_parse_header((void *)buf, len, h, need);
+    return GO(wsgo_frame_parse_header((void *)buf, len, h, need));
 }
 
 int ws_frame_encode_header(const ws_frame_header *h, uint8_t *out, size_t cap) {
     FORK_GUARD();
     NOT_NULL(h);
     NOT_NULL(out);
-    return wsgo_frame_encode_header((ws_frame_header *)h, out, cap);
+    return GO(wsgo_frame_encode_header((ws_frame_header *)h, out, cap));
 }
 
 int ws_mask(const uint8_t key[4], int pos, const void *src, void *dst, size_t len) {
@@ -590,38 +622,38 @@ int ws_mask(const uint8_t key[4], int pos, const void *src, void *dst, size_t le
     if (src != dst && len > 0 &&
         (const uint8_t *)src < (const uint8_t *)dst + len && (const uint8_t *)dst < (const uint8_t *)src + len)
         return err(WS_E_ARG, "ws: ws_mask buffers overlap (only src == dst is allowed)");
-    return wsgo_mask((uint8_t *)key, pos, (void *)src, dst, len);
+    return GO(wsgo_mask((uint8_t *)key, pos, (void *)src, dst, len));
 }
 
 int ws_random_mask(uint8_t key[4]) {
     FORK_GUARD();
     NOT_NULL(key);
-    return wsgo_random_mask(key);
+    return GO(wsgo_random_mask(key));
 }
 
 int ws_accept_key(const char *key, char out[29]) {
     FORK_GUARD();
     NOT_NULL(key);
     NOT_NULL(out);
-    return wsgo_accept_key((char *)key, out);
+    return GO(wsgo_accept_key((char *)key, out));
 }
 
 int ws_utf8_valid(const void *buf, size_t len) {
     FORK_GUARD();
     BUFFER(buf, len);
-    return wsgo_utf8_valid((void *)buf, len);
+    return GO(wsgo_utf8_valid((void *)buf, len));
 }
 
 int ws_close_code_valid(int code) {
     FORK_GUARD();
-    return wsgo_close_code_valid(code);
+    return GO(wsgo_close_code_valid(code));
 }
 
 const char *ws_close_code_name(int code) {
     const char *s;
     if (forked)
         return "";
-    s = wsgo_close_code_name(code);
+    s = GO(wsgo_close_code_name(code));
     return s ? s : "";
 }
 
@@ -644,7 +676,7 @@ int ws_compressor_new(int level, int window_bits, int context_takeover, ws_compr
     NOT_NULL(out);
     *out = NULL;
     uintptr_t h = 0;
-    int rc = wsgo_compressor_new(level, window_bits, context_takeover, &h);
+    int rc = GO(wsgo_compressor_new(level, window_bits, context_takeover, &h));
     if (rc == WS_OK)
         *out = (ws_compressor *)h;
     return rc;
@@ -657,13 +689,13 @@ int ws_compress(ws_compressor *z, const void *buf, size_t len, int final, const 
     BUFFER(buf, len);
     NOT_NULL(out);
     NOT_NULL(out_len);
-    return wsgo_compress(H(z), (void *)buf, len, final, (uint8_t **)out, out_len);
+    return GO(wsgo_compress(H(z), (void *)buf, len, final, (uint8_t **)out, out_len));
 }
 
 void ws_compressor_free(ws_compressor *z) {
     if (z == NULL || forked)
         return;
-    wsgo_compressor_free(H(z));
+    GOV(wsgo_compressor_free(H(z)));
 }
 
 int ws_decompressor_new(int window_bits, int context_takeover, int64_t max_size, ws_decompressor **out) {
@@ -671,7 +703,7 @@ int ws_decompressor_new(int window_bits, int context_takeover, int64_t max_size,
     NOT_NULL(out);
     *out = NULL;
     uintptr_t h = 0;
-    int rc = wsgo_decompressor_new(window_bits, context_takeover, max_size, &h);
+    int rc = GO(wsgo_decompressor_new(window_bits, context_takeover, max_size, &h));
     if (rc == WS_OK)
         *out = (ws_decompressor *)h;
     return rc;
@@ -683,11 +715,11 @@ int ws_decompress(ws_decompressor *z, const void *buf, size_t len, const uint8_t
     BUFFER(buf, len);
     NOT_NULL(out);
     NOT_NULL(out_len);
-    return wsgo_decompress(H(z), (void *)buf, len, (uint8_t **)out, out_len);
+    return GO(wsgo_decompress(H(z), (void *)buf, len, (uint8_t **)out, out_len));
 }
 
 void ws_decompressor_free(ws_decompressor *z) {
     if (z == NULL || forked)
         return;
-    wsgo_decompressor_free(H(z));
+    GOV(wsgo_decompressor_free(H(z)));
 }

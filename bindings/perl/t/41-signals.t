@@ -44,6 +44,16 @@ for my $run ( 1 .. 2 ) {
     note $out;
 }
 
+# Forwarding alone, without blocking signals when the library loads: the
+# guard and the hardened trampoline inside libws are enough.
+{
+    my ($status, $out) = run_storm( LIBWS_NO_SIGNAL_BLOCK => 1 );
+    is( $status, 0, 'storm with ws_signal_forward alone (LIBWS_NO_SIGNAL_BLOCK=1): the program exits normally' )
+        or diag "status $status (signal " . ( $status & 127 ) . "), output: $out";
+    my %n = $out =~ m<(\w+)=(\d+)>g;
+    cmp_ok( $n{'CHLD'} // 0, '>=', 500, "forwarding alone: SIGCHLD handled ($n{'CHLD'})" );
+}
+
 SKIP: {
     skip 'the control run needs a threaded perl before 5.42', 1 if !$Config{'usethreads'} || $] >= 5.042;
 

@@ -81,16 +81,17 @@ ones set later (including C<local $SIG{ALRM}>), then runs only on the
 thread that loaded the library; a signal that lands on another thread is
 re-sent to it.
 
-=item * Each call into libws runs with the asynchronous signals blocked on
-perl's thread (C<pthread_sigmask>, restored after the call; a signal that
-arrives meanwhile is handled right after). Perl installs its handler
+=item * Once forwarding is on, libws itself (in C, before entering the Go
+runtime) runs each call with the asynchronous signals blocked on the
+calling thread, and restores the mask after; a signal that arrives
+meanwhile is handled right after the call. Perl installs its handler
 without C<SA_ONSTACK>, so a handler run while the thread executes Go code
 would put its signal frame on a goroutine stack (Go requires
 C<SA_ONSTACK> of foreign handlers), and perl may even croak from inside
 the handler ("Maximal count of pending signals") through Go's frames.
-This costs two FFI calls per call into libws (about half a microsecond);
-the bulk interfaces (C<feed> of large buffers, C<next_events> batches)
-hardly notice it.
+libws's trampoline also re-installs perl's handlers with C<SA_ONSTACK>
+and a mask that keeps them from nesting. This costs two system calls per
+call into libws (a few hundred nanoseconds), none in Perl.
 
 =back
 
@@ -103,9 +104,11 @@ C<ws_signal_forward()> alone).
 
 Setting the environment variable C<LIBWS_NO_SIGNAL_FORWARD=1> disables
 all three (for tests); C<LIBWS_NO_SIGNAL_BLOCK=1> disables only the
-first, C<LIBWS_NO_SIGNAL_GUARD=1> only the third, and
-C<LIBWS_NO_SIGNAL_FORWARD=1 LIBWS_SIGNAL_BLOCK=1> leaves only the first
-(to measure each alone). If a threaded perl's C<PL_csighandlerp> cannot
+first (forwarding with libws's guard is enough on its own: the test suite
+runs the storm that way too), and C<LIBWS_NO_SIGNAL_FORWARD=1
+LIBWS_SIGNAL_BLOCK=1> leaves only the first (to measure each alone).
+C<LIBWS_PERL_SIGNAL_GUARD=1> adds the same per-call guard in Perl (two FFI
+calls per call), from before libws had it. If a threaded perl's C<PL_csighandlerp> cannot
 be found, loading fails with an exception that says so, rather than risk
 a crash.
 
@@ -540,7 +543,9 @@ sub _forward_signals {
         die Net::WebSocket::X->create('LibraryLoad', "ws_signal_forward failed: " . _raw_ws_last_error() . " ($rc)");
     }
 
-    _init_guard() if !$ENV{LIBWS_NO_SIGNAL_GUARD};
+    # libws blocks signals around its calls once forwarding is on; the
+    # Perl-level guard is kept only for comparison.
+    _init_guard() if $ENV{LIBWS_PERL_SIGNAL_GUARD};
 
     return;
 }
@@ -551,8 +556,8 @@ sub _forward_signals {
 # requires), and perl may even croak from it ("Maximal count of pending
 # signals") through Go's frames. So each call blocks the asynchronous
 # signals and restores the mask after; a signal that arrives meanwhile is
-# handled right after the call. (This belongs in libws's C wrappers, where
-# it costs two system calls; here it costs two more FFI calls.)
+# handled right after the call. libws's C wrappers do this now (two system
+# calls instead of two more FFI calls); this stays for comparison only.
 sub _init_guard {
     require FFI::Platypus::Memory;
     require POSIX;

@@ -106,6 +106,9 @@ func wsgo_frame_encode_header(h *C.ws_frame_header, out unsafe.Pointer, capacity
 	for i := range hd.Mask {
 		hd.Mask[i] = byte(h.mask[i])
 	}
+	if err := hd.Check(); err != nil {
+		return status(err)
+	}
 	var buf [ws.MaxHeaderLen]byte
 	enc := ws.AppendHeader(buf[:0], &hd)
 	if C.size_t(len(enc)) > capacity {

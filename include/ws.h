@@ -335,10 +335,12 @@ int ws_feed(ws_conn *c, const void *buf, size_t len);
  * the handshake). Calling it again does nothing. */
 int ws_feed_eof(ws_conn *c);
 
-/* How many more bytes the connection needs before it can make progress: the
- * rest of a frame header or payload — what a blocking read(N) should ask
- * for. 1 during the handshake; 0 once nothing more will be read. Negative
- * on error. */
+/* How many more bytes the connection needs before it can make progress —
+ * what a blocking read(N) should ask for: 2 to start a frame; then the rest
+ * of the header and, as soon as the header's length field is known, the
+ * whole payload too (so two reads per frame suffice); inside a payload, the
+ * rest of it. 1 during the handshake; 0 once nothing more will be read.
+ * Negative on error. */
 int64_t ws_need(ws_conn *c);
 
 /* Server, from headers your HTTP code already parsed: method, request
@@ -631,8 +633,10 @@ typedef struct ws_frame_header {
 int ws_frame_parse_header(const void *buf, size_t len, ws_frame_header *h, size_t *need);
 
 /* Encodes h (minimal length encoding) into out (cap bytes; 14 always
- * suffice). Returns the number of bytes written, or WS_E_ARG (bad field,
- * cap too small). */
+ * suffice). Returns the number of bytes written, or WS_E_ARG (a field out of
+ * range, a control frame that is fragmented or longer than 125 bytes —
+ * RFC 6455 §5.5 —, or cap too small). Reserved opcodes and RSV bits are
+ * encoded as given. */
 int ws_frame_encode_header(const ws_frame_header *h, uint8_t *out, size_t cap);
 
 /* XORs len bytes of src with key into dst (which may be src itself, but

@@ -1,6 +1,9 @@
 package ws
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"strconv"
+)
 
 // Header is a decoded frame header (RFC 6455 §5.2).
 type Header struct {
@@ -28,6 +31,26 @@ func (h *Header) Len() int {
 		n += 4
 	}
 	return n
+}
+
+// Check reports whether h may be sent: a 4-bit opcode, RSV within three
+// bits, a non-negative length, and for control frames FIN set and at most
+// 125 bytes (§5.5). Reserved opcodes and RSV bits are the caller's to
+// allow (an extension may claim them).
+func (h *Header) Check() error {
+	switch {
+	case h.Opcode > 0xF:
+		return newError(CodeArg, "frame opcode "+strconv.Itoa(int(h.Opcode))+" does not fit in 4 bits")
+	case h.RSV > 7:
+		return newError(CodeArg, "frame RSV bits do not fit in 3 bits")
+	case h.Length < 0:
+		return newError(CodeArg, "frame length is negative")
+	case h.Opcode.IsControl() && !h.Fin:
+		return newError(CodeArg, "control frame ("+h.Opcode.String()+") cannot be fragmented (RFC 6455 §5.5)")
+	case h.Opcode.IsControl() && h.Length > 125:
+		return newError(CodeArg, "control frame ("+h.Opcode.String()+") payload is longer than 125 bytes (RFC 6455 §5.5)")
+	}
+	return nil
 }
 
 // AppendHeader appends the wire form of h to dst, using the minimal length

@@ -94,3 +94,18 @@ func TestParseHeaderErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestHeaderCheck(t *testing.T) {
+	good := []Header{{Fin: true, Opcode: OpText, Length: 1 << 40}, {Fin: true, Opcode: OpPing, Length: 125}, {Opcode: OpBinary}, {Fin: true, Opcode: 3, RSV: 7}}
+	bad := []Header{{Fin: false, Opcode: OpPing}, {Fin: true, Opcode: OpClose, Length: 126}, {Opcode: 16}, {RSV: 8}, {Length: -1}}
+	for _, h := range good {
+		if err := h.Check(); err != nil {
+			t.Errorf("%+v: %v", h, err)
+		}
+	}
+	for _, h := range bad {
+		if err := h.Check(); err == nil {
+			t.Errorf("%+v accepted", h)
+		}
+	}
+}

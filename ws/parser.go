@@ -1,6 +1,9 @@
 package ws
 
-import "strconv"
+import (
+	"encoding/binary"
+	"strconv"
+)
 
 // ParserConfig configures a Parser.
 type ParserConfig struct {
@@ -91,9 +94,10 @@ func (p *Parser) init(cfg ParserConfig) {
 // Err returns the error that stopped the parser, if any.
 func (p *Parser) Err() error { return p.err }
 
-// Need returns how many more bytes the parser needs before it can return
-// the next piece of information: the rest of a header, or the rest of the
-// current frame's payload. It is at least 1 (unless the parser failed).
+// Need returns how many more bytes the parser needs to finish what it is
+// reading: 2 to start a header; the rest of the header and the whole
+// payload once the header's length field is known; the rest of the payload
+// inside a frame. It is at least 1 (unless the parser failed).
 func (p *Parser) Need() int64 {
 	if p.err != nil {
 		return 0
@@ -101,7 +105,23 @@ func (p *Parser) Need() int64 {
 	if p.inFrame {
 		return p.left
 	}
-	return int64(HeaderNeed(p.hdr[:p.hn]) - p.hn)
+	if p.hn < 2 {
+		return int64(2 - p.hn)
+	}
+	// Once the length field is known, ask for the rest of the header and
+	// the payload in one go: a read(N) host then needs two reads per frame.
+	rest := int64(HeaderNeed(p.hdr[:p.hn]) - p.hn)
+	switch l := p.hdr[1] & 0x7F; {
+	case l < 126:
+		return rest + int64(l)
+	case l == 126 && p.hn >= 4:
+		return rest + int64(binary.BigEndian.Uint16(p.hdr[2:4]))
+	case l == 127 && p.hn >= 10:
+		if n := binary.BigEndian.Uint64(p.hdr[2:10]); n < 1<<62 {
+			return rest + int64(n)
+		}
+	}
+	return rest
 }
 
 // InMessage reports whether a fragmented data message is in progress.

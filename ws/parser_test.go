@@ -88,9 +88,13 @@ func TestParserNeed(t *testing.T) {
 	}
 	p.Parse(wire[1:2])
 	if n := p.Need(); n != 2 {
-		t.Fatalf("Need after 2 bytes of a 4-byte header = %d, want 2", n)
+		t.Fatalf("Need after 2 bytes of a 4-byte header = %d, want 2 (the length is not known yet)", n)
 	}
-	p.Parse(wire[2:4])
+	p.Parse(wire[2:3])
+	if n := p.Need(); n != 1 {
+		t.Fatalf("Need after 3 bytes of a 4-byte header = %d, want 1", n)
+	}
+	p.Parse(wire[3:4])
 	if n := p.Need(); n != 300 {
 		t.Fatalf("Need after header = %d, want 300", n)
 	}
@@ -101,6 +105,38 @@ func TestParserNeed(t *testing.T) {
 	p.Parse(wire[104:])
 	if n := p.Need(); n != 2 {
 		t.Fatalf("Need after frame = %d, want 2", n)
+	}
+}
+
+// Once the length is known, Need asks for the rest of the header and the
+// payload together: two reads per frame for a read(N) host.
+func TestParserNeedWholeFrame(t *testing.T) {
+	for _, size := range []int{0, 5, 125, 126, 300, 70000} {
+		wire := cframe(true, OpBinary, strings.Repeat("x", size))
+		p := NewParser(ParserConfig{Role: RoleServer})
+		var reads int
+		for b := wire; len(b) > 0; reads++ {
+			n := int(p.Need())
+			p.Parse(b[:n])
+			b = b[n:]
+		}
+		want := 2
+		if size >= 126 {
+			want = 3 // the 16- or 64-bit length field comes first
+		}
+		if size == 0 {
+			want = 2
+		}
+		if reads != want || p.Need() != 2 {
+			t.Errorf("payload %d: %d reads, want %d", size, reads, want)
+		}
+	}
+	// A long length field, once complete, is known too.
+	p := NewParser(ParserConfig{Role: RoleServer})
+	wire := cframe(true, OpBinary, strings.Repeat("y", 70000))
+	p.Parse(wire[:10])
+	if n := p.Need(); n != 4+70000 {
+		t.Fatalf("Need with the 64-bit length known = %d", n)
 	}
 }
 

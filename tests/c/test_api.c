@@ -1356,7 +1356,7 @@ static void test_feed_states(void **state) {
     assert_int_equal(ws_feed(s, out, 1), WS_OK);
     assert_int_equal(ws_need(s), 1); /* the rest of the 2-byte header */
     assert_int_equal(ws_feed(s, out + 1, 1), WS_OK);
-    assert_int_equal(ws_need(s), 4); /* the rest of the header: the mask key */
+    assert_int_equal(ws_need(s), 4 + 10); /* the rest of the header (the mask key) and, the length being known, the payload */
     assert_int_equal(ws_feed(s, out + 2, 4), WS_OK);
     assert_int_equal(ws_need(s), 10); /* the payload */
     assert_int_equal(ws_feed(s, out + 6, 3), WS_OK);
@@ -3028,6 +3028,15 @@ static void test_frame_encode(void **state) {
     assert_int_equal(ws_frame_encode_header(&b, out, sizeof out), WS_E_ARG);
     b = h;
     b.length = 1ULL << 63;
+    assert_int_equal(ws_frame_encode_header(&b, out, sizeof out), WS_E_ARG);
+    /* Control frames: final and at most 125 bytes (RFC 6455 §5.5). */
+    b = h;
+    b.opcode = WS_OP_PING;
+    b.length = 126;
+    assert_int_equal(ws_frame_encode_header(&b, out, sizeof out), WS_E_ARG);
+    b.length = 125;
+    assert_int_equal(ws_frame_encode_header(&b, out, sizeof out), 2);
+    b.fin = 0;
     assert_int_equal(ws_frame_encode_header(&b, out, sizeof out), WS_E_ARG);
     memset(out, 0x5A, sizeof out);
     assert_int_equal(ws_frame_encode_header(&h, out, 1), WS_E_ARG);

@@ -778,19 +778,15 @@ sub frame_encode_header {
     return substr($S_ENC, 0, $rc);
 }
 
-# Encodes a header and checks, by decoding it again with libws, that a peer
-# may send it (control frames: final, at most 125 bytes). Returns the
-# header bytes, or undef with the libws error code.
+# Encodes a header; libws refuses one that no peer may send (control
+# frames: final, at most 125 bytes). Returns the header bytes, or undef
+# with the libws error code.
 sub _encode_checked_header {
     my ($fin, $rsv, $opcode, $mask, $length) = @_;
     my $hdr = pack 'CCCCa4Q', $fin, $rsv, $opcode, (length($mask) ? 1 : 0), $mask, $length;
     my $rc = _ws_frame_encode_header($hdr, $S_ENC, 14);
-    _croak_rc($rc, 'ws_frame_encode_header') if $rc < 0;
-    my $bytes = substr($S_ENC, 0, $rc);
-    my $need = 0;
-    my $prc = _ws_frame_parse_header($bytes, $rc, $S_HDR, \$need);
-    return (undef, $prc) if $prc < 0;
-    return $bytes;
+    return (undef, $rc) if $rc < 0;
+    return substr($S_ENC, 0, $rc);
 }
 
 # Builds a ws_config from options. Returns the config handle; the caller

@@ -299,3 +299,23 @@ func wsgo_config_add_extension_offer(h C.uintptr_t, offer *C.char) (rc C.int) {
 	o.cfg.ExtensionOffers = append(o.cfg.ExtensionOffers, s)
 	return C.WS_OK
 }
+
+//export wsgo_config_set_key
+func wsgo_config_set_key(h C.uintptr_t, key *C.char) (rc C.int) {
+	o, rc := enter(h, kindConfig)
+	if rc != 0 {
+		return rc
+	}
+	defer o.leave(&rc)
+	k := goString(key)
+	if o.cfg.Role != ws.RoleClient {
+		return argError("only a client sends a Sec-WebSocket-Key")
+	}
+	if k != "" {
+		if err := ws.CheckKey(k); err != nil {
+			return status(err)
+		}
+	}
+	o.cfg.Key = k
+	return C.WS_OK
+}

@@ -240,3 +240,27 @@ func wsgo_deflate_params(h C.uintptr_t, sNoCtx, cNoCtx, sBits, cBits *C.int) (rc
 	set(cBits, d.ClientMaxWindowBits)
 	return 1
 }
+
+//export wsgo_handshake_failure
+func wsgo_handshake_failure(h C.uintptr_t, field **C.char) C.int {
+	var kind ws.Failure
+	rc := strCall(h, field, func(c *ws.Conn) (string, error) {
+		k, f := c.HandshakeFailure()
+		kind = k
+		return f, nil
+	})
+	if rc != 0 {
+		return rc
+	}
+	return C.int(kind)
+}
+
+//export wsgo_client_key
+func wsgo_client_key(h C.uintptr_t, out **C.char) C.int {
+	return strCall(h, out, func(c *ws.Conn) (string, error) {
+		if c.Role() != ws.RoleClient {
+			return "", &ws.Error{Code: ws.CodeState, Msg: "ws: only a client connection has a key"}
+		}
+		return c.ClientKey(), nil
+	})
+}

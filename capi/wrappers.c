@@ -208,6 +208,12 @@ int ws_config_set_origin(ws_config *cfg, const char *origin) {
     return GO(wsgo_config_set_origin(H(cfg), (char *)(origin ? origin : "")));
 }
 
+int ws_config_set_key(ws_config *cfg, const char *key) {
+    FORK_GUARD();
+    NOT_NULL(cfg);
+    return GO(wsgo_config_set_key(H(cfg), (char *)(key ? key : "")));
+}
+
 int ws_config_add_deflate_offer(ws_config *cfg, int server_no_context_takeover,
                                 int client_no_context_takeover,
                                 int server_max_window_bits, int client_max_window_bits) {
@@ -459,6 +465,23 @@ const char *ws_conn_failure(ws_conn *c) {
         return "";
     const char *s = GO(wsgo_conn_failure(H(c)));
     return s ? s : "";
+}
+
+int ws_handshake_failure(ws_conn *c, const char **field) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    const char *f = NULL;
+    int rc = GO(wsgo_handshake_failure(H(c), (char **)&f));
+    if (field != NULL)
+        *field = f ? f : "";
+    return rc;
+}
+
+int ws_client_key(ws_conn *c, const char **s) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(s);
+    return GO(wsgo_client_key(H(c), (char **)s));
 }
 
 int ws_subprotocol(ws_conn *c, const char **s) {

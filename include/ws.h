@@ -271,6 +271,12 @@ int ws_config_add_header(ws_config *cfg, const char *name, const char *value);
 /* Sets the Origin a client sends ("" or NULL: none). */
 int ws_config_set_origin(ws_config *cfg, const char *origin);
 
+/* Client: the Sec-WebSocket-Key to send (base64 of 16 bytes). Leave it
+ * unset: every connection then gets a fresh random key, as RFC 6455 §4.1
+ * requires; a fixed key is for tests and reproducible transcripts. NULL or
+ * "" restores the random key. WS_E_ARG for a bad key or a server config. */
+int ws_config_set_key(ws_config *cfg, const char *key);
+
 /* Client: adds a fallback permessage-deflate offer, sent after the first
  * one (made from the WS_OPT_DEFLATE_* options), so that a server declining
  * the first may accept another. Window bits 8..15, or 0 (server: not
@@ -541,6 +547,33 @@ int ws_hint(ws_conn *c);
  * an unanswered heartbeat), or "" if none. Borrowed: valid until
  * ws_conn_free. Never NULL (even for a bad handle: then ""). */
 const char *ws_conn_failure(ws_conn *c);
+
+/* Why the opening handshake failed: WS_FAIL_NONE (0) if it did not, else a
+ * WS_FAIL_* value; *field (if field is not NULL) gets the header field at
+ * fault, or "" (borrowed, valid until ws_conn_free). Meant for bindings
+ * that map failures to their own error classes: the failure's message is
+ * ws_conn_failure(). */
+int ws_handshake_failure(ws_conn *c, const char **field);
+
+#define WS_FAIL_NONE             0
+#define WS_FAIL_MALFORMED        1  /* the HTTP head does not parse */
+#define WS_FAIL_METHOD           2  /* the request's method is not GET */
+#define WS_FAIL_HTTP_VERSION     3  /* not HTTP/1.1 or later */
+#define WS_FAIL_TARGET           4  /* the request-target is not usable */
+#define WS_FAIL_MISSING_HEADER   5  /* a required header field is absent (field) */
+#define WS_FAIL_DUPLICATE_HEADER 6  /* a header field that must appear once appears more (field) */
+#define WS_FAIL_BAD_HEADER       7  /* a header field has an invalid value (field) */
+#define WS_FAIL_VERSION          8  /* Sec-WebSocket-Version is not 13 */
+#define WS_FAIL_STATUS           9  /* the response status is not 101 (ws_response_status) */
+#define WS_FAIL_ACCEPT           10 /* Sec-WebSocket-Accept does not match the key */
+#define WS_FAIL_SUBPROTOCOL      11 /* the server chose a subprotocol that was not offered */
+#define WS_FAIL_EXTENSION        12 /* an extension not offered, repeated, or with invalid parameters */
+#define WS_FAIL_TOO_LARGE        13 /* the head exceeds WS_OPT_MAX_HANDSHAKE or WS_OPT_MAX_HEADERS */
+#define WS_FAIL_CLOSED           14 /* the transport ended during the handshake */
+#define WS_FAIL_REQUIRED         15 /* WS_OPT_DEFLATE_REQUIRED and permessage-deflate was not agreed */
+
+/* Client: the Sec-WebSocket-Key it sent. Borrowed until ws_conn_free. */
+int ws_client_key(ws_conn *c, const char **s);
 
 /* The agreed subprotocol and the Sec-WebSocket-Extensions value in use
  * ("" when none or before the handshake). Borrowed, NUL-terminated, valid

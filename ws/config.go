@@ -87,6 +87,10 @@ type Config struct {
 	Header [][2]string
 	// Origin is sent as the Origin header by a client, if not empty.
 	Origin string
+	// Key, on a client, is the Sec-WebSocket-Key to send: base64 of 16
+	// bytes. Leave it empty: a fresh random key is then made, as RFC 6455
+	// §4.1 requires; a fixed key is for tests and reproducible examples.
+	Key string
 	// ManualAccept makes a server stop after a valid request (EventRequest)
 	// until the host calls Accept or Reject. Without it the server accepts at
 	// once with the configured subprotocols and extensions.

@@ -99,6 +99,7 @@ type Conn struct {
 	hbOut  int
 
 	agreed *Agreement
+	key    string     // client: the Sec-WebSocket-Key sent
 	req    *Request   // server: the client's request
 	resp   *Response  // client: the server's answer
 	hs     *handshake // nil once the handshake is over

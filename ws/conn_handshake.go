@@ -29,11 +29,13 @@ func NewClient(cfg *Config, url string) (*Conn, error) {
 		Deflate:         cfg.Deflate,
 		ExtensionOffers: cfg.ExtensionOffers,
 		Header:          cfg.Header,
+		Key:             cfg.Key,
 	}
 	req, err := ch.Request()
 	if err != nil {
 		return nil, err
 	}
+	c.key = ch.Key
 	c.hs = &handshake{client: ch, head: HeadReader{MaxSize: c.lim.maxHead, MaxHeaders: c.lim.maxHeaders}}
 	if !c.queueRaw(req) {
 		return nil, newError(CodeNoMem, "out of memory queuing the request")
@@ -74,13 +76,25 @@ func (c *Conn) Request() *Request { return c.req }
 // Response returns the server's answer as parsed by a client, or nil.
 func (c *Conn) Response() *Response { return c.resp }
 
+// ClientKey returns the Sec-WebSocket-Key a client sent, or "".
+func (c *Conn) ClientKey() string { return c.key }
+
+// HandshakeFailure says why the opening handshake failed (FailNone if it
+// did not), and which header field was at fault when one was.
+func (c *Conn) HandshakeFailure() (Failure, string) {
+	if c.failure == nil {
+		return FailNone, ""
+	}
+	return c.failure.Failure, c.failure.Field
+}
+
 func (c *Conn) feedHandshake(b []byte) error {
 	hs := c.hs
 	if hs.req != nil {
 		// Waiting for Accept: keep what follows the request (a client may
 		// send frames without waiting for the 101), within bounds.
 		if int64(len(hs.held)+len(b)) > c.lim.maxFrame+MaxHeaderLen {
-			c.handshakeFailed(handshakeError(400, "too much data before the handshake was accepted"))
+			c.handshakeFailed(handshakeError(400, "too much data before the handshake was accepted").because(FailTooLarge, ""))
 			return nil
 		}
 		hs.held = append(hs.held, b...)
@@ -161,7 +175,7 @@ func (c *Conn) onResponse(resp *Response, rest []byte) {
 	c.setOpen(a)
 	c.evq = append(c.evq, evRec{typ: EventOpen})
 	if d := c.cfg.Deflate; d != nil && d.Required && a.Deflate == nil {
-		c.fail(&Error{Code: CodeExtension, CloseCode: CloseMandatoryExtension, Msg: "permessage-deflate"})
+		c.fail(&Error{Code: CodeExtension, CloseCode: CloseMandatoryExtension, Failure: FailRequired, Field: "Sec-WebSocket-Extensions", Msg: "permessage-deflate"})
 		return
 	}
 	c.feedFrames(rest)
@@ -196,7 +210,7 @@ func (c *Conn) accept(opts *AcceptOptions, rest []byte) error {
 		return err
 	}
 	if d := c.cfg.Deflate; d != nil && d.Required && a.Deflate == nil {
-		c.handshakeFailed(handshakeError(400, "this server requires permessage-deflate and the request offers no acceptable configuration of it"))
+		c.handshakeFailed(handshakeError(400, "this server requires permessage-deflate and the request offers no acceptable configuration of it").because(FailRequired, "Sec-WebSocket-Extensions"))
 		return nil
 	}
 	if !c.queueRaw(resp) {

@@ -336,7 +336,9 @@ func (c *Conn) FeedEOF() error {
 	case c.state == StateConnecting:
 		c.state = StateClosed
 		c.hint = HintClose
-		c.pushTextEvent(evRec{typ: EventRejected}, "connection closed during the opening handshake")
+		c.hs = nil
+		c.failure = &Error{Code: CodeHandshake, Failure: FailClosed, Msg: "connection closed during the opening handshake"}
+		c.pushTextEvent(evRec{typ: EventRejected}, c.failure.Msg)
 	case c.closeRecv:
 		// The peer's close arrived; its reply is queued when the host takes
 		// the event. Nothing was lost.

@@ -238,14 +238,14 @@ func acceptDeflateOffer(cfg *DeflateConfig, o deflateElement) (Extension, Deflat
 // Failures are *Error with Code CodeExtension (CodeArg for an invalid cfg).
 func AcceptDeflateResponse(cfg *DeflateConfig, resp Extension) (DeflateParams, error) {
 	if cfg == nil || resp.Name != deflateName {
-		return DeflateParams{}, &Error{Code: CodeExtension, Msg: "handshake: the server accepted " + quote(resp.Name) + ", which was not offered"}
+		return DeflateParams{}, &Error{Code: CodeExtension, Failure: FailExtension, Field: "Sec-WebSocket-Extensions", Msg: "handshake: the server accepted " + quote(resp.Name) + ", which was not offered"}
 	}
 	if err := cfg.validate(); err != nil {
 		return DeflateParams{}, err
 	}
 	r, why := parseDeflateElement(resp, false)
 	if why != "" {
-		return DeflateParams{}, &Error{Code: CodeExtension, Msg: "handshake: invalid permessage-deflate response " + quote(resp.String()) + ": " + why}
+		return DeflateParams{}, &Error{Code: CodeExtension, Failure: FailExtension, Field: "Sec-WebSocket-Extensions", Msg: "handshake: invalid permessage-deflate response " + quote(resp.String()) + ": " + why}
 	}
 	offers := cfg.offerParams()
 	reasons := make([]string, 0, len(offers))
@@ -272,7 +272,7 @@ func AcceptDeflateResponse(cfg *DeflateConfig, resp Extension) (DeflateParams, e
 		}
 		return a, nil
 	}
-	return DeflateParams{}, &Error{Code: CodeExtension, Msg: "handshake: permessage-deflate response " + quote(resp.String()) +
+	return DeflateParams{}, &Error{Code: CodeExtension, Failure: FailExtension, Field: "Sec-WebSocket-Extensions", Msg: "handshake: permessage-deflate response " + quote(resp.String()) +
 		" does not fit what was offered: " + strings.Join(reasons, "; ")}
 }
 

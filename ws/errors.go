@@ -96,12 +96,68 @@ func (c Code) String() string {
 // Error is the error type returned by this package. Code is the stable
 // numeric code; CloseCode is the WebSocket close code that a peer fault maps
 // to (1002, 1007, 1009, 1010, 1011), or 0; Status is the HTTP status of a
-// handshake rejection (400, 426, 431...), or 0.
+// handshake rejection (400, 426, 431...), or 0. A failed opening handshake
+// also says why in Failure, and which header field in Field, so that
+// bindings can map it to their own exception classes without parsing Msg.
 type Error struct {
 	Code      Code
 	CloseCode CloseCode
 	Status    int
+	Failure   Failure
+	Field     string
 	Msg       string
+}
+
+// Failure classifies a failed opening handshake. Values are part of the C
+// ABI (WS_FAIL_*).
+type Failure uint8
+
+const (
+	FailNone            Failure = 0
+	FailMalformed       Failure = 1  // the HTTP head does not parse
+	FailMethod          Failure = 2  // the request's method is not GET
+	FailHTTPVersion     Failure = 3  // not HTTP/1.1 or later
+	FailTarget          Failure = 4  // the request-target is not usable
+	FailMissingHeader   Failure = 5  // a required header field is absent (Field)
+	FailDuplicateHeader Failure = 6  // a header field that must appear once appears more (Field)
+	FailBadHeader       Failure = 7  // a header field has an invalid value (Field)
+	FailVersion         Failure = 8  // Sec-WebSocket-Version is not 13
+	FailStatus          Failure = 9  // the response status is not 101 (Status)
+	FailAccept          Failure = 10 // Sec-WebSocket-Accept does not match the key
+	FailSubprotocol     Failure = 11 // the server chose a subprotocol that was not offered
+	FailExtension       Failure = 12 // an extension was not offered, repeated, or its parameters are invalid
+	FailTooLarge        Failure = 13 // the head exceeds the size or header-count limit
+	FailClosed          Failure = 14 // the transport ended during the handshake
+	FailRequired        Failure = 15 // a required extension was not agreed (DeflateConfig.Required)
+)
+
+var failureNames = [...]string{"none", "malformed", "method", "http-version", "target", "missing-header",
+	"duplicate-header", "bad-header", "version", "status", "accept", "subprotocol", "extension", "too-large",
+	"closed", "required"}
+
+func (f Failure) String() string {
+	if int(f) < len(failureNames) {
+		return failureNames[f]
+	}
+	return "unknown"
+}
+
+// because sets the classification of a handshake error.
+func (e *Error) because(f Failure, field string) *Error {
+	e.Failure, e.Field = f, field
+	return e
+}
+
+// headerFailure classifies a header field that is missing, repeated or
+// bad, given its values.
+func headerFailure(values []string) Failure {
+	switch len(values) {
+	case 0:
+		return FailMissingHeader
+	case 1:
+		return FailBadHeader
+	}
+	return FailDuplicateHeader
 }
 
 func (e *Error) Error() string {

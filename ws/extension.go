@@ -98,7 +98,7 @@ type extParser struct {
 }
 
 func (p *extParser) fail(what string) error {
-	return handshakeError(0, "handshake: Sec-WebSocket-Extensions: "+what+" at offset "+strconv.Itoa(p.i)+" of "+quote(p.s))
+	return handshakeError(0, "handshake: Sec-WebSocket-Extensions: "+what+" at offset "+strconv.Itoa(p.i)+" of "+quote(p.s)).because(FailBadHeader, "Sec-WebSocket-Extensions")
 }
 
 func (p *extParser) skipOWS() {

@@ -208,30 +208,36 @@ func (h *ClientHandshake) Check(resp *Response) (*Agreement, error) {
 	if h.Key == "" {
 		return nil, newError(CodeArg, "handshake: Check needs the Key that Request sent; call Request first")
 	}
-	fail := func(msg string) (*Agreement, error) { return nil, handshakeError(0, "handshake: "+msg) }
+	fail := func(f Failure, field, msg string) (*Agreement, error) {
+		return nil, handshakeError(0, "handshake: "+msg).because(f, field)
+	}
 	// §4.1: "If the status code received from the server is not 101, the
 	// client handles the response per HTTP procedures."
 	if resp.Status != 101 {
-		return nil, handshakeError(resp.Status, "handshake: the server answered "+strconv.Itoa(resp.Status)+" "+quote(resp.Reason)+", not 101 Switching Protocols")
+		return nil, handshakeError(resp.Status, "handshake: the server answered "+strconv.Itoa(resp.Status)+" "+quote(resp.Reason)+", not 101 Switching Protocols").because(FailStatus, "")
 	}
 	// §4.1 items 1-4 of the response checks.
 	if up := resp.Header[hUpgrade]; len(up) != 1 || !strings.EqualFold(up[0], "websocket") {
-		return fail("the response must have one Upgrade header field \"websocket\", got " + quoteFields(up))
+		return fail(headerFailure(up), "Upgrade", "the response must have one Upgrade header field \"websocket\", got "+quoteFields(up))
 	}
 	if !hasToken(resp.Header[hConnection], "upgrade") {
-		return fail("the response's Connection header field must include \"Upgrade\", got " + quoteFields(resp.Header[hConnection]))
+		return fail(missingOrBad(resp.Header[hConnection]), "Connection", "the response's Connection header field must include \"Upgrade\", got "+quoteFields(resp.Header[hConnection]))
 	}
 	if acc := resp.Header[hAccept]; len(acc) != 1 || acc[0] != AcceptKey(h.Key) {
-		return fail("the response must have one Sec-WebSocket-Accept header field " + quote(AcceptKey(h.Key)) + ", got " + quoteFields(acc))
+		f := FailAccept
+		if len(acc) != 1 {
+			f = headerFailure(acc)
+		}
+		return fail(f, "Sec-WebSocket-Accept", "the response must have one Sec-WebSocket-Accept header field "+quote(AcceptKey(h.Key))+", got "+quoteFields(acc))
 	}
 	ag := &Agreement{}
 	// §4.1 item 6: at most one subprotocol, one that we offered.
 	if ps, ok := resp.Header[hProtocol]; ok {
 		switch {
 		case len(h.Subprotocols) == 0:
-			return fail("the server selected subprotocol " + quoteFields(ps) + " but none was offered")
+			return fail(FailSubprotocol, "Sec-WebSocket-Protocol", "the server selected subprotocol "+quoteFields(ps)+" but none was offered")
 		case len(ps) != 1 || strings.IndexByte(ps[0], ',') >= 0:
-			return fail("the server must select one subprotocol, got " + quoteFields(ps))
+			return fail(headerFailure(ps), "Sec-WebSocket-Protocol", "the server must select one subprotocol, got "+quoteFields(ps))
 		}
 		for _, p := range h.Subprotocols {
 			if p == ps[0] {
@@ -239,7 +245,7 @@ func (h *ClientHandshake) Check(resp *Response) (*Agreement, error) {
 			}
 		}
 		if ag.Subprotocol == "" {
-			return fail("the server selected subprotocol " + quote(ps[0]) + ", which was not offered")
+			return fail(FailSubprotocol, "Sec-WebSocket-Protocol", "the server selected subprotocol "+quote(ps[0])+", which was not offered")
 		}
 	}
 	// §4.1 item 5 and §9.1: only offered extensions, each once.
@@ -251,7 +257,7 @@ func (h *ClientHandshake) Check(resp *Response) (*Agreement, error) {
 	for i, e := range exts {
 		for _, prev := range exts[:i] {
 			if prev.Name == e.Name {
-				return nil, &Error{Code: CodeExtension, Msg: "handshake: the server accepted extension " + quote(e.Name) + " twice"}
+				return nil, &Error{Code: CodeExtension, Failure: FailExtension, Field: "Sec-WebSocket-Extensions", Msg: "handshake: the server accepted extension " + quote(e.Name) + " twice"}
 			}
 		}
 		switch {
@@ -262,7 +268,7 @@ func (h *ClientHandshake) Check(resp *Response) (*Agreement, error) {
 			}
 			ag.Deflate = &p
 		case !offered(app, e.Name):
-			return nil, &Error{Code: CodeExtension, Msg: "handshake: the server accepted extension " + quote(e.Name) + ", which was not offered"}
+			return nil, &Error{Code: CodeExtension, Failure: FailExtension, Field: "Sec-WebSocket-Extensions", Msg: "handshake: the server accepted extension " + quote(e.Name) + ", which was not offered"}
 		}
 	}
 	ag.Extensions = exts

@@ -63,7 +63,7 @@ func (h *HeadReader) Feed(b []byte) (head []byte, n int, err error) {
 			end = n + i + 1
 		}
 		if h.skipped+len(h.buf)+end-n > maxSize {
-			h.err = &Error{Code: CodeLimit, Status: 431,
+			h.err = &Error{Code: CodeLimit, Status: 431, Failure: FailTooLarge,
 				Msg: "handshake: HTTP head is larger than " + strconv.Itoa(maxSize) + " bytes (MaxHandshakeSize)"}
 			return nil, n, h.err
 		}
@@ -85,7 +85,7 @@ func (h *HeadReader) Feed(b []byte) (head []byte, n int, err error) {
 		}
 		h.lines++
 		if h.lines-1 > maxHeaders {
-			h.err = &Error{Code: CodeLimit, Status: 431,
+			h.err = &Error{Code: CodeLimit, Status: 431, Failure: FailTooLarge,
 				Msg: "handshake: HTTP head has more than " + strconv.Itoa(maxHeaders) + " header lines (MaxHeaderCount)"}
 			return nil, n, h.err
 		}
@@ -117,7 +117,7 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]strin
 	for pos, first := 0, true; ; first = false {
 		i := bytes.IndexByte(head[pos:], '\n')
 		if i < 0 {
-			return "", nil, nil, handshakeError(status, "handshake: incomplete HTTP head: it must end with an empty line")
+			return "", nil, nil, handshakeError(status, "handshake: incomplete HTTP head: it must end with an empty line").because(FailMalformed, "")
 		}
 		line := bytes.TrimSuffix(head[pos:pos+i], []byte("\r"))
 		pos += i + 1
@@ -131,14 +131,14 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]strin
 		// RFC 7230 §3.2.4: a server must reject obs-fold with 400 (or
 		// unfold it); a client may as well. Rejecting keeps one meaning.
 		if !first && (line[0] == ' ' || line[0] == '\t') {
-			return "", nil, nil, handshakeError(status, "handshake: obsolete line folding (a header line starting with whitespace) is not accepted: "+quote(string(line)))
+			return "", nil, nil, handshakeError(status, "handshake: obsolete line folding (a header line starting with whitespace) is not accepted: "+quote(string(line))).because(FailMalformed, "")
 		}
 	}
 	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
 	start, _ := r.ReadLine() // cannot fail: the scan above found its end
 	h, err := r.ReadMIMEHeader()
 	if err != nil {
-		return "", nil, nil, handshakeError(status, "handshake: malformed header: "+err.Error())
+		return "", nil, nil, handshakeError(status, "handshake: malformed header: "+err.Error()).because(FailMalformed, "")
 	}
 	// textproto accepts "Name : value"; RFC 7230 §3.2.4 requires a 400 for
 	// whitespace between a field name and its colon.
@@ -149,7 +149,7 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]strin
 		}
 	}
 	if bad != "" {
-		return "", nil, nil, handshakeError(status, "handshake: header field name "+quote(bad)+" is not a token (no whitespace is allowed before the colon)")
+		return "", nil, nil, handshakeError(status, "handshake: header field name "+quote(bad)+" is not a token (no whitespace is allowed before the colon)").because(FailMalformed, "")
 	}
 	return start, h, headFields(head), nil
 }

@@ -20,7 +20,7 @@ func ParseRequest(head []byte) (*Request, error) {
 	// RFC 7230 §3.1.1: request-line = method SP request-target SP HTTP-version
 	parts := strings.Split(line, " ")
 	if len(parts) != 3 {
-		return nil, handshakeError(400, "handshake: malformed request line "+quote(line)+": want \"GET /path HTTP/1.1\"")
+		return nil, handshakeError(400, "handshake: malformed request line "+quote(line)+": want \"GET /path HTTP/1.1\"").because(FailMalformed, "")
 	}
 	return newRequest(parts[0], parts[1], parts[2], h, fields)
 }
@@ -37,15 +37,23 @@ func RequestFromHeaders(method, target, proto string, headers [][2]string) (*Req
 	return newRequest(method, target, proto, h, trimmedPairs(headers))
 }
 
+// missingOrBad classifies a list-valued header field that lacks a token.
+func missingOrBad(values []string) Failure {
+	if len(values) == 0 {
+		return FailMissingHeader
+	}
+	return FailBadHeader
+}
+
 // newRequest applies RFC 6455 §4.2.1 to a parsed request.
 func newRequest(method, target, proto string, h textproto.MIMEHeader, fields [][2]string) (*Request, error) {
 	// §4.2.1 item 1: "An HTTP/1.1 or higher GET request". The method is
 	// case-sensitive (RFC 7231 §4.1).
 	if method != "GET" {
-		return nil, handshakeError(400, "handshake: the method must be GET, got "+quote(method))
+		return nil, handshakeError(400, "handshake: the method must be GET, got "+quote(method)).because(FailMethod, "")
 	}
 	if !isHTTP11(proto) {
-		return nil, handshakeError(400, "handshake: the protocol must be HTTP/1.1 or a later HTTP/1.x, got "+quote(proto))
+		return nil, handshakeError(400, "handshake: the protocol must be HTTP/1.1 or a later HTTP/1.x, got "+quote(proto)).because(FailHTTPVersion, "")
 	}
 	path, authority, err := splitTarget(target)
 	if err != nil {
@@ -54,10 +62,10 @@ func newRequest(method, target, proto string, h textproto.MIMEHeader, fields [][
 	// §4.2.1 item 2 and RFC 7230 §5.4: exactly one Host.
 	hosts := h[hHost]
 	if len(hosts) != 1 {
-		return nil, handshakeError(400, "handshake: the request must have exactly one Host header field, got "+countFields(hosts))
+		return nil, handshakeError(400, "handshake: the request must have exactly one Host header field, got "+countFields(hosts)).because(headerFailure(hosts), "Host")
 	}
 	if !validHost(hosts[0]) {
-		return nil, handshakeError(400, "handshake: the Host header field "+quote(hosts[0])+" is not host[:port]")
+		return nil, handshakeError(400, "handshake: the Host header field "+quote(hosts[0])+" is not host[:port]").because(FailBadHeader, "Host")
 	}
 	host := hosts[0]
 	if authority != "" {
@@ -65,40 +73,40 @@ func newRequest(method, target, proto string, h textproto.MIMEHeader, fields [][
 	}
 	// §4.2.1 item 3: Upgrade includes "websocket" (case-insensitive).
 	if !hasToken(h[hUpgrade], "websocket") {
-		return nil, handshakeError(400, "handshake: the Upgrade header field must include \"websocket\", got "+quoteFields(h[hUpgrade]))
+		return nil, handshakeError(400, "handshake: the Upgrade header field must include \"websocket\", got "+quoteFields(h[hUpgrade])).because(missingOrBad(h[hUpgrade]), "Upgrade")
 	}
 	// §4.2.1 item 4: Connection includes the token "Upgrade".
 	if !hasToken(h[hConnection], "upgrade") {
-		return nil, handshakeError(400, "handshake: the Connection header field must include \"Upgrade\", got "+quoteFields(h[hConnection]))
+		return nil, handshakeError(400, "handshake: the Connection header field must include \"Upgrade\", got "+quoteFields(h[hConnection])).because(missingOrBad(h[hConnection]), "Connection")
 	}
 	// §4.2.1 item 6 and §4.4: otherwise answer 426 with the versions we speak.
 	if v := h[hVersion]; len(v) != 1 || v[0] != "13" {
-		return nil, handshakeError(426, "handshake: Sec-WebSocket-Version must be exactly one field \"13\", got "+quoteFields(v))
+		return nil, handshakeError(426, "handshake: Sec-WebSocket-Version must be exactly one field \"13\", got "+quoteFields(v)).because(FailVersion, "Sec-WebSocket-Version")
 	}
 	// §4.2.1 item 5: base64 of a 16-byte nonce.
 	keys := h[hKey]
 	if len(keys) != 1 {
-		return nil, handshakeError(400, "handshake: the request must have exactly one Sec-WebSocket-Key header field, got "+countFields(keys))
+		return nil, handshakeError(400, "handshake: the request must have exactly one Sec-WebSocket-Key header field, got "+countFields(keys)).because(headerFailure(keys), "Sec-WebSocket-Key")
 	}
 	if !validKey(keys[0]) {
-		return nil, handshakeError(400, "handshake: Sec-WebSocket-Key must be base64 of 16 bytes, got "+quote(keys[0]))
+		return nil, handshakeError(400, "handshake: Sec-WebSocket-Key must be base64 of 16 bytes, got "+quote(keys[0])).because(FailBadHeader, "Sec-WebSocket-Key")
 	}
 	// RFC 6454 §7.3: one Origin; two would let checks disagree.
 	if len(h[hOrigin]) > 1 {
-		return nil, handshakeError(400, "handshake: the request has "+strconv.Itoa(len(h[hOrigin]))+" Origin header fields; at most one is allowed")
+		return nil, handshakeError(400, "handshake: the request has "+strconv.Itoa(len(h[hOrigin]))+" Origin header fields; at most one is allowed").because(FailDuplicateHeader, "Origin")
 	}
 	// §4.2.1 item 8 and §4.1: the subprotocols are tokens.
 	protocols := listElements(h[hProtocol])
 	for _, p := range protocols {
 		if !isToken(p) {
-			return nil, handshakeError(400, "handshake: Sec-WebSocket-Protocol element "+quote(p)+" is not a token")
+			return nil, handshakeError(400, "handshake: Sec-WebSocket-Protocol element "+quote(p)+" is not a token").because(FailBadHeader, "Sec-WebSocket-Protocol")
 		}
 	}
 	// §4.2.1 item 9 and §9.1.
 	exts, err := ParseExtensions(h[hExtensions]...)
 	if err != nil {
 		e := err.(*Error)
-		return nil, handshakeError(400, e.Msg)
+		return nil, handshakeError(400, e.Msg).because(FailBadHeader, "Sec-WebSocket-Extensions")
 	}
 	return &Request{
 		Method:       method,
@@ -127,7 +135,7 @@ func splitTarget(target string) (path, authority string, err error) {
 	// RFC 3986 characters only: a fragment is never sent (RFC 6455 §3:
 	// "Fragment identifiers ... MUST NOT be used").
 	if !isVisible(target) || strings.IndexByte(target, '#') >= 0 {
-		return "", "", handshakeError(400, "handshake: request-target "+quote(target)+" must be visible ASCII with no fragment")
+		return "", "", handshakeError(400, "handshake: request-target "+quote(target)+" must be visible ASCII with no fragment").because(FailTarget, "")
 	}
 	if target[0] == '/' {
 		return target, "", nil
@@ -139,7 +147,7 @@ func splitTarget(target string) (path, authority string, err error) {
 		ok = false
 	}
 	if !ok {
-		return "", "", handshakeError(400, "handshake: request-target "+quote(target)+" must be a path (\"/chat\") or a ws, wss, http or https URI")
+		return "", "", handshakeError(400, "handshake: request-target "+quote(target)+" must be a path (\"/chat\") or a ws, wss, http or https URI").because(FailTarget, "")
 	}
 	i := strings.IndexAny(rest, "/?")
 	if i < 0 {
@@ -148,7 +156,7 @@ func splitTarget(target string) (path, authority string, err error) {
 	authority, path = rest[:i], rest[i:]
 	// RFC 7230 §2.7.1: no userinfo in http(s) URIs; RFC 6455 §3 has none.
 	if !validHost(authority) {
-		return "", "", handshakeError(400, "handshake: request-target "+quote(target)+" must name a host and no user information")
+		return "", "", handshakeError(400, "handshake: request-target "+quote(target)+" must name a host and no user information").because(FailTarget, "")
 	}
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path // RFC 7230 §5.3.1: an empty path means "/"

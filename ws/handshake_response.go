@@ -19,14 +19,14 @@ func ParseResponse(head []byte) (*Response, error) {
 	proto, rest, _ := strings.Cut(line, " ")
 	code, reason, _ := strings.Cut(rest, " ") // a missing reason is tolerated
 	if !isHTTPVersion(proto) {
-		return nil, handshakeError(0, "handshake: malformed status line "+quote(line)+": want \"HTTP/1.1 101 Switching Protocols\"")
+		return nil, handshakeError(0, "handshake: malformed status line "+quote(line)+": want \"HTTP/1.1 101 Switching Protocols\"").because(FailMalformed, "")
 	}
 	status, ok := parseStatus(code)
 	if !ok {
-		return nil, handshakeError(0, "handshake: malformed status code in status line "+quote(line))
+		return nil, handshakeError(0, "handshake: malformed status code in status line "+quote(line)).because(FailMalformed, "")
 	}
 	if !validFieldValue(reason) {
-		return nil, handshakeError(0, "handshake: control character in the reason phrase of "+quote(line))
+		return nil, handshakeError(0, "handshake: control character in the reason phrase of "+quote(line)).because(FailMalformed, "")
 	}
 	return &Response{Proto: proto, Status: status, Reason: reason, Header: h, Fields: fields}, nil
 }
@@ -36,10 +36,10 @@ func ParseResponse(head []byte) (*Response, error) {
 // case-insensitive; repeated names are kept in order. Proto is "HTTP/1.1".
 func ResponseFromHeaders(status int, reason string, headers [][2]string) (*Response, error) {
 	if status < 100 || status > 999 {
-		return nil, handshakeError(0, "handshake: HTTP status "+strconv.Itoa(status)+" is not a three-digit code")
+		return nil, handshakeError(0, "handshake: HTTP status "+strconv.Itoa(status)+" is not a three-digit code").because(FailMalformed, "")
 	}
 	if !validFieldValue(reason) {
-		return nil, handshakeError(0, "handshake: control character in the reason phrase "+quote(reason))
+		return nil, handshakeError(0, "handshake: control character in the reason phrase "+quote(reason)).because(FailMalformed, "")
 	}
 	h, err := headerFromPairs(headers, 0)
 	if err != nil {

@@ -30,3 +30,12 @@ func CheckHeaderValue(s string) error {
 	}
 	return nil
 }
+
+// CheckKey returns an error unless s is a valid Sec-WebSocket-Key: base64
+// of 16 bytes (RFC 6455 §4.1).
+func CheckKey(s string) error {
+	if !validKey(s) {
+		return newError(CodeArg, "handshake: Sec-WebSocket-Key must be base64 of 16 bytes, got "+quote(s))
+	}
+	return nil
+}

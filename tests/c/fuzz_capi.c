@@ -214,7 +214,7 @@ static void one_call(void) {
     case 17: check(ws_consume(a_conn(), below(4) ? below(300) : (size_t)rnd()), "ws_consume"); break;
     case 18: check(ws_output_copy(a_conn(), buf, below(500)), "ws_output_copy"); break;
     case 19: check(ws_state(a_conn()), "ws_state"); check(ws_hint(a_conn()), "ws_hint"); check(ws_need(a_conn()), "ws_need"); break;
-    case 20: check(ws_subprotocol(a_conn(), &s), "ws_subprotocol"); check(ws_extensions(a_conn(), &s), "ws_extensions"); (void)ws_conn_failure(a_conn()); break;
+    case 20: check(ws_subprotocol(a_conn(), &s), "ws_subprotocol"); check(ws_extensions(a_conn(), &s), "ws_extensions"); (void)ws_conn_failure(a_conn()); check(ws_handshake_failure(a_conn(), below(2) ? &s : NULL), "ws_handshake_failure"); check(ws_client_key(a_conn(), &s), "ws_client_key"); break;
     case 21: check(ws_deflate_params(a_conn(), &a, &b, &c2, &d), "ws_deflate_params"); check(ws_memory(a_conn()), "ws_memory"); break;
     case 22: check(ws_shrink(a_conn()), "ws_shrink"); check(ws_pending_events(a_conn()), "ws_pending_events"); check(ws_unanswered_pings(a_conn()), "ws_unanswered_pings"); break;
     case 23: check(ws_request_target(a_conn(), &s), "ws_request_target"); check(ws_request_header(a_conn(), "Host", below(3), &s), "ws_request_header"); check(ws_request_header_at(a_conn(), below(10), &name, &s), "ws_request_header_at"); break;
@@ -230,7 +230,7 @@ static void one_call(void) {
     case 28: check(ws_feed_response(a_conn(), (int)below(600), NULL, NULL, NULL, 0), "ws_feed_response"); check(ws_response_status(a_conn()), "ws_response_status"); check(ws_response_header_at(a_conn(), below(4), &name, &s), "ws_response_header_at"); break;
     case 29: check(ws_config_set(a_cfg(), (int)below(25), (int64_t)rnd()), "ws_config_set"); check(ws_config_get(a_cfg(), (int)below(25), &v), "ws_config_get"); break;
     case 30: check(ws_config_add_subprotocol(a_cfg(), below(2) ? "chat" : "bad token"), "ws_config_add_subprotocol"); check(ws_config_add_header(a_cfg(), "X-A", below(2) ? "v" : "a\r\nb"), "ws_config_add_header"); break;
-    case 31: check(ws_config_add_deflate_offer(a_cfg(), (int)below(2), (int)below(2), (int)below(17), (int)below(17)), "offer"); check(ws_config_set_origin(a_cfg(), "http://o"), "origin"); check(ws_config_add_extension_offer(a_cfg(), below(2) ? "x-a; b=1" : ";;"), "ext offer"); break;
+    case 31: check(ws_config_add_deflate_offer(a_cfg(), (int)below(2), (int)below(2), (int)below(17), (int)below(17)), "offer"); check(ws_config_set_origin(a_cfg(), "http://o"), "origin"); check(ws_config_set_key(a_cfg(), below(2) ? "dGhlIHNhbXBsZSBub25jZQ==" : "x"), "key"); check(ws_config_add_extension_offer(a_cfg(), below(2) ? "x-a; b=1" : ";;"), "ext offer"); break;
     case 32: {
         int slot = (int)below(4);
         ws_compressor_free(comps[slot]);

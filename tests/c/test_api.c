@@ -1937,6 +1937,49 @@ static void test_output_copy_and_header_lists(void **state) {
     ws_config_free(sc);
 }
 
+/* ws_handshake_failure classifies failures; ws_config_set_key and
+ * ws_client_key fix and read the client's key. */
+static void test_handshake_failure_and_key(void **state) {
+    (void)state;
+    ws_config *cc = util_config(WS_ROLE_CLIENT, 0, 0, 0);
+    ws_config *sc = util_config(WS_ROLE_SERVER, 0, 0, 0);
+    const char *key = "dGhlIHNhbXBsZSBub25jZQ==";
+    assert_int_equal(ws_config_set_key(cc, "bad"), WS_E_ARG);
+    assert_int_equal(ws_config_set_key(sc, key), WS_E_ARG);
+    assert_int_equal(ws_config_set_key(NULL, key), WS_E_NULL);
+    assert_int_equal(ws_config_set_key(cc, key), WS_OK);
+    ws_conn *c = NULL, *s = NULL;
+    assert_int_equal(ws_client_new(cc, "ws://h/", &c), WS_OK);
+    const char *got = NULL;
+    assert_int_equal(ws_client_key(c, &got), WS_OK);
+    assert_string_equal(got, key);
+    assert_int_equal(ws_client_key(c, NULL), WS_E_NULL);
+    const char *field = "unset";
+    assert_int_equal(ws_handshake_failure(c, &field), WS_FAIL_NONE);
+    assert_string_equal(field, "");
+    /* A server answer with the wrong accept. */
+    static const char bad_accept[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                     "Connection: Upgrade\r\nSec-WebSocket-Accept: nope\r\n\r\n";
+    assert_int_equal(ws_feed(c, bad_accept, sizeof bad_accept - 1), WS_OK);
+    assert_int_equal(ws_handshake_failure(c, &field), WS_FAIL_ACCEPT);
+    assert_string_equal(field, "Sec-WebSocket-Accept");
+    assert_int_equal(ws_handshake_failure(c, NULL), WS_FAIL_ACCEPT);
+    /* A request without a Host. */
+    assert_int_equal(ws_server_new(sc, &s), WS_OK);
+    static const char no_host[] = "GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    assert_int_equal(ws_feed(s, no_host, sizeof no_host - 1), WS_OK);
+    assert_int_equal(ws_handshake_failure(s, &field), WS_FAIL_MISSING_HEADER);
+    assert_string_equal(field, "Host");
+    assert_int_equal(ws_client_key(s, &got), WS_E_STATE);
+    assert_int_equal(ws_handshake_failure(NULL, &field), WS_E_NULL);
+    ws_conn_free(c);
+    ws_conn_free(s);
+    assert_int_equal(ws_handshake_failure(c, &field), WS_E_BAD_HANDLE);
+    ws_config_free(cc);
+    ws_config_free(sc);
+}
+
 static void test_next_events_batch(void **state) {
     (void)state;
     ws_conn *c, *s;
@@ -3291,6 +3334,7 @@ int main(void) {
         cmocka_unit_test(test_accept_key),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_close_codes),
+        cmocka_unit_test(test_handshake_failure_and_key),
         cmocka_unit_test(test_batch_stops_before_close),
         cmocka_unit_test(test_output_copy_and_header_lists),
         cmocka_unit_test(test_compressor),

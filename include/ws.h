@@ -34,9 +34,10 @@
  * to a close frame are queued as output for you, and still reported as
  * events. A peer that breaks the protocol is never an error of ws_feed: the
  * connection fails with the right close code (1002, 1007, 1009, 1010,
- * 1011), the close frame is queued, and you get a WS_EV_CLOSE event with
- * initiator WS_CLOSED_BY_FAILURE — after every message that arrived intact
- * before the fault.
+ * 1011) and you get a WS_EV_CLOSE event with initiator
+ * WS_CLOSED_BY_FAILURE — after every message that arrived intact before the
+ * fault; taking that event queues the close frame, so those messages can be
+ * answered first.
  *
  * ------------------------------------------------------------------------
  * RETURN VALUES
@@ -388,7 +389,8 @@ enum ws_event_type {
 #define WS_CLOSED_BY_PEER     1 /* the peer sent a close first; taking this event queues our reply
                                     (echoing the code, without the reason) unless ws_close came first */
 #define WS_CLOSED_BY_US       2 /* we sent a close first; this is the peer's reply */
-#define WS_CLOSED_BY_FAILURE  3 /* we failed the connection: code is the code we sent, data says why */
+#define WS_CLOSED_BY_FAILURE  3 /* we failed the connection: code is the code we send (the close frame is
+                                    queued as this event is taken), data says why */
 #define WS_CLOSED_ABNORMALLY  4 /* the transport ended without a close handshake (1006) */
 
 /* One event. Set size to sizeof(ws_event) before passing it: the struct may
@@ -418,11 +420,12 @@ typedef struct ws_event {
  * WS_OPT_CHUNK_PER_FRAME is set or validation is off: then a chunk may end
  * inside a character, and only the whole message is UTF-8.
  *
- * When the peer closes first, its close frame stops the parsing of input,
- * but the reply is queued only when you take that WS_EV_CLOSE event: the
- * messages that arrived before it can still be answered first (RFC 6455
- * §5.5.1 lets an endpoint finish its message before its close frame). Until
- * then ws_state is WS_STATE_CLOSING and sending works. */
+ * When the peer closes first, or breaks the protocol, parsing of input stops
+ * there, but our close frame is queued only when you take that WS_EV_CLOSE
+ * event: the messages that arrived before it can still be answered first
+ * (RFC 6455 §5.5.1 lets an endpoint finish its message before its close
+ * frame). Until then ws_state is WS_STATE_CLOSING and sending works. A
+ * failure found by the heartbeat (1008) queues its close frame at once. */
 int ws_next_event(ws_conn *c, ws_event *ev);
 
 /* Takes up to max queued events into evs[0..]; evs[0].size gives the

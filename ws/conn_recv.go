@@ -13,8 +13,9 @@ import (
 //
 // Payloads of events returned before this call become invalid. Peer faults
 // are not errors of Feed: they become an EventClose with Initiator
-// ClosedByFailure. Bytes that arrive after the connection closed are
-// discarded. Feed returns an error only for misuse (after FeedEOF).
+// ClosedByFailure, and our close frame is queued when that event is taken.
+// Bytes that arrive after the connection closed or failed are discarded.
+// Feed returns an error only for misuse (after FeedEOF).
 func (c *Conn) Feed(b []byte) error {
 	if c.eof {
 		return newError(CodeState, "feed after end of input")
@@ -276,10 +277,29 @@ func (c *Conn) closeDone() {
 	}
 }
 
-// fail fails the connection (§7.1.7) because of err, a peer fault or a
-// local decision such as an unanswered heartbeat: queue a close frame with
-// err's close code unless one was sent, stop reading, and report it.
+// fail fails the connection (§7.1.7) because of err, a peer fault: stop
+// reading and report it. Our close frame, with err's close code, is queued
+// when the host takes the failure's EventClose (unless a close was already
+// sent), so that the messages that arrived intact before the fault can
+// still be answered first — as with the peer's own close.
 func (c *Conn) fail(err error) {
+	e := c.failWith(err)
+	if c.state != StateClosed {
+		c.state = StateClosing
+	}
+	c.pushTextEvent(evRec{typ: EventClose, op: OpClose, init: ClosedByFailure, code: e.CloseCode, flags: evReply}, e.Msg)
+}
+
+// failNow is fail for local decisions (an unanswered heartbeat): the close
+// frame is queued at once.
+func (c *Conn) failNow(err error) {
+	e := c.failWith(err)
+	c.replyFailure()
+	c.pushTextEvent(evRec{typ: EventClose, op: OpClose, init: ClosedByFailure, code: e.CloseCode}, e.Msg)
+}
+
+// failWith records the failure.
+func (c *Conn) failWith(err error) *Error {
 	e, ok := err.(*Error)
 	if !ok {
 		e = &Error{Code: CodeInternal, CloseCode: CloseInternalError, Msg: err.Error()}
@@ -289,15 +309,20 @@ func (c *Conn) fail(err error) {
 	}
 	c.failure = e
 	c.msg.active = false
+	return e
+}
+
+// replyFailure queues the close frame of a failure, unless one was sent,
+// and closes: the endpoint that fails a connection closes the transport.
+func (c *Conn) replyFailure() {
 	if !c.closeSent && c.state != StateConnecting {
 		var p [125]byte
-		binary.BigEndian.PutUint16(p[:], uint16(e.CloseCode))
-		n := 2 + copy(p[2:], truncateUTF8(e.Msg, 123))
+		binary.BigEndian.PutUint16(p[:], uint16(c.failure.CloseCode))
+		n := 2 + copy(p[2:], truncateUTF8(c.failure.Msg, 123))
 		c.writeClose(p[:n])
 	}
 	c.state = StateClosed
 	c.hint = HintClose
-	c.pushTextEvent(evRec{typ: EventClose, op: OpClose, init: ClosedByFailure, code: e.CloseCode}, e.Msg)
 }
 
 // pushTextEvent queues an event whose payload is a message of ours.
@@ -339,9 +364,9 @@ func (c *Conn) FeedEOF() error {
 		c.hs = nil
 		c.failure = &Error{Code: CodeHandshake, Failure: FailClosed, Msg: "connection closed during the opening handshake"}
 		c.pushTextEvent(evRec{typ: EventRejected}, c.failure.Msg)
-	case c.closeRecv:
-		// The peer's close arrived; its reply is queued when the host takes
-		// the event. Nothing was lost.
+	case c.closeRecv || c.failure != nil:
+		// The peer's close arrived, or the connection failed: that event
+		// is queued (with our close frame to follow). Nothing was lost.
 	case c.state != StateClosed:
 		c.state = StateClosed
 		c.msg.active = false
@@ -364,7 +389,11 @@ func (c *Conn) NextEvent() (ev Event, ok bool) {
 	r := &c.evq[c.evHead]
 	c.evHead++
 	if r.flags&evReply != 0 {
-		c.replyClose(r.code)
+		if r.init == ClosedByFailure {
+			c.replyFailure()
+		} else {
+			c.replyClose(r.code)
+		}
 	}
 	buf := &c.rx
 	if r.inCx {

@@ -372,3 +372,36 @@ func TestNothingAfterPeersClose(t *testing.T) {
 	c.Close(1000, nil)
 	wantCode(t, c.SendFragment([]byte("y"), true), CodeClosed)
 }
+
+// TestAnswerBeforeFailure: messages that arrived intact before a peer
+// fault can still be answered; our close frame follows when the failure
+// event is taken (Autobahn 3.2, 4.1.3, 5.15: echo, then close 1002).
+func TestAnswerBeforeFailure(t *testing.T) {
+	c := server(t)
+	c.Feed(cat(cframe(true, OpText, "Hello, world!"), frame(true, RSV2, OpText, true, []byte("x")), cframe(true, OpPing, "")))
+	if c.OutputLen() != 0 || c.State() != StateClosing {
+		t.Fatalf("state %v, %d bytes out before the events are taken", c.State(), c.OutputLen())
+	}
+	e, _ := c.NextEvent()
+	if err := c.SendText(e.Data); err != nil {
+		t.Fatalf("echo before taking the failure: %v", err)
+	}
+	e, _ = c.NextEvent()
+	if e.Type != EventClose || e.Initiator != ClosedByFailure || e.Code != CloseProtocolError || c.State() != StateClosed || c.Hint() != HintClose {
+		t.Fatalf("event %v %v %d, state %v hint %v", e.Type, e.Initiator, e.Code, c.State(), c.Hint())
+	}
+	out := outFrames(t, c)
+	if len(out) != 2 || out[0].Data != "Hello, world!" || out[1].Op != OpClose || out[1].Data[:2] != closePayload(1002, "") {
+		t.Fatalf("frames %+v: the echo, then close 1002", out)
+	}
+	if _, ok := c.NextEvent(); ok {
+		t.Fatal("the ping after the fault was delivered")
+	}
+	// EOF before the failure is taken adds no abnormal close.
+	c = server(t)
+	c.Feed(sframe(true, OpText, "unmasked"))
+	c.FeedEOF()
+	if got := drain(c); len(got) != 1 || got[0].Code != CloseProtocolError {
+		t.Fatalf("events %v", got)
+	}
+}

@@ -45,9 +45,10 @@
 //     heartbeat and tells the host when to close the transport.
 //
 // Peer faults never return errors from Feed: they fail the connection with
-// the right close code (1002, 1007, 1009, 1010, 1011), queue the close
-// frame, and are reported as an EventClose with Initiator ClosedByFailure,
-// after every message that arrived intact before the fault. Calls that are
+// the right close code (1002, 1007, 1009, 1010, 1011) and are reported as
+// an EventClose with Initiator ClosedByFailure, after every message that
+// arrived intact before the fault; taking that event queues the close
+// frame, so that those messages can be answered first. Calls that are
 // misused return *Error values with stable codes (the same numbers as the
 // C API's WS_E_* constants).
 //

@@ -54,8 +54,10 @@ const (
 	// ClosedByUs: we sent a close first (Close); this is the peer's answer.
 	ClosedByUs Initiator = 2
 	// ClosedByFailure: we failed the connection because of a peer fault or an
-	// unanswered heartbeat; Code is the code we sent (1002, 1007, 1008,
-	// 1009, 1010, 1011) and Data says why.
+	// unanswered heartbeat; Code is the code we send (1002, 1007, 1008,
+	// 1009, 1010, 1011) and Data says why. For a peer fault the close frame
+	// is queued as this event is taken (messages before it can still be
+	// answered); for the heartbeat it was queued at once.
 	ClosedByFailure Initiator = 3
 	// ClosedAbnormally: the transport ended without a close handshake (1006).
 	ClosedAbnormally Initiator = 4

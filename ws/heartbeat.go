@@ -28,7 +28,7 @@ func (c *Conn) Heartbeat() error {
 	}
 	c.Shrink()
 	if c.hbOut >= c.lim.maxPings {
-		c.fail(&Error{Code: CodeProtocol, CloseCode: ClosePolicyViolation, Msg: "Unanswered ping(s): " + strconv.Itoa(c.hbOut)})
+		c.failNow(&Error{Code: CodeProtocol, CloseCode: ClosePolicyViolation, Msg: "Unanswered ping(s): " + strconv.Itoa(c.hbOut)})
 		return nil
 	}
 	var p [8]byte

@@ -125,6 +125,7 @@ func TestLongFailureReasonIsTruncatedOnCharacters(t *testing.T) {
 	}
 	c := server(t)
 	c.fail(&Error{Code: CodeProtocol, CloseCode: CloseProtocolError, Msg: s})
+	drain(c)
 	out := outFrames(t, c)
 	if len(out) != 1 || len(out[0].Data) != 2+122 || !utf8.ValidString(out[0].Data[2:]) {
 		t.Fatalf("close frame %+v", out)

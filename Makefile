@@ -27,7 +27,7 @@ GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcar
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl bench fuzz cover clean install
+.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance conformance bench fuzz cover clean install
 
 all: build
 
@@ -69,7 +69,7 @@ vet:
 demo: lib
 	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-c test-examples test-python test-perl test-interop
+test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance
 	@echo "all tests passed"
 
 # The C API through libws.so only: cmocka suite, sanitizer run, ABI, fork,
@@ -113,6 +113,14 @@ test-interop: lib
 	cd tests/gorilla && $(GO) test -race -count=1 ./...
 	sh tests/interop/run.sh
 
+# Autobahn-style conformance (tests/conformance): a short profile in
+# make test, every case with make conformance (writes SUMMARY.md).
+test-conformance: lib examples
+	sh tests/conformance/run.sh
+
+conformance: lib examples
+	sh tests/conformance/run.sh --full
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./ws/
 
@@ -132,5 +140,5 @@ cover:
 	$(GO) tool cover -func=$(BUILD)/cover.out | tail -1
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) tests/conformance/build
 	-$(MAKE) -C tests/c clean

@@ -22,6 +22,7 @@ from libws import (
     DeflateOffer,
     DeflateParams,
     Frame,
+    HandshakeFailure,
     Hint,
     Initiator,
     MessageView,
@@ -133,7 +134,7 @@ class HandshakeTest(unittest.TestCase):
         s = ServerConnection(max_handshake_size=256)
         s.receive_data(b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 400 + b"\r\n\r\n")
         (ev,) = list(s.events())
-        self.assertEqual(ev, Rejected(431, ev.reason))  # type: ignore[attr-defined]
+        self.assertEqual(ev, Rejected(431, ev.reason, HandshakeFailure.TOO_LARGE))  # type: ignore[attr-defined]
 
     def test_manual_accept(self) -> None:
         c = ClientConnection("ws://h/p", subprotocols=["a", "b"])

@@ -5,6 +5,7 @@ handlers, refusals, the heartbeat."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 import unittest
@@ -153,6 +154,146 @@ class SyncTest(unittest.TestCase):
             lws_sync.connect("ws://127.0.0.1:1/")
 
 
+class RawServer:
+    """A one-shot TCP server answering the opening request with a fixed
+    head (for handshakes the helpers must refuse)."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"ws://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.answer = answer
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.settimeout(T)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            conn.sendall(self.answer)
+            try:
+                conn.recv(4096)  # until the client gives up
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.thread.join(T)
+        self.sock.close()
+
+
+class SyncVisibilityTest(unittest.TestCase):
+    """What the reader sees, in public: pings and pongs (hooks), whether a
+    message arrived compressed, who started the close, handshake failures."""
+
+    def test_ping_hooks_compression_and_initiator(self) -> None:
+        server_pings: List[bytes] = []
+        server_pongs: List[bytes] = []
+        seen: List[Any] = []
+
+        def handler(ws: lws_sync.WebSocket) -> None:
+            ws.ping(b"from server").wait(T)
+            for _ in range(2):
+                m = ws.recv_message(T)
+                seen.append((m.data, m.compressed))
+                ws.send(m.data)
+            ws.close(4001, "server done")
+            seen.append(ws.close_initiator)
+
+        pings: List[bytes] = []
+        pongs: List[bytes] = []
+        with SyncServer(handler, compression=True, on_ping=server_pings.append, on_pong=server_pongs.append) as srv:
+            with lws_sync.connect(srv.url, compression=True, on_ping=pings.append, on_pong=pongs.append) as ws:
+                self.assertIsNone(ws.close_event)
+                self.assertIsNone(ws.close_initiator)
+                self.assertTrue(ws.ping(b"from client").wait(T))
+                ws.send("z" * 500)
+                m = ws.recv_message(T)
+                self.assertEqual(m, libws.TextMessage("z" * 500, compressed=True))
+                ws.send(b"q")
+                self.assertEqual(ws.recv_message(T), libws.BytesMessage(b"q"))  # short: not compressed
+                with self.assertRaises(libws.ConnectionClosedError):
+                    ws.recv(T)
+                self.assertEqual(pings, [b"from server"])
+                self.assertEqual(pongs, [b"from client"])
+                self.assertEqual(ws.close_initiator, libws.Initiator.PEER)
+                ev = ws.close_event
+                assert ev is not None
+                self.assertEqual((ev.code, ev.reason, ev.initiator), (4001, "server done", libws.Initiator.PEER))
+                names = [n.lower() for n, _ in ws.response_headers]
+                self.assertIn("sec-websocket-extensions", names)
+        self.assertEqual(server_pings, [b"from client"])
+        self.assertEqual(server_pongs, [b"from server"])
+        self.assertEqual(seen, [("z" * 500, True), (b"q", False), libws.Initiator.US])
+
+    def test_close_initiator_us(self) -> None:
+        with SyncServer(echo) as srv:
+            ws = lws_sync.connect(srv.url)
+            ws.close(4002, "bye")
+            self.assertEqual(ws.close_initiator, libws.Initiator.US)
+            self.assertEqual(ws.close_event, libws.Close(4002, "", libws.Initiator.US))  # the reply echoes the code only
+
+    def test_hook_errors_go_to_excepthook(self) -> None:
+        caught: List[BaseException] = []
+        old = threading.excepthook
+        threading.excepthook = lambda args: caught.append(args.exc_value)  # type: ignore[assignment]
+        try:
+
+            def bad_hook(payload: bytes) -> None:
+                raise RuntimeError("hook " + payload.decode())
+
+            with SyncServer(echo) as srv:
+                with lws_sync.connect(srv.url, on_pong=bad_hook) as ws:
+                    self.assertTrue(ws.ping(b"1").wait(T))
+                    ws.send("still open")
+                    self.assertEqual(ws.recv(T), "still open")
+        finally:
+            threading.excepthook = old
+        self.assertEqual([str(e) for e in caught], ["hook 1"])
+
+    def test_request_headers_and_refusal_details(self) -> None:
+        got: List[libws.Request] = []
+
+        def pr(req: libws.Request) -> Any:
+            got.append(req)
+            return (401, "who are you") if req.path == "/private" else None
+
+        with SyncServer(echo, process_request=pr) as srv:
+            with self.assertRaises(libws.InvalidStatus) as cm:
+                lws_sync.connect(srv.url + "private", extra_headers=[("X-One", "1"), ("X-Two", "2")])
+            e = cm.exception
+            self.assertEqual((e.status, e.failure), (401, libws.HandshakeFailure.STATUS))
+            self.assertIn("Content-Length", [n for n, _ in e.headers])
+        names = [n for n, _ in got[0].headers]
+        self.assertLess(names.index("X-One"), names.index("X-Two"))
+
+    def test_bad_answer_is_a_handshake_error(self) -> None:
+        raw = RawServer(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: c29tZXRoaW5nIGVsc2UgZW50aXJlbHk=\r\n\r\n"
+        )
+        try:
+            with self.assertRaises(libws.HandshakeError) as cm:
+                lws_sync.connect(raw.url, open_timeout=T)
+            self.assertNotIsInstance(cm.exception, libws.InvalidStatus)
+            self.assertEqual((cm.exception.failure, cm.exception.field), (libws.HandshakeFailure.ACCEPT, "Sec-WebSocket-Accept"))
+        finally:
+            raw.close()
+
+    def test_fixed_key(self) -> None:
+        key = "dGhlIHNhbXBsZSBub25jZQ=="
+        seen: List[libws.Request] = []
+        with SyncServer(echo, process_request=lambda r: seen.append(r)) as srv:  # type: ignore[func-returns-value]
+            with lws_sync.connect(srv.url, key=key) as ws:
+                self.assertEqual(ws.protocol.key, key)  # type: ignore[attr-defined]
+                self.assertIn(("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), ws.response_headers)
+        self.assertIn(("Sec-WebSocket-Key", key), seen[0].headers)
+
+
 class AsyncioTest(unittest.TestCase):
     def run_async(self, coro: Any) -> Any:
         return asyncio.run(asyncio.wait_for(coro, 3 * T))
@@ -225,6 +366,76 @@ class AsyncioTest(unittest.TestCase):
             self.assertEqual(ws.close_code, 1001)
 
         self.run_async(main())
+
+    def test_visibility(self) -> None:
+        server_pings: List[bytes] = []
+        seen: List[Any] = []
+
+        async def handler(ws: lws_asyncio.WebSocket) -> None:
+            await asyncio.wait_for(await ws.ping(b"from server"), T)
+            m = await ws.recv_message()
+            seen.append((m.data, m.compressed))
+            await ws.send(m.data)
+            await ws.close(4001, "server done")
+            seen.append(ws.close_initiator)
+
+        async def main() -> None:
+            pings: List[bytes] = []
+            pongs: List[bytes] = []
+            async with lws_asyncio.serve(handler, "127.0.0.1", 0, compression=True, on_ping=server_pings.append) as server:
+                url = f"ws://127.0.0.1:{server.port}/"
+                async with lws_asyncio.connect(url, compression=True, on_ping=pings.append, on_pong=pongs.append) as ws:
+                    self.assertIsNone(ws.close_initiator)
+                    await asyncio.wait_for(await ws.ping(b"from client"), T)
+                    await ws.send("z" * 500)
+                    self.assertEqual(await ws.recv_message(), libws.TextMessage("z" * 500, compressed=True))
+                    with self.assertRaises(libws.ConnectionClosedError):
+                        await ws.recv()
+                    self.assertEqual(pings, [b"from server"])
+                    self.assertEqual(pongs, [b"from client"])
+                    self.assertEqual(ws.close_event, libws.Close(4001, "server done", libws.Initiator.PEER))
+                    self.assertEqual(ws.close_initiator, libws.Initiator.PEER)
+                    self.assertTrue(ws.response_headers)
+
+        self.run_async(main())
+        self.assertEqual(server_pings, [b"from client"])
+        self.assertEqual(seen, [("z" * 500, True), libws.Initiator.US])
+
+    def test_hook_errors_go_to_the_loop(self) -> None:
+        caught: List[Any] = []
+
+        async def echo_a(ws: lws_asyncio.WebSocket) -> None:
+            async for m in ws:
+                await ws.send(m)
+
+        def bad_hook(payload: bytes) -> None:
+            raise RuntimeError("hook")
+
+        async def main() -> None:
+            asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: caught.append(ctx.get("exception")))
+            async with lws_asyncio.serve(echo_a, "127.0.0.1", 0) as server:
+                async with lws_asyncio.connect(f"ws://127.0.0.1:{server.port}/", on_pong=bad_hook) as ws:
+                    await asyncio.wait_for(await ws.ping(b"1"), T)
+                    await ws.send("still open")
+                    self.assertEqual(await ws.recv(), "still open")
+
+        self.run_async(main())
+        self.assertEqual([str(e) for e in caught], ["hook"])
+
+    def test_bad_answer_is_a_handshake_error(self) -> None:
+        raw = RawServer(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")
+
+        async def main() -> None:
+            with self.assertRaises(libws.HandshakeError) as cm:
+                await lws_asyncio.connect(raw.url)
+            self.assertNotIsInstance(cm.exception, libws.InvalidStatus)
+            self.assertEqual(cm.exception.failure, libws.HandshakeFailure.MISSING_HEADER)
+            self.assertTrue(cm.exception.field)
+
+        try:
+            self.run_async(main())
+        finally:
+            raw.close()
 
     def test_async_client_sync_server(self) -> None:
         with SyncServer(echo) as srv:

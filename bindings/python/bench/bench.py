@@ -10,6 +10,9 @@ generator to write them into DIR first. Run it with the interpreter that
 has the peers (Debian: /usr/bin/python3 with python3-websockets and
 python3-wsproto).
 
+Each peer's figure is its best pass; the peers take turns, one pass each
+per round, so that ratios hold on a machine whose load varies.
+
 Server side (W1-W4, W6d): one long-lived connection, past the handshake,
 is fed <w>.frames in 64 KiB slices, one feed per slice, taking the events
 after each; a pass ends when every message was delivered as one value
@@ -64,6 +67,10 @@ except ImportError as e:
     sys.exit(f"bench.py: wsproto is needed ({e}); Debian: apt-get install python3-wsproto")
 
 CHUNK = 65536
+# The clock passes are timed with (--clock): wall time, or the process's
+# CPU time (its own threads and libws's Go threads), which a machine busy
+# with other work disturbs less.
+_clock = time.perf_counter
 NO_TAKEOVER = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
 BIG = 2**30
 
@@ -263,22 +270,27 @@ CLIENT_PEERS: Dict[str, Callable[[Workload, List[Any], Optional[List[bytes]]], i
 }
 
 
-def bench_server(w: Workload, peer: str, repeat: int) -> float:
+def server_pass(w: Workload, peer: str) -> Callable[[], float]:
+    """A timed pass of peer on server workload w (after an untimed warm-up:
+    allocators, pools, caches); each pass is checked."""
     chunks = w.frames()
     f = SERVER_PEERS[peer]
-    f(w, chunks)  # warm-up (allocators, pools, caches), untimed
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
+    f(w, chunks)
+
+    def one() -> float:
+        t = _clock()
         n, cs = f(w, chunks)
-        dt = time.perf_counter() - t
+        dt = _clock() - t
         if n != w.count or cs & 0xFFFFFFFF != w.meta["checksum"]:
             raise SystemExit(f"{peer} {w.id}: {n} messages, checksum {cs & 0xFFFFFFFF}; want {w.count}, {w.meta['checksum']}")
-        best = min(best, dt)
-    return best
+        return dt
+
+    return one
 
 
-def bench_client(w: Workload, peer: str, repeat: int) -> float:
+def client_pass(w: Workload, peer: str) -> Callable[[], float]:
+    """A timed pass of peer on client workload w; the warm-up pass's output
+    is re-parsed and checked."""
     raw = w.payloads()
     if peer == "wsproto" and w.text:
         payloads: List[Any] = [p.decode() for p in raw]  # wsproto takes str
@@ -291,11 +303,27 @@ def bench_client(w: Workload, peer: str, repeat: int) -> float:
     if n != w.count or cs & 0xFFFFFFFF != w.meta["checksum"]:
         raise SystemExit(f"{peer} {w.id}: output re-parsed to {n} messages, checksum {cs}")
     del keep
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
+
+    def one() -> float:
+        t = _clock()
         f(w, payloads, None)
-        best = min(best, time.perf_counter() - t)
+        return _clock() - t
+
+    return one
+
+
+def bench(w: Workload, repeat: int) -> Dict[str, float]:
+    """Best pass time of every peer on w. The peers take turns, one pass
+    each per round (the order rotating), so that a load that comes and goes
+    on the machine weighs on all of them alike and the ratios hold."""
+    peers = list(SERVER_PEERS if w.side == "server" else CLIENT_PEERS)
+    make = server_pass if w.side == "server" else client_pass
+    passes = {peer: make(w, peer) for peer in peers}
+    best = {peer: float("inf") for peer in peers}
+    for r in range(repeat):
+        for i in range(len(peers)):
+            peer = peers[(r + i) % len(peers)]
+            best[peer] = min(best[peer], passes[peer]())
     return best
 
 
@@ -386,9 +414,9 @@ def breakdown(w: Workload) -> None:
     for name, f in steps:
         best = float("inf")
         for _ in range(3):
-            t = time.perf_counter()
+            t = _clock()
             got = f()
-            best = min(best, time.perf_counter() - t)
+            best = min(best, _clock() - t)
             assert got == w.count, (name, got)
         ns = best / w.count * 1e9
         print(f"  {name:55s} {ns:7.0f} ns  (+{ns - prev:4.0f})")
@@ -403,10 +431,18 @@ def main() -> None:
         help="directory of the generated workloads (manifest.json)",
     )
     ap.add_argument("--gen", default=os.environ.get("WS_BENCH_GEN"), help="gen_workloads.py, to write the workloads first")
-    ap.add_argument("--repeat", type=int, default=3, help="passes per measurement (best is kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds: passes per peer, taking turns (best is kept)")
     ap.add_argument("--only", default="w1,w2,w3,w4,w5a,w5b,w5c,w5d,w6c,w6d")
+    ap.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time passes by the wall clock (default) or by the process's CPU time (steadier on a loaded machine)",
+    )
     ap.add_argument("--breakdown", action="store_true", help="also split W1's cost in the binding")
     args = ap.parse_args()
+    global _clock
+    _clock = time.perf_counter if args.clock == "wall" else time.process_time
 
     if not os.path.exists(os.path.join(args.workloads, "manifest.json")):
         if not args.gen:
@@ -418,7 +454,10 @@ def main() -> None:
     libws.load()
     print(f"libws {libws.version()} ({libws.loaded_path()}), websockets {websockets.__version__}, "
           f"wsproto {__import__('wsproto').__version__}, Python {sys.version.split()[0]}")
-    print(f"best of {args.repeat} passes after a warm-up; messages/s and MB/s of payload; ratios: libws / peer\n")
+    print(
+        f"best of {args.repeat} passes per peer (peers taking turns) after a warm-up, {args.clock} clock; "
+        "messages/s and MB/s of payload; ratios: libws / peer\n"
+    )
     head = (
         f"{'workload':11s} {'libws msg/s':>19s}  {'libws views':>19s}  {'websockets':>19s}  {'wsproto':>19s}  "
         f"{'÷websockets':>11s} {'÷wsproto':>9s}"
@@ -427,11 +466,7 @@ def main() -> None:
     print("-" * len(head))
     for wid in args.only.split(","):
         w = workloads[wid.strip()]
-        rates: Dict[str, float] = {}
-        peers = list(SERVER_PEERS if w.side == "server" else CLIENT_PEERS)
-        for peer in peers:
-            dt = bench_server(w, peer, args.repeat) if w.side == "server" else bench_client(w, peer, args.repeat)
-            rates[peer] = w.count / dt
+        rates = {peer: w.count / dt for peer, dt in bench(w, args.repeat).items()}
 
         def cell(peer: str) -> str:
             if peer not in rates:

@@ -17,7 +17,7 @@ from typing import Any
 from ._ffi import ABI_VERSION, load, loaded_path
 from .config import Deflate, DeflateOffer
 from .connection import ClientConnection, Connection, MessageWriter, ServerConnection
-from .constants import CloseCode, Hint, Initiator, Opcode, Role, State
+from .constants import CloseCode, HandshakeFailure, Hint, Initiator, Opcode, Role, State
 from .errors import (
     BadHandle,
     Busy,
@@ -52,6 +52,7 @@ from .events import (
     DeflateParams,
     Event,
     Frame,
+    HeaderList,
     MessageView,
     Open,
     Ping,
@@ -97,6 +98,7 @@ __all__ = [
     "State",
     "Hint",
     "Initiator",
+    "HandshakeFailure",
     "Opcode",
     "CloseCode",
     # events
@@ -116,6 +118,7 @@ __all__ = [
     "Close",
     "MessageView",
     "UnknownEvent",
+    "HeaderList",
     # errors
     "LibwsError",
     "WouldBlock",

@@ -78,6 +78,7 @@ _PROTOS = {
     "ws_config_add_subprotocol": (c_int, [_H, c_char_p]),
     "ws_config_add_header": (c_int, [_H, c_char_p, c_char_p]),
     "ws_config_set_origin": (c_int, [_H, c_char_p]),
+    "ws_config_set_key": (c_int, [_H, c_char_p]),
     "ws_config_add_deflate_offer": (c_int, [_H, c_int, c_int, c_int, c_int]),
     "ws_config_add_extension_offer": (c_int, [_H, c_char_p]),
     "ws_client_new": (c_int, [_H, c_char_p, POINTER(c_void_p)]),
@@ -105,9 +106,12 @@ _PROTOS = {
     "ws_unanswered_pings": (c_int, [_H]),
     "ws_output": (c_int, [_H, POINTER(c_void_p), POINTER(c_size_t)]),
     "ws_consume": (c_int, [_H, c_size_t]),
+    "ws_output_copy": (c_int64, [_H, c_void_p, c_size_t]),
     "ws_state": (c_int, [_H]),
     "ws_hint": (c_int, [_H]),
     "ws_conn_failure": (c_char_p, [_H]),
+    "ws_handshake_failure": (c_int, [_H, _PCHAR]),
+    "ws_client_key": (c_int, [_H, _PCHAR]),
     "ws_subprotocol": (c_int, [_H, _PCHAR]),
     "ws_extensions": (c_int, [_H, _PCHAR]),
     "ws_deflate_params": (
@@ -121,11 +125,14 @@ _PROTOS = {
     "ws_request_host": (c_int, [_H, _PCHAR]),
     "ws_request_origin": (c_int, [_H, _PCHAR]),
     "ws_request_header": (c_int, [_H, c_char_p, c_size_t, _PCHAR]),
+    "ws_request_header_at": (c_int, [_H, c_size_t, _PCHAR, _PCHAR]),
     "ws_request_subprotocol": (c_int, [_H, c_size_t, _PCHAR]),
     "ws_request_extension": (c_int, [_H, c_size_t, _PCHAR]),
     "ws_accept": (c_int, [_H, c_char_p, c_char_p, _PCHAR, _PCHAR, c_size_t]),
     "ws_reject": (c_int, [_H, c_int, c_char_p, _PCHAR, _PCHAR, c_size_t]),
     "ws_response_status": (c_int, [_H]),
+    "ws_response_header": (c_int, [_H, c_char_p, c_size_t, _PCHAR]),
+    "ws_response_header_at": (c_int, [_H, c_size_t, _PCHAR, _PCHAR]),
     "ws_frame_parse_header": (c_int, [c_void_p, c_size_t, c_void_p, POINTER(c_size_t)]),
     "ws_frame_encode_header": (c_int, [c_void_p, c_void_p, c_size_t]),
     "ws_mask": (c_int, [c_void_p, c_int, c_void_p, c_void_p, c_size_t]),
@@ -135,6 +142,21 @@ _PROTOS = {
     "ws_close_code_valid": (c_int, [c_int]),
     "ws_close_code_name": (c_char_p, [c_int]),
 }
+
+# The per-message functions again, as fn.<name>_raw, without argtypes:
+# ctypes then converts each argument by its Python type, which saves about
+# 70 ns a call (a third of a call's cost). Only for arguments ctypes passes
+# exactly that way: pointers as c_void_p instances or bytes, integers
+# 0 <= n < 2**31 (ctypes passes a Python int as a C int, which libffi
+# widens to the 64-bit register; a larger one would be truncated).
+_RAW = {
+    "ws_send_text": c_int,
+    "ws_send_binary": c_int,
+    "ws_output_copy": c_int64,
+}
+
+#: Integers below this may be passed to the raw functions.
+RAW_INT_LIMIT = 2**31
 
 
 def _candidates(path: Optional[str]) -> List[Tuple[str, str]]:
@@ -222,6 +244,10 @@ def load(path: "Optional[str | os.PathLike[str]]" = None) -> ctypes.CDLL:
             f.restype = res
             f.argtypes = args
             setattr(fn, name, f)
+        for name, res in _RAW.items():
+            f = lib[name]  # a second function object: its own (no) argtypes
+            f.restype = res
+            setattr(fn, name + "_raw", f)
         _path = getattr(lib, "_name", p)
         _lib = lib
         return lib
@@ -450,6 +476,26 @@ def release(keep: Any) -> None:
 
 def new_handle() -> c_void_p:
     return c_void_p()
+
+
+def header_list(getter: Any, h: int) -> Tuple[Tuple[str, str], ...]:
+    """Collects getter(h, index, &name, &value) results (the
+    ``ws_*_header_at`` functions) until it returns 0: the header fields in
+    order, names as sent."""
+    out: List[Tuple[str, str]] = []
+    name = c_char_p()
+    value = c_char_p()
+    nref = byref(name)
+    vref = byref(value)
+    i = 0
+    while True:
+        rc = getter(h, i, nref, vref)
+        if rc < 0:
+            raise_error(rc)
+        if rc == 0:
+            return tuple(out)
+        out.append((pystr(name.value), pystr(value.value)))
+        i += 1
 
 
 def string_list(getter: Any, h: int) -> Tuple[str, ...]:

@@ -25,6 +25,12 @@ Each :class:`WebSocket` runs a reader task that feeds the connection,
 answers pings (libws queues the pongs), sends the heartbeat when the
 connection is idle for ``ping_interval`` seconds, and queues the messages
 :meth:`WebSocket.recv` returns.
+
+What the reader sees is public: ``on_ping``/``on_pong`` hooks get the
+payload of every ping and pong received, :meth:`WebSocket.recv_message`
+returns a message as its event (with ``compressed`` and ``rsv``), and
+:attr:`WebSocket.close_event` / :attr:`WebSocket.close_initiator` say how
+the connection ended.
 """
 
 from __future__ import annotations
@@ -49,12 +55,12 @@ from typing import (
 from urllib.parse import urlsplit
 
 from .connection import ClientConnection, Connection, ServerConnection
-from .constants import Hint, State
-from .errors import BadHandle, ConnectionClosed, ConnectionClosedOK, HandshakeError, InvalidState, InvalidStatus
-from .events import BytesMessage, Close, DeflateParams, Event, Open, Pong, Rejected, Request, TextMessage
-from .sync import _closed_error
+from .constants import HandshakeFailure, Hint, Initiator, State
+from .errors import BadHandle, ConnectionClosed, ConnectionClosedOK, HandshakeError, InvalidState
+from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
+from .sync import Message, PingHook, _closed_error, _handshake_error
 
-__all__ = ["WebSocket", "connect", "serve", "Server"]
+__all__ = ["WebSocket", "connect", "serve", "Server", "Message", "PingHook"]
 
 Data = Union[str, bytes]
 _CLOSED = object()
@@ -70,8 +76,19 @@ class WebSocket:
 
     Attributes:
         protocol: the sans-I/O :class:`~libws.Connection`.
-        request: (server) the opening :class:`~libws.Request`.
-        open_event: the :class:`~libws.Open` event of the handshake.
+        request: (server) the opening :class:`~libws.Request` (its
+            ``headers`` are the request's header fields).
+        open_event: the :class:`~libws.Open` event of the handshake (on a
+            client, its ``headers`` are the 101 response's).
+        on_ping: called with the payload of each ping received (libws has
+            queued the pong already), or None.
+        on_pong: called with the payload of each pong received (answers to
+            :meth:`ping` and to the heartbeat, unsolicited pongs), or None.
+
+    The hooks are plain callables run by the reader task, in the order of
+    the connection's events: they must not block (to do I/O, start a task).
+    An exception they raise goes to the event loop's exception handler;
+    the connection goes on.
     """
 
     def __init__(
@@ -86,12 +103,16 @@ class WebSocket:
         max_queue: int = 0,
         request: Optional[Request] = None,
         open_event: Optional[Open] = None,
+        on_ping: Optional[PingHook] = None,
+        on_pong: Optional[PingHook] = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.protocol = protocol
         self.request = request
         self.open_event = open_event
+        self.on_ping = on_ping
+        self.on_pong = on_pong
         self.ping_interval = ping_interval
         self.close_timeout = close_timeout
         self._messages: "asyncio.Queue[Any]" = asyncio.Queue(max_queue)
@@ -120,6 +141,28 @@ class WebSocket:
         return self.open_event.deflate if self.open_event else None
 
     @property
+    def response_headers(self) -> Tuple[Tuple[str, str], ...]:
+        """(client) The header fields of the server's 101 response, in
+        order; () on a server."""
+        return self.open_event.headers if self.open_event else ()
+
+    @property
+    def close_event(self) -> Optional[Close]:
+        """The :class:`~libws.Close` event once the connection is closing
+        or closed (code, reason, ``initiator``), else None."""
+        return self._close_event
+
+    @property
+    def close_initiator(self) -> Optional[Initiator]:
+        """Who started the closing: ``Initiator.PEER``, ``US``,
+        ``FAILURE`` (we failed the connection: a peer fault, an unanswered
+        heartbeat) or ``ABNORMAL`` (the transport ended without a closing
+        handshake); None while open."""
+        if self._close_event is not None:
+            return self._close_event.initiator
+        return Initiator.ABNORMAL if self._done.is_set() else None
+
+    @property
     def close_code(self) -> Optional[int]:
         """The close code once closed (1006 without a closing handshake)."""
         if self._close_event is not None:
@@ -145,6 +188,13 @@ class WebSocket:
             ConnectionClosedOK / ConnectionClosedError: the connection
                 closed (after every message received before).
         """
+        return (await self.recv_message()).data
+
+    async def recv_message(self) -> Message:
+        """The next message as its event: a :class:`~libws.TextMessage` or
+        :class:`~libws.BytesMessage`, whose ``compressed`` says whether it
+        arrived compressed (permessage-deflate) and ``rsv`` carries
+        application-claimed RSV bits. Raises as :meth:`recv`."""
         item = await self._messages.get()
         if item is _CLOSED:
             self._messages.put_nowait(_CLOSED)
@@ -278,16 +328,30 @@ class WebSocket:
             pass
 
     def _handle(self, events: List[Event]) -> None:
+        put = self._messages.put_nowait
         for ev in events:
             t = type(ev)
             if t is TextMessage or t is BytesMessage:
-                self._messages.put_nowait(ev.data)  # type: ignore[attr-defined]
+                put(ev)
             elif t is Close:
                 self._close_event = ev  # type: ignore[assignment]
+            elif t is Ping:
+                if self.on_ping is not None:
+                    self._hook(self.on_ping, ev.payload)  # type: ignore[attr-defined]
             elif t is Pong:
                 fut = self._pings.pop(ev.payload, None)  # type: ignore[attr-defined]
                 if fut is not None and not fut.done():
                     fut.set_result(None)
+                if self.on_pong is not None:
+                    self._hook(self.on_pong, ev.payload)  # type: ignore[attr-defined]
+
+    def _hook(self, hook: PingHook, payload: bytes) -> None:
+        try:
+            hook(payload)
+        except Exception as e:
+            asyncio.get_running_loop().call_exception_handler(
+                {"message": f"libws: the {getattr(hook, '__name__', 'ping/pong')} hook raised", "exception": e}
+            )
 
     async def _run(self) -> None:
         deadline: Optional[float] = None
@@ -374,10 +438,7 @@ async def _handshake(
                         await writer.drain()
                     except (ConnectionError, OSError):
                         pass
-                status = ev.status
-                if isinstance(conn, ClientConnection):
-                    status = conn.response_status or status
-                raise InvalidStatus(f"the opening handshake failed: {ev.status} {ev.reason}".strip(), status=status)
+                raise _handshake_error(conn, ev)
         if events:
             continue
         out = conn.data_to_send()
@@ -385,7 +446,7 @@ async def _handshake(
             writer.write(out)
             await writer.drain()
         if not data:
-            raise HandshakeError("the transport ended during the opening handshake")
+            raise HandshakeError("the transport ended during the opening handshake", failure=HandshakeFailure.CLOSED)
         data = await reader.read(_READ_SIZE)
         if data:
             conn.receive_data(data)
@@ -404,10 +465,16 @@ class connect:
         open_timeout: seconds for the TCP connection and the handshake.
         ping_interval: idle seconds before a heartbeat ping (None: never).
         close_timeout: seconds to wait for the closing handshake.
-        **options: options of :class:`~libws.ClientConnection`.
+        on_ping, on_pong: hooks called with the payload of each ping/pong
+            received (see :class:`WebSocket`).
+        **options: options of :class:`~libws.ClientConnection`
+            (subprotocols, extra_headers, compression, key, ...).
 
     Raises:
-        InvalidStatus: the server refused the handshake (``.status``).
+        InvalidStatus: the server refused the handshake (``.status``,
+            ``.headers``).
+        ExtensionError, HandshakeError: the server's answer is not valid
+            (``.failure``, ``.field``).
     """
 
     def __init__(
@@ -419,6 +486,8 @@ class connect:
         open_timeout: Optional[float] = 10.0,
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
+        on_ping: Optional[PingHook] = None,
+        on_pong: Optional[PingHook] = None,
         **options: Any,
     ) -> None:
         self.uri = uri
@@ -427,6 +496,8 @@ class connect:
         self.open_timeout = open_timeout
         self.ping_interval = ping_interval
         self.close_timeout = close_timeout
+        self.on_ping = on_ping
+        self.on_pong = on_pong
         self.options = options
         self._ws: Optional[WebSocket] = None
 
@@ -468,6 +539,8 @@ class connect:
             ping_interval=self.ping_interval,
             close_timeout=self.close_timeout,
             open_event=open_event,
+            on_ping=self.on_ping,
+            on_pong=self.on_pong,
         )
 
     def __await__(self) -> Generator[Any, None, WebSocket]:
@@ -534,6 +607,9 @@ class serve:
             (status, body)``: accept (None) or refuse the
             :class:`~libws.Request`.
         ping_interval: idle seconds before a heartbeat ping (None: never).
+        on_ping, on_pong: hooks given to each connection's
+            :class:`WebSocket` (called with the payload of each ping/pong
+            it receives).
         **options: options of :class:`~libws.ServerConnection`, and
             ``ssl``/``sock``/``backlog`` for ``asyncio.start_server``.
     """
@@ -551,8 +627,12 @@ class serve:
         open_timeout: Optional[float] = 10.0,
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
+        on_ping: Optional[PingHook] = None,
+        on_pong: Optional[PingHook] = None,
         **options: Any,
     ) -> None:
+        self.on_ping = on_ping
+        self.on_pong = on_pong
         self.handler = handler
         self.host = host
         self.port = port
@@ -615,6 +695,8 @@ class serve:
             close_timeout=self.close_timeout,
             request=request,
             open_event=open_event,
+            on_ping=self.on_ping,
+            on_pong=self.on_pong,
         )
         server.connections.add(ws)
         try:

@@ -156,6 +156,7 @@ def build_config(
     subprotocols: Sequence[str] = (),
     extra_headers: Optional[Headers] = None,
     origin: Optional[str] = None,
+    key: Optional[str] = None,
     compression: "Deflate | bool | None" = None,
     max_message_size: Optional[int] = None,
     max_frame_size: Optional[int] = None,
@@ -228,6 +229,8 @@ def build_config(
                 _ffi.check(f.ws_config_add_header(cfg, names[i], values[i]))
         if origin is not None:
             _ffi.check(f.ws_config_set_origin(cfg, _ffi.cstr(origin, "origin")))
+        if key is not None:
+            _ffi.check(f.ws_config_set_key(cfg, _ffi.cstr(key, "key")))
         if isinstance(extension_offers, (str, bytes)):
             raise TypeError("extension_offers must be a sequence of str, not a single string")
         for offer in extension_offers:

@@ -29,6 +29,7 @@ import itertools
 import struct
 import sys
 import threading
+import time
 from ctypes import addressof, byref, c_char, c_char_p, c_int, c_size_t, c_void_p
 from typing import (
     Any,
@@ -47,12 +48,13 @@ from typing import (
 
 from . import _ffi
 from .config import Deflate, Headers, as_c_int, as_int, build_config
-from .constants import Hint, Initiator, Opcode, Role, State
+from .constants import HandshakeFailure, Hint, Initiator, Opcode, Role, State
 from .errors import (
     BadHandle,
     Busy,
     Forked,
     InvalidArgument,
+    OutputFull,
 )
 from .events import (
     BytesChunk,
@@ -62,6 +64,7 @@ from .events import (
     DeflateParams,
     Event,
     Frame,
+    HeaderList,
     MessageView,
     Open,
     Ping,
@@ -122,10 +125,22 @@ _W_BINARY = _head(EV_BINARY, Opcode.BINARY, EVF_FIRST | EVF_LAST)
 #: Events taken per ws_next_events call.
 BATCH = 256
 
+# A batch made only of whole text (binary) messages has these heads.
+_WT_RUN = _Q.pack(_W_TEXT) * BATCH
+_WB_RUN = _Q.pack(_W_BINARY) * BATCH
+#: Such a batch whose payloads lie back to back in libws's memory, at most
+#: this many bytes per message on average, is converted in one piece.
+_RUN_SPAN = 1024
+
+#: Bytes of output data_to_send copies in its one ws_output_copy call (more
+#: takes two more calls).
+OUT_CAP = 16384
+
 
 class _EventBuffer(threading.local):
-    """A per-thread array of ws_event for ws_next_events (a connection is
-    used by one thread at a time, so the thread's buffer is free)."""
+    """Per-thread buffers: an array of ws_event for ws_next_events and the
+    landing place of ws_output_copy (a connection is used by one thread at
+    a time, so the thread's buffers are free)."""
 
     def __init__(self) -> None:
         self.raw = bytearray(EV_SIZE * BATCH)
@@ -136,11 +151,17 @@ class _EventBuffer(threading.local):
         self.carr = c_char.from_buffer(self.raw)
         self.addr = addressof(self.carr)
         self.mv = memoryview(self.raw)
+        self.oraw = bytearray(OUT_CAP)
+        self.ocarr = c_char.from_buffer(self.oraw)
+        # (address, view): one thread-local lookup in data_to_send.
+        self.out = (c_void_p(addressof(self.ocarr)), memoryview(self.oraw))
 
 
 _evbuf = _EventBuffer()
 _iter_unpack = struct.iter_unpack
 _chain = itertools.chain.from_iterable
+_accumulate = itertools.accumulate
+_pairwise = itertools.pairwise
 _new = object.__new__
 _MEM = _ffi.MEMORY
 _set_mv = tuple(
@@ -148,6 +169,7 @@ _set_mv = tuple(
 )
 
 _F: Any = _ffi.fn
+_RAW_LIMIT = _ffi.RAW_INT_LIMIT
 
 
 def _releasing(views: List[memoryview]) -> None:
@@ -206,6 +228,7 @@ class Connection:
 
     __slots__ = (
         "_h",
+        "_hv",
         "_guard",
         "_role",
         "_views",
@@ -222,10 +245,12 @@ class Connection:
         "_olen",
         "_optr_ref",
         "_olen_ref",
+        "_big_output",
         "__weakref__",
     )
 
     _h: int
+    _hv: c_void_p
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("use ClientConnection(url), ServerConnection() or Connection.open(role)")
@@ -234,7 +259,10 @@ class Connection:
 
     def _setup(self, role: Role, options: Mapping[str, Any]) -> None:
         self._h = 0
-        self._guard = threading.Lock()
+        # The call guard: a one-token list. Taking the token (list.pop, one
+        # step under the GIL) marks the connection in use; putting it back
+        # (append) ends the call. Cheaper than a Lock on every call.
+        self._guard: List[int] = [1]
         self._role = role
         self._views: List[memoryview] = []
         self._outv: Optional[memoryview] = None
@@ -255,6 +283,8 @@ class Connection:
         self._olen = c_size_t()
         self._optr_ref = byref(self._optr)
         self._olen_ref = byref(self._olen)
+        # data_to_send: the last output did not fit OUT_CAP (see there).
+        self._big_output = False
 
     def _create(self, role: Role, options: Mapping[str, Any], make: Callable[[int, Any], int]) -> None:
         self._setup(role, options)
@@ -269,6 +299,7 @@ class Connection:
             _F.ws_config_free(cfg)
         assert out.value
         self._h = out.value
+        self._hv = out  # the handle as a c_void_p, for the raw functions
 
     @classmethod
     def open(
@@ -321,7 +352,8 @@ class Connection:
         if _ffi.forked:
             self._h = 0
             return
-        with self._guard:
+        self._wait_token()
+        try:
             h = self._h
             if not h:
                 return
@@ -329,6 +361,20 @@ class Connection:
             _releasing(self._views)
             self._drop_output_view()
             _F.ws_conn_free(h)
+        finally:
+            self._guard.append(1)
+
+    def _wait_token(self) -> None:
+        """Takes the call guard, waiting for a call in progress on another
+        thread to end."""
+        delay = 0.00005
+        while True:
+            try:
+                self._guard.pop()
+                return
+            except IndexError:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.005)
 
     @property
     def freed(self) -> bool:
@@ -351,12 +397,15 @@ class Connection:
         try:
             if _ffi.forked or sys.is_finalizing():
                 return  # the process ends anyway; never call into a dead runtime
-            if self._guard.acquire(False):
-                try:
-                    self._h = 0
-                    _F.ws_conn_free(h)
-                finally:
-                    self._guard.release()
+            try:
+                self._guard.pop()
+            except IndexError:
+                return  # a call is in progress (on this thread, in a GC pass)
+            try:
+                self._h = 0
+                _F.ws_conn_free(h)
+            finally:
+                self._guard.append(1)
         except Exception:
             pass
 
@@ -375,18 +424,21 @@ class Connection:
     # ---- the call guard ------------------------------------------------------
 
     def _enter(self) -> int:
-        """Marks the connection in use by this thread and returns its
-        handle; raises Busy, BadHandle or Forked."""
-        if _ffi.forked:  # first: a parent thread's call may have left the guard held
-            self._dead()
-        if not self._guard.acquire(False):
-            raise Busy("another thread is using this connection right now (one thread at a time)")
+        """Marks the connection in use by this thread (takes the guard's
+        token; the caller puts it back with ``self._guard.append(1)``) and
+        returns its handle; raises Busy, BadHandle or Forked."""
+        try:
+            self._guard.pop()
+        except IndexError:
+            if _ffi.forked:  # a parent thread's call may have left the guard taken
+                self._dead()
+            raise Busy("another thread is using this connection right now (one thread at a time)") from None
         h = self._h
-        if h:
+        if h and not _ffi.forked:
             if self._outv is not None:
                 self._drop_output_view()
             return h
-        self._guard.release()
+        self._guard.append(1)
         self._dead()
 
     def _dead(self) -> NoReturn:
@@ -414,7 +466,7 @@ class Connection:
                 _ffi.raise_error(rc)
             return rc  # type: ignore[no-any-return]
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     # ---- input ------------------------------------------------------------------
 
@@ -442,7 +494,7 @@ class Connection:
             if rc < 0:
                 _ffi.raise_error(rc)
         finally:
-            self._guard.release()
+            self._guard.append(1)
             if keep is not None:
                 _ffi.release(keep)
 
@@ -459,13 +511,16 @@ class Connection:
             if rc < 0:
                 _ffi.raise_error(rc)
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     @property
     def need(self) -> int:
         """How many more bytes the connection needs before it can make
-        progress (what a blocking ``read(n)`` should ask for): 1 during the
-        handshake, 0 once nothing more will be read (``ws_need``)."""
+        progress — what a blocking ``read(n)`` should ask for
+        (``ws_need``): 2 to start a frame, then the rest of the header and,
+        once its length field is known, the whole payload too (two reads
+        per frame); inside a payload, the rest of it; 1 during the
+        handshake; 0 once nothing more will be read."""
         h = self._enter()
         try:
             rc = _F.ws_need(h)
@@ -473,7 +528,7 @@ class Connection:
                 _ffi.raise_error(rc)
             return rc  # type: ignore[no-any-return]
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     # ---- events ------------------------------------------------------------------
 
@@ -521,7 +576,7 @@ class Connection:
                 return None
             return self._convert(h, buf.mv, 1, copy)[0]
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     @property
     def pending_events(self) -> int:
@@ -543,12 +598,16 @@ class Connection:
                 return []
             return self._convert(h, buf.mv, n, copy)
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     def _convert(self, h: int, mv: memoryview, n: int, copy: bool) -> List[Event]:
         """ws_event records → event objects (payloads copied unless copy is
         False). Runs with the connection entered: the data pointers stay
         valid until the next feed, which cannot happen meanwhile."""
+        if copy and n > 1 and not self._streaming:
+            run = self._run(mv, n)
+            if run is not None:
+                return run
         out: List[Event] = []
         ap = out.append
         M = _MEM
@@ -588,6 +647,54 @@ class Connection:
                     ap(o)
                 else:
                     ap(self._event(h, head, tail, p, ln, False))
+        return out
+
+    def _run(self, mv: memoryview, n: int) -> Optional[List[Event]]:
+        """A batch of whole text (or binary) messages only, as libws lays
+        out small messages: payloads back to back in its memory. They are
+        read in one piece — one str (for ASCII text) or bytes, sliced per
+        message — instead of one read per message. None for any other
+        batch (the general loop converts it)."""
+        q = mv[: n * EV_SIZE].cast("Q")  # (head, tail, data, len) per record
+        heads = q[0::4].tobytes()
+        if heads == _WT_RUN[: n * 8]:
+            text = True
+        elif heads == _WB_RUN[: n * 8]:
+            text = False
+        else:
+            return None
+        ptrs = q[2::4].tolist()
+        lens = q[3::4].tolist()
+        lo = ptrs[0]
+        starts = list(_accumulate(lens, initial=lo))
+        hi = starts.pop()
+        if starts != ptrs or hi - lo > n * _RUN_SPAN:
+            return None
+        rel = _pairwise(_accumulate(lens, initial=0))  # (start, end) in the run
+        out: List[Event] = []
+        ap = out.append
+        if text:
+            TM = TextMessage
+            whole = str(_MEM[lo:hi], "latin-1")
+            if whole.isascii():  # then each message is its slice of it
+                for a, b in rel:
+                    o: Event = _new(TM)
+                    o.__dict__["data"] = whole[a:b]
+                    ap(o)
+            else:
+                m = _MEM[lo:hi]
+                errors = self._errors
+                for a, b in rel:
+                    o = _new(TM)
+                    o.__dict__["data"] = str(m[a:b], "utf-8", errors)
+                    ap(o)
+        else:
+            BM = BytesMessage
+            blob = bytes(_MEM[lo:hi])
+            for a, b in rel:
+                o = _new(BM)
+                o.__dict__["data"] = blob[a:b]
+                ap(o)
         return out
 
     def _event(self, h: int, head: int, tail: int, p: int, ln: int, copy: bool) -> Event:
@@ -636,14 +743,18 @@ class Connection:
             self._request = req
             return req
         if etype == EV_REJECTED:
-            return Rejected(code, str(_MEM[p : p + ln], "utf-8", "replace"))
+            reason = str(_MEM[p : p + ln], "utf-8", "replace")
+            kind, field = _handshake_failure(h)
+            headers = _response_headers(h) if self._role == Role.CLIENT else ()
+            return Rejected(code, reason, kind, field, headers)
         if etype == EV_CONTROL:
             return Control(opcode, bytes(_MEM[p : p + ln]), rsv)
         return UnknownEvent(etype, opcode, code, bytes(_MEM[p : p + ln]))
 
     def _open_event(self, h: int) -> Open:
         sp = _get_str(_F.ws_subprotocol, h)
-        return Open(sp or None, _get_str(_F.ws_extensions, h), _deflate_params(h))
+        headers = _response_headers(h) if self._role == Role.CLIENT else ()
+        return Open(sp or None, _get_str(_F.ws_extensions, h), _deflate_params(h), headers)
 
     def _request_event(self, h: int) -> Request:
         return Request(
@@ -653,6 +764,7 @@ class Connection:
             origin=_get_str(_F.ws_request_origin, h),
             subprotocols=_ffi.string_list(_F.ws_request_subprotocol, h),
             extensions=_ffi.string_list(_F.ws_request_extension, h),
+            headers=_ffi.header_list(_F.ws_request_header_at, h),
         )
 
     # ---- sending --------------------------------------------------------------------
@@ -678,7 +790,7 @@ class Connection:
             if rc < 0:
                 _ffi.raise_error(rc)
         finally:
-            self._guard.release()
+            self._guard.append(1)
             if keep is not None:
                 _ffi.release(keep)
 
@@ -701,11 +813,15 @@ class Connection:
         data = self._encode(text) if type(text) is str else text
         if compress is None:
             if type(data) is bytes:  # the common case, inlined
+                n = len(data)
                 h = self._enter()
                 try:
-                    rc = _F.ws_send_text(h, data, len(data))
+                    if n < _RAW_LIMIT:
+                        rc = _F.ws_send_text_raw(self._hv, data, n)
+                    else:
+                        rc = _F.ws_send_text(h, data, n)
                 finally:
-                    self._guard.release()
+                    self._guard.append(1)
                 if rc < 0:
                     _ffi.raise_error(rc)
                 return
@@ -719,11 +835,15 @@ class Connection:
         :meth:`send_text` for ``compress`` and the errors."""
         if compress is None:
             if type(data) is bytes:  # the common case, inlined
+                n = len(data)
                 h = self._enter()
                 try:
-                    rc = _F.ws_send_binary(h, data, len(data))
+                    if n < _RAW_LIMIT:
+                        rc = _F.ws_send_binary_raw(self._hv, data, n)
+                    else:
+                        rc = _F.ws_send_binary(h, data, n)
                 finally:
-                    self._guard.release()
+                    self._guard.append(1)
                 if rc < 0:
                     _ffi.raise_error(rc)
                 return
@@ -738,6 +858,61 @@ class Connection:
             self.send_text(message, compress=compress)
         else:
             self.send_bytes(message, compress=compress)
+
+    def send_many(
+        self,
+        messages: "Iterable[str | BytesLike]",
+        *,
+        text: Optional[bool] = None,
+        compress: Optional[bool] = None,
+    ) -> int:
+        """Queues several whole messages, in order, in one call: a text
+        message for each str, a binary one for each bytes-like object —
+        or, with ``text=True``/``text=False``, every message as text
+        (bytes-like ones must be UTF-8) or as binary. Then write
+        :meth:`data_to_send` once for all of them.
+
+        Returns the number of messages queued. It stops early, without an
+        error, when the output reaches ``max_output``
+        (:class:`~libws.OutputFull` for a single send): write the output,
+        then send the rest. Any other error is raised; the messages before
+        the failing one stay queued.
+        """
+        flags = _opt_flags(compress)
+        f = _F.ws_send
+        enc = self._errors
+        count = 0
+        h = self._enter()
+        try:
+            for m in messages:
+                t = type(m)
+                if t is str:
+                    if text is False:
+                        raise TypeError("send_many(text=False): messages must be bytes-like, not str")
+                    try:
+                        data: Any = m.encode("utf-8", enc)  # type: ignore[union-attr]
+                    except UnicodeEncodeError as e:
+                        raise InvalidArgument(f"text cannot be encoded as UTF-8: {e}") from None
+                    op = 1
+                else:
+                    data = m
+                    op = 1 if text else 2
+                if type(data) is bytes:
+                    rc = f(h, op, data, len(data), flags)
+                else:
+                    ptr, n, keep = _ffi.buffer_arg(data)
+                    try:
+                        rc = f(h, op, ptr, n, flags)
+                    finally:
+                        _ffi.release(keep)
+                if rc < 0:
+                    if rc == OutputFull.default_code:
+                        return count
+                    _ffi.raise_error(rc)
+                count += 1
+            return count
+        finally:
+            self._guard.append(1)
 
     def send_data(self, opcode: int, data: BytesLike, *, compress: Optional[bool] = None) -> None:
         """Queues a whole message with opcode TEXT, BINARY or an
@@ -860,7 +1035,7 @@ class Connection:
             if rc < 0:
                 _ffi.raise_error(rc)
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     @property
     def unanswered_pings(self) -> int:
@@ -871,23 +1046,47 @@ class Connection:
 
     def data_to_send(self) -> bytes:
         """Takes the bytes waiting to be written to the transport (a copy;
-        they are consumed): write all of them. b"" when there are none."""
+        they are consumed): write all of them. b"" when there are none.
+
+        Up to 16 KiB of output takes one call into libws
+        (``ws_output_copy``). After larger output the connection reads the
+        next output in place instead (``ws_output`` and ``ws_consume``:
+        one copy), until the output is small again."""
         h = self._enter()
         try:
-            rc = _F.ws_output(h, self._optr_ref, self._olen_ref)
-            if rc < 0:
-                _ffi.raise_error(rc)
-            n = self._olen.value
-            if not n:
-                return b""
-            p: int = self._optr.value  # type: ignore[assignment]  # not NULL: n > 0
-            data = bytes(_MEM[p : p + n])
-            rc = _F.ws_consume(h, n)
-            if rc < 0:
-                _ffi.raise_error(rc)
-            return data
+            if self._big_output:
+                return self._output_in_place(h, b"")
+            addr, view = _evbuf.out
+            n = _F.ws_output_copy_raw(self._hv, addr, OUT_CAP)
+            if n < OUT_CAP:
+                if n > 0:
+                    return view[:n].tobytes()
+                if n == 0:
+                    return b""
+                _ffi.raise_error(n)
+            # The buffer is full: the rest, straight from libws's memory.
+            self._big_output = True
+            return self._output_in_place(h, view)
         finally:
-            self._guard.release()
+            self._guard.append(1)
+
+    def _output_in_place(self, h: int, head: Any) -> bytes:
+        """data_to_send for large output: head (what ws_output_copy took)
+        and the output left, read in place and consumed."""
+        rc = _F.ws_output(h, self._optr_ref, self._olen_ref)
+        if rc < 0:
+            _ffi.raise_error(rc)
+        n = self._olen.value
+        if n < OUT_CAP:
+            self._big_output = False
+        if not n:
+            return bytes(head)
+        p: int = self._optr.value  # type: ignore[assignment]  # not NULL: n > 0
+        data = b"".join((head, _MEM[p : p + n])) if head else bytes(_MEM[p : p + n])
+        rc = _F.ws_consume(h, n)
+        if rc < 0:
+            _ffi.raise_error(rc)
+        return data
 
     def output(self) -> memoryview:
         """The bytes waiting to be written, as a read-only view into libws's
@@ -911,7 +1110,7 @@ class Connection:
             self._outv = v
             return v
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     def consume(self, n: int) -> None:
         """Marks the first n bytes of the output as written."""
@@ -927,7 +1126,7 @@ class Connection:
                 _ffi.raise_error(rc)
             return self._olen.value
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     # ---- state ------------------------------------------------------------------
 
@@ -959,7 +1158,18 @@ class Connection:
         try:
             return _ffi.pystr(_F.ws_conn_failure(h))
         finally:
-            self._guard.release()
+            self._guard.append(1)
+
+    @property
+    def handshake_failure(self) -> Tuple[HandshakeFailure, str]:
+        """Why the opening handshake failed: (kind, header field at fault
+        or ""), ``(HandshakeFailure.NONE, "")`` if it did not
+        (``ws_handshake_failure``). The message is :attr:`failure`."""
+        h = self._enter()
+        try:
+            return _handshake_failure(h)
+        finally:
+            self._guard.append(1)
 
     @property
     def subprotocol(self) -> Optional[str]:
@@ -978,7 +1188,7 @@ class Connection:
         try:
             return _deflate_params(h)
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     @property
     def memory(self) -> int:
@@ -990,7 +1200,7 @@ class Connection:
                 _ffi.raise_error(rc)
             return rc  # type: ignore[no-any-return]
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     def shrink(self) -> None:
         """Releases buffer memory not needed now (e.g. on an idle timer).
@@ -1003,7 +1213,7 @@ class Connection:
             if rc < 0:
                 _ffi.raise_error(rc)
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     @property
     def close_code(self) -> Optional[int]:
@@ -1020,7 +1230,7 @@ class Connection:
         try:
             return _get_str(getter, h)
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
 
 class MessageWriter:
@@ -1066,9 +1276,12 @@ class ClientConnection(Connection):
     :meth:`feed_response` a response your code parsed). An
     :class:`~libws.Open` event (or :class:`~libws.Rejected`) follows.
 
-    Client-only options: ``origin`` (the Origin field) and
+    Client-only options: ``origin`` (the Origin field),
     ``extension_offers`` (raw Sec-WebSocket-Extensions offers for
-    application extensions). See :class:`Connection` for the others.
+    application extensions) and ``key`` (the Sec-WebSocket-Key to send,
+    base64 of 16 bytes: for tests and reproducible transcripts only — by
+    default every connection gets a fresh random key, as RFC 6455
+    requires). See :class:`Connection` for the others.
     """
 
     __slots__ = ()
@@ -1080,6 +1293,7 @@ class ClientConnection(Connection):
         subprotocols: Iterable[str] = (),
         extra_headers: Optional[Headers] = None,
         origin: Optional[str] = None,
+        key: Optional[str] = None,
         compression: "Deflate | bool | None" = None,
         max_message_size: Optional[int] = None,
         max_frame_size: Optional[int] = None,
@@ -1099,6 +1313,7 @@ class ClientConnection(Connection):
             subprotocols=tuple(subprotocols) if not isinstance(subprotocols, (str, bytes)) else subprotocols,
             extra_headers=extra_headers,
             origin=origin,
+            key=key,
             compression=compression,
             max_message_size=max_message_size,
             max_frame_size=max_frame_size,
@@ -1130,6 +1345,38 @@ class ClientConnection(Connection):
         """The HTTP status of the server's answer (101 when accepted), 0
         before one arrived."""
         return self._call(_F.ws_response_status)
+
+    @property
+    def response_headers(self) -> HeaderList:
+        """The header fields of the server's answer, (name, value) pairs in
+        the order received (``ws_response_header_at``); () before one
+        arrived. The :class:`~libws.Open` (or :class:`~libws.Rejected`)
+        event carries them too."""
+        h = self._enter()
+        try:
+            return _response_headers(h)
+        finally:
+            self._guard.append(1)
+
+    def response_header(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first value of a header field of the server's answer
+        (case-insensitive, ``ws_response_header``), or default (also before
+        an answer arrived)."""
+        nm = _ffi.cstr(name, "header name")
+        h = self._enter()
+        try:
+            s = c_char_p()
+            rc = _F.ws_response_header(h, nm, 0, byref(s))
+            if rc <= 0:
+                return default  # absent, or WS_E_STATE: no answer yet
+            return _ffi.pystr(s.value)
+        finally:
+            self._guard.append(1)
+
+    @property
+    def key(self) -> str:
+        """The Sec-WebSocket-Key this client sent (``ws_client_key``)."""
+        return self._str(_F.ws_client_key)
 
 
 class ServerConnection(Connection):
@@ -1270,7 +1517,7 @@ class ServerConnection(Connection):
                 i += 1
             return out
         finally:
-            self._guard.release()
+            self._guard.append(1)
 
     def accept(
         self,
@@ -1328,6 +1575,24 @@ def _get_str(getter: Any, h: int) -> str:
     if rc < 0:
         _ffi.raise_error(rc)
     return _ffi.pystr(s.value)
+
+
+def _handshake_failure(h: int) -> Tuple[HandshakeFailure, str]:
+    f = c_char_p()
+    rc = _F.ws_handshake_failure(h, byref(f))
+    if rc < 0:
+        _ffi.raise_error(rc)
+    return HandshakeFailure(rc), _ffi.pystr(f.value)
+
+
+def _response_headers(h: int) -> HeaderList:
+    """The header fields of the server's answer; () before one arrived."""
+    name = c_char_p()
+    value = c_char_p()
+    rc = _F.ws_response_header_at(h, 0, byref(name), byref(value))
+    if rc <= 0:
+        return ()  # none, or WS_E_STATE: no answer (yet)
+    return _ffi.header_list(_F.ws_response_header_at, h)
 
 
 def _deflate_params(h: int) -> Optional[DeflateParams]:

@@ -1,11 +1,11 @@
 """Enumerations of ws.h: roles, states, transport hints, close initiators,
-opcodes and close codes."""
+handshake failure kinds, opcodes and close codes."""
 
 from __future__ import annotations
 
 import enum
 
-__all__ = ["Role", "State", "Hint", "Initiator", "Opcode", "CloseCode"]
+__all__ = ["Role", "State", "Hint", "Initiator", "HandshakeFailure", "Opcode", "CloseCode"]
 
 
 class Role(enum.IntEnum):
@@ -60,6 +60,57 @@ class Initiator(enum.IntEnum):
     @classmethod
     def _missing_(cls, value: object) -> "Initiator | None":
         # A value a newer libws may add: a pseudo-member, not an error.
+        if not isinstance(value, int):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        return member
+
+
+class HandshakeFailure(enum.IntEnum):
+    """Why an opening handshake failed (``WS_FAIL_*``, from
+    ``ws_handshake_failure``): the ``failure`` of a :class:`~libws.Rejected`
+    event and of :class:`~libws.HandshakeError`. The kinds that concern a
+    header field name it in ``field``."""
+
+    #: The handshake did not fail (or has not failed yet).
+    NONE = 0
+    #: The HTTP head does not parse.
+    MALFORMED = 1
+    #: The request's method is not GET.
+    METHOD = 2
+    #: Not HTTP/1.1 or later.
+    HTTP_VERSION = 3
+    #: The request-target is not usable.
+    TARGET = 4
+    #: A required header field is absent (``field``).
+    MISSING_HEADER = 5
+    #: A header field that must appear once appears more (``field``).
+    DUPLICATE_HEADER = 6
+    #: A header field has an invalid value (``field``).
+    BAD_HEADER = 7
+    #: Sec-WebSocket-Version is not 13.
+    VERSION = 8
+    #: The response status is not 101 (client; see ``response_status``).
+    STATUS = 9
+    #: Sec-WebSocket-Accept does not match the key (client).
+    ACCEPT = 10
+    #: The server chose a subprotocol that was not offered (client).
+    SUBPROTOCOL = 11
+    #: An extension not offered, repeated, or with invalid parameters.
+    EXTENSION = 12
+    #: The head exceeds ``max_handshake_size`` or ``max_headers``.
+    TOO_LARGE = 13
+    #: The transport ended during the handshake.
+    CLOSED = 14
+    #: permessage-deflate is required (``Deflate(required=True)``) and was
+    #: not agreed.
+    REQUIRED = 15
+
+    @classmethod
+    def _missing_(cls, value: object) -> "HandshakeFailure | None":
+        # A kind a newer libws may add: a pseudo-member, not an error.
         if not isinstance(value, int):
             return None
         member = int.__new__(cls, value)

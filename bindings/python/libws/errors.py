@@ -19,9 +19,9 @@ detailed message (``ws_last_error()``)::
     │   └── OutOfMemory (MemoryError) WS_E_NOMEM
     ├── ProtocolError               -40 .. -49
     │   ├── InvalidUTF8             WS_E_UTF8
-    │   └── HandshakeError          WS_E_HANDSHAKE
+    │   └── HandshakeError          WS_E_HANDSHAKE (.failure, .field)
     │       ├── ExtensionError      WS_E_EXTENSION
-    │       └── InvalidStatus       (I/O helpers: the server refused, .status)
+    │       └── InvalidStatus       (I/O helpers: the server refused, .status, .headers)
     ├── HandleError                 -50 .. -59
     │   ├── BadHandle               WS_E_BAD_HANDLE (also: used after free())
     │   └── Busy                    WS_E_BUSY
@@ -36,7 +36,9 @@ it arrives as a :class:`~libws.Close` event with
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
+from typing import Dict, Optional, Tuple, Type
+
+from .constants import HandshakeFailure
 
 __all__ = [
     "LibwsError",
@@ -220,34 +222,74 @@ class InvalidUTF8(ProtocolError):
 
 
 class HandshakeError(ProtocolError):
-    """``WS_E_HANDSHAKE``: the opening handshake failed."""
+    """``WS_E_HANDSHAKE``: the opening handshake failed.
+
+    The I/O helpers raise it (or :class:`ExtensionError`,
+    :class:`InvalidStatus`) when a handshake fails, with libws's
+    classification of the failure (``ws_handshake_failure``):
+
+    Attributes:
+        failure: a :class:`~libws.HandshakeFailure` (``NONE`` when libws
+            did not classify it, e.g. an error raised by a call).
+        field: the header field at fault ("" if none).
+    """
 
     default_code = E_HANDSHAKE
 
+    def __init__(
+        self,
+        message: str = "",
+        code: Optional[int] = None,
+        *,
+        failure: int = HandshakeFailure.NONE,
+        field: str = "",
+    ) -> None:
+        super().__init__(message, code)
+        self.failure = HandshakeFailure(failure)
+        self.field = field
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.message, self.code), self.__dict__.copy())
+
 
 class ExtensionError(HandshakeError):
-    """``WS_E_EXTENSION``: extension negotiation failed."""
+    """``WS_E_EXTENSION``: extension negotiation failed (``failure``
+    EXTENSION or REQUIRED when raised by the I/O helpers)."""
 
     default_code = E_EXTENSION
 
 
 class InvalidStatus(HandshakeError):
     """Raised by the I/O helpers' ``connect`` when the server refused the
-    opening handshake.
+    opening handshake: it answered with a status other than 101
+    (``failure`` is :attr:`~libws.HandshakeFailure.STATUS`). Other
+    failures of the server's answer raise :class:`HandshakeError` or
+    :class:`ExtensionError`.
 
     Attributes:
         status: the HTTP status of the answer (0 if there was none).
-        reason: libws's description of the failure.
+        headers: the answer's header fields, (name, value) pairs in order.
+        message: libws's description of the failure.
     """
 
     default_code = E_HANDSHAKE
 
-    def __init__(self, message: str = "", code: Optional[int] = None, status: int = 0) -> None:
-        super().__init__(message, code)
+    def __init__(
+        self,
+        message: str = "",
+        code: Optional[int] = None,
+        status: int = 0,
+        *,
+        failure: int = HandshakeFailure.STATUS,
+        field: str = "",
+        headers: Tuple[Tuple[str, str], ...] = (),
+    ) -> None:
+        super().__init__(message, code, failure=failure, field=field)
         self.status = status
+        self.headers = headers
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (type(self), (self.message, self.code, self.status))
+        return (type(self), (self.message, self.code, self.status), self.__dict__.copy())
 
 
 class HandleError(LibwsError):

@@ -9,9 +9,10 @@ into libws's memory with a short, documented lifetime.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Optional, Tuple
 
-from .constants import Initiator, Opcode
+from .constants import HandshakeFailure, Initiator, Opcode
 
 __all__ = [
     "Event",
@@ -31,7 +32,12 @@ __all__ = [
     "MessageView",
     "UnknownEvent",
     "DeflateParams",
+    "HeaderList",
 ]
+
+#: Header fields as (name, value) pairs in the order they were sent, names
+#: as sent (compare them case-insensitively).
+HeaderList = Tuple[Tuple[str, str], ...]
 
 
 class Event:
@@ -59,8 +65,9 @@ class Request(Event):
     Unless the connection was made with ``manual_accept=True`` the 101
     response is already queued and :class:`Open` follows; otherwise call
     :meth:`~libws.ServerConnection.accept` or
-    :meth:`~libws.ServerConnection.reject`. Other header fields:
-    :meth:`~libws.ServerConnection.request_header`.
+    :meth:`~libws.ServerConnection.reject`. Every header field is in
+    ``headers``; :meth:`~libws.ServerConnection.request_header` looks one up
+    by name.
     """
 
     #: The request method ("GET").
@@ -76,6 +83,9 @@ class Request(Event):
     #: The extension offers, one Sec-WebSocket-Extensions element each
     #: (e.g. "permessage-deflate; client_max_window_bits").
     extensions: Tuple[str, ...] = ()
+    #: Every header field of the request, (name, value) pairs in the order
+    #: received, names as sent (``ws_request_header_at``).
+    headers: HeaderList = ()
 
     @property
     def path(self) -> str:
@@ -90,7 +100,11 @@ class Request(Event):
 
 @dataclass(frozen=True, slots=True)
 class Open(Event):
-    """The opening handshake completed (``WS_EV_OPEN``); messages flow."""
+    """The opening handshake completed (``WS_EV_OPEN``); messages flow.
+
+    Events compare by the negotiated outcome (subprotocol, extensions,
+    deflate): ``headers`` is left out of ``==``.
+    """
 
     #: The agreed subprotocol, or None.
     subprotocol: Optional[str] = None
@@ -98,6 +112,9 @@ class Open(Event):
     extensions: str = ""
     #: The permessage-deflate parameters, or None if it is not in use.
     deflate: Optional[DeflateParams] = None
+    #: Client: the header fields of the server's 101 response, in order
+    #: (``ws_response_header_at``); server (and ``Connection.open``): ().
+    headers: HeaderList = _field(default=(), compare=False)
 
 
 #: Another name for :class:`Open` (wsproto's vocabulary).
@@ -111,12 +128,24 @@ class Rejected(Event):
     On a server, the error response (400, 426, 431, or your
     :meth:`~libws.ServerConnection.reject`) is queued: write it, then close.
     On a client, the server refused or answered badly.
+
+    ``failure`` and ``field`` classify the failure (``ws_handshake_failure``):
+    e.g. a request without Upgrade gives ``MISSING_HEADER`` and
+    ``"Upgrade"``, a refusal by the server ``STATUS``. ``headers`` is left
+    out of ``==``.
     """
 
     #: The HTTP status (0 if there was none, e.g. the transport ended).
     status: int
     #: Why.
     reason: str = ""
+    #: The kind of failure.
+    failure: HandshakeFailure = HandshakeFailure.NONE
+    #: The header field at fault ("" if none).
+    field: str = ""
+    #: Client: the header fields of the server's answer, in order (() if
+    #: none arrived); server: ().
+    headers: HeaderList = _field(default=(), compare=False)
 
 
 # TextMessage and BytesMessage keep an instance dict instead of slots: the

@@ -26,6 +26,12 @@ answers pings (libws queues the pongs), sends the heartbeat when the
 connection is idle for ``ping_interval`` seconds, and queues the messages
 that :meth:`WebSocket.recv` returns. Calls on one WebSocket may come from
 several threads: the binding's connection is only touched under a lock.
+
+What the reader sees is public: ``on_ping``/``on_pong`` hooks get the
+payload of every ping and pong received, :meth:`WebSocket.recv_message`
+returns a message as its event (with ``compressed`` and ``rsv``), and
+:attr:`WebSocket.close_event` / :attr:`WebSocket.close_initiator` say how
+the connection ended.
 """
 
 from __future__ import annotations
@@ -35,29 +41,52 @@ import queue
 import selectors
 import socket
 import ssl as ssl_module
+import sys
 import threading
 import time
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from .connection import ClientConnection, Connection, ServerConnection
-from .constants import Hint, State
+from .constants import HandshakeFailure, Hint, Initiator, State
 from .errors import (
     BadHandle,
     ConnectionClosed,
     ConnectionClosedError,
     ConnectionClosedOK,
+    ExtensionError,
     HandshakeError,
     InvalidState,
     InvalidStatus,
 )
-from .events import BytesMessage, Close, DeflateParams, Event, Open, Pong, Rejected, Request, TextMessage
+from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
 
-__all__ = ["WebSocket", "connect", "serve", "Server"]
+__all__ = ["WebSocket", "connect", "serve", "Server", "Message", "PingHook"]
 
 Data = Union[str, bytes]
+#: What :meth:`WebSocket.recv_message` returns.
+Message = Union[TextMessage, BytesMessage]
+#: An ``on_ping`` / ``on_pong`` hook: called with the payload.
+PingHook = Callable[[bytes], Any]
 _CLOSED = object()
 _RECV_SIZE = 65536
+
+
+def _handshake_error(conn: Connection, ev: Rejected) -> HandshakeError:
+    """The exception for a failed opening handshake, by libws's
+    classification (``ws_handshake_failure``): InvalidStatus for a refusal
+    (a status other than 101), ExtensionError for extension failures,
+    HandshakeError for the others."""
+    msg = f"the opening handshake failed: {ev.status} {ev.reason}".strip()
+    kind = ev.failure
+    if kind == HandshakeFailure.STATUS:
+        status = ev.status
+        if isinstance(conn, ClientConnection):
+            status = conn.response_status or status
+        return InvalidStatus(msg, status=status, field=ev.field, headers=ev.headers)
+    if kind in (HandshakeFailure.EXTENSION, HandshakeFailure.REQUIRED):
+        return ExtensionError(msg, failure=kind, field=ev.field)
+    return HandshakeError(msg, failure=kind, field=ev.field)
 
 
 def _send_all(sock: socket.socket, data: Any) -> None:
@@ -97,8 +126,19 @@ class WebSocket:
         protocol: the sans-I/O :class:`~libws.Connection`. The reader thread
             uses it: calling it directly from another thread may raise
             :class:`~libws.Busy` — use this class's methods and properties.
-        request: (server) the opening :class:`~libws.Request`.
-        open_event: the :class:`~libws.Open` event of the handshake.
+        request: (server) the opening :class:`~libws.Request` (its
+            ``headers`` are the request's header fields).
+        open_event: the :class:`~libws.Open` event of the handshake (on a
+            client, its ``headers`` are the 101 response's).
+        on_ping: called with the payload of each ping received (libws has
+            queued the pong already), or None.
+        on_pong: called with the payload of each pong received (answers to
+            :meth:`ping` and to the heartbeat, unsolicited pongs), or None.
+
+    The hooks run in the reader thread, in the order of the connection's
+    events: keep them short and do not block (they may call :meth:`send`).
+    An exception they raise goes to ``threading.excepthook``; the
+    connection goes on.
     """
 
     def __init__(
@@ -112,11 +152,15 @@ class WebSocket:
         max_queue: int = 0,
         request: Optional[Request] = None,
         open_event: Optional[Open] = None,
+        on_ping: Optional[PingHook] = None,
+        on_pong: Optional[PingHook] = None,
     ) -> None:
         self.socket = sock
         self.protocol = protocol
         self.request = request
         self.open_event = open_event
+        self.on_ping = on_ping
+        self.on_pong = on_pong
         self.ping_interval = ping_interval
         self.close_timeout = close_timeout
         self._lock = threading.Lock()  # the sans-I/O connection
@@ -150,6 +194,28 @@ class WebSocket:
         return self.open_event.deflate if self.open_event else None
 
     @property
+    def response_headers(self) -> Tuple[Tuple[str, str], ...]:
+        """(client) The header fields of the server's 101 response, in
+        order; () on a server."""
+        return self.open_event.headers if self.open_event else ()
+
+    @property
+    def close_event(self) -> Optional[Close]:
+        """The :class:`~libws.Close` event once the connection is closing
+        or closed (code, reason, ``initiator``), else None."""
+        return self._close_event
+
+    @property
+    def close_initiator(self) -> Optional[Initiator]:
+        """Who started the closing: ``Initiator.PEER``, ``US``,
+        ``FAILURE`` (we failed the connection: a peer fault, an unanswered
+        heartbeat) or ``ABNORMAL`` (the transport ended without a closing
+        handshake); None while open."""
+        if self._close_event is not None:
+            return self._close_event.initiator
+        return Initiator.ABNORMAL if self._done.is_set() else None
+
+    @property
     def close_code(self) -> Optional[int]:
         """The close code once the connection closed (1006 if it ended
         without a closing handshake), else None."""
@@ -177,6 +243,13 @@ class WebSocket:
             ConnectionClosedOK / ConnectionClosedError: the connection
                 closed (after every message received before).
         """
+        return self.recv_message(timeout).data
+
+    def recv_message(self, timeout: Optional[float] = None) -> Message:
+        """The next message as its event: a :class:`~libws.TextMessage` or
+        :class:`~libws.BytesMessage`, whose ``compressed`` says whether it
+        arrived compressed (permessage-deflate) and ``rsv`` carries
+        application-claimed RSV bits. Raises as :meth:`recv`."""
         try:
             item = self._messages.get(timeout=timeout)
         except queue.Empty:
@@ -309,9 +382,11 @@ class WebSocket:
             while True:
                 with self._lock:
                     data = self.protocol.data_to_send()
-                    hint = self.protocol.hint
-                if not data:
-                    break
+                    if not data:
+                        # With the output empty, under the same lock: a
+                        # close queued meanwhile cannot be cut off.
+                        hint = self.protocol.hint
+                        break
                 _send_all(self.socket, data)
             if hint == Hint.SHUTDOWN_WRITE and not self._eof:
                 self._eof = True
@@ -330,16 +405,29 @@ class WebSocket:
                 self._wlock.release()
 
     def _handle(self, events: List[Event]) -> None:
+        put = self._messages.put
         for ev in events:
             t = type(ev)
             if t is TextMessage or t is BytesMessage:
-                self._messages.put(ev.data)  # type: ignore[attr-defined]
+                put(ev)
             elif t is Close:
                 self._close_event = ev  # type: ignore[assignment]
+            elif t is Ping:
+                if self.on_ping is not None:
+                    self._hook(self.on_ping, ev.payload)  # type: ignore[attr-defined]
             elif t is Pong:
                 w = self._pings.pop(ev.payload, None)  # type: ignore[attr-defined]
                 if w is not None:
                     w.set()
+                if self.on_pong is not None:
+                    self._hook(self.on_pong, ev.payload)  # type: ignore[attr-defined]
+
+    def _hook(self, hook: PingHook, payload: bytes) -> None:
+        try:
+            hook(payload)
+        except Exception:
+            exc_type, exc, tb = sys.exc_info()
+            threading.excepthook(threading.ExceptHookArgs((exc_type, exc, tb, threading.current_thread())))
 
     def _run(self) -> None:
         sock = self.socket
@@ -452,17 +540,14 @@ def _handshake(
                         _send_all(sock, out)
                     except OSError:
                         pass
-                status = ev.status
-                if isinstance(conn, ClientConnection):
-                    status = conn.response_status or status
-                raise InvalidStatus(f"the opening handshake failed: {ev.status} {ev.reason}".strip(), status=status)
+                raise _handshake_error(conn, ev)
         if events:
             continue  # accept()/reject() may have queued more
         out = conn.data_to_send()
         if out:
             _send_all(sock, out)
         if not data:
-            raise HandshakeError("the transport ended during the opening handshake")
+            raise HandshakeError("the transport ended during the opening handshake", failure=HandshakeFailure.CLOSED)
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -487,6 +572,8 @@ def connect(
     open_timeout: Optional[float] = 10.0,
     ping_interval: Optional[float] = 20.0,
     close_timeout: float = 10.0,
+    on_ping: Optional[PingHook] = None,
+    on_pong: Optional[PingHook] = None,
     **options: Any,
 ) -> WebSocket:
     """Opens a WebSocket client connection and returns the
@@ -499,11 +586,16 @@ def connect(
         open_timeout: seconds for the TCP connection and the handshake.
         ping_interval: idle seconds before a heartbeat ping (None: never).
         close_timeout: seconds to wait for the closing handshake.
+        on_ping, on_pong: hooks called with the payload of each ping/pong
+            received (see :class:`WebSocket`).
         **options: options of :class:`~libws.ClientConnection`
-            (subprotocols, extra_headers, compression, ...).
+            (subprotocols, extra_headers, compression, key, ...).
 
     Raises:
-        InvalidStatus: the server refused the handshake (``.status``).
+        InvalidStatus: the server refused the handshake (``.status``,
+            ``.headers``).
+        ExtensionError, HandshakeError: the server's answer is not valid
+            (``.failure``, ``.field``).
         TimeoutError, OSError: the connection failed.
     """
     u = urlsplit(uri)
@@ -526,7 +618,16 @@ def connect(
         if sock is not None:
             sock.close()
         raise
-    return WebSocket(sock, conn, events=rest, ping_interval=ping_interval, close_timeout=close_timeout, open_event=open_event)
+    return WebSocket(
+        sock,
+        conn,
+        events=rest,
+        ping_interval=ping_interval,
+        close_timeout=close_timeout,
+        open_event=open_event,
+        on_ping=on_ping,
+        on_pong=on_pong,
+    )
 
 
 class Server:
@@ -544,6 +645,8 @@ class Server:
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
         options: Optional[Dict[str, Any]] = None,
+        on_ping: Optional[PingHook] = None,
+        on_pong: Optional[PingHook] = None,
     ) -> None:
         self.handler = handler
         self.socket = sock
@@ -552,6 +655,8 @@ class Server:
         self.open_timeout = open_timeout
         self.ping_interval = ping_interval
         self.close_timeout = close_timeout
+        self.on_ping = on_ping
+        self.on_pong = on_pong
         self.options = dict(options or {})
         if process_request is not None:
             self.options["manual_accept"] = True
@@ -663,6 +768,8 @@ class Server:
             close_timeout=self.close_timeout,
             request=request,
             open_event=open_event,
+            on_ping=self.on_ping,
+            on_pong=self.on_pong,
         )
         try:
             self.handler(ws)
@@ -692,6 +799,8 @@ def serve(
     ping_interval: Optional[float] = 20.0,
     close_timeout: float = 10.0,
     backlog: int = 128,
+    on_ping: Optional[PingHook] = None,
+    on_pong: Optional[PingHook] = None,
     **options: Any,
 ) -> Server:
     """Makes a WebSocket server listening on host:port (or sock); call
@@ -703,6 +812,10 @@ def serve(
         process_request: called with the :class:`~libws.Request`; return
             None to accept, or (status, body) to refuse with an HTTP error.
         ping_interval: idle seconds before a heartbeat ping (None: never).
+        on_ping, on_pong: hooks given to each connection's
+            :class:`WebSocket` (called with the payload of each ping/pong
+            it receives; the WebSocket's attributes can be changed in the
+            handler).
         **options: options of :class:`~libws.ServerConnection`
             (subprotocols, compression, max_message_size, ...).
     """
@@ -717,4 +830,6 @@ def serve(
         ping_interval=ping_interval,
         close_timeout=close_timeout,
         options=options,
+        on_ping=on_ping,
+        on_pong=on_pong,
     )

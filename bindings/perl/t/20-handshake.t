@@ -157,12 +157,19 @@ sub client_and_accept {
     throws_x( sub { Net::WebSocket::Handshake::Client->new( uri => 'ftp://x/' ) }, 'BadArg', 'a bad URI' );
     throws_x( sub { Net::WebSocket::Handshake::Client->new() }, 'BadArg', 'no URI' );
     ok( Net::WebSocket::Handshake::Client->new( uri => 'https://x/' ), 'https:// is taken as wss://' );
-    my @w;
-    {
-        local $SIG{__WARN__} = sub { push @w, @_ };
-        Net::WebSocket::Handshake::Client->new( uri => 'ws://x/', key => 'AAAAAAAAAAAAAAAAAAAAAA==' );
-    }
-    like( $w[0] // '', qr<key.*ignored>, 'the key option warns' );
+    # The key option: libws sends it, and checks the answer against it.
+    my $fixed = Net::WebSocket::Handshake::Client->new( uri => 'ws://x/', key => $KEY );
+    is( $fixed->get_key, $KEY, 'key: get_key is the key given' );
+    like( $fixed->to_string, qr<^Sec-WebSocket-Key: \Q$KEY\E\r$>m, 'key: sent in the request' );
+    ok( eval { $fixed->consume_headers( Upgrade => 'websocket', Connection => 'Upgrade', 'Sec-WebSocket-Accept' => 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' ); 1 }, "key: RFC 6455's sample accept value is accepted" ) or diag $@;
+    my $ke = throws_x( sub { Net::WebSocket::Handshake::Client->new( uri => 'ws://x/', key => 'short' ) }, 'BadArg', 'key: not base64 of 16 bytes' );
+    is( $ke && $ke->get('name'), 'key', 'key: BadArg names the key' );
+    my $other = Net::WebSocket::Handshake::Client->new( uri => 'ws://x/', key => $KEY );
+    my $ba = throws_x( sub { $other->consume_headers( Upgrade => 'websocket', Connection => 'Upgrade', 'Sec-WebSocket-Accept' => 'AAAA' ) }, 'BadAccept', 'key: a wrong accept value' );
+    is( $ba && $ba->get('expected'), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', 'BadAccept: expected is the accept value of the key' );
+    is( $ba && $ba->get('received'), 'AAAA', 'BadAccept: received' );
+    isnt( Net::WebSocket::Handshake::Client->new( uri => 'ws://x/' )->get_key, Net::WebSocket::Handshake::Client->new( uri => 'ws://x/' )->get_key, 'without a key: a fresh one each time' );
+    throws_x( sub { Net::WebSocket::Handshake::Client->new( uri => 'ws://x/', subprotocols => [ 'ok', 'a b' ] ) }, 'BadToken', 'a subprotocol that is not a token' );
 }
 
 # ---- Application extensions (not permessage-deflate), negotiated by their objects

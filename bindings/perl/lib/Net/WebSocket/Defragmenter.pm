@@ -94,6 +94,11 @@ use Net::WebSocket::Frame::pong ();
 # The most a reader with read_available() is asked for at once.
 use constant READ_AHEAD => 262144;
 
+# Events taken per call into libws.
+use constant EV_BATCH => Net::WebSocket::LibWS::Connection::_EVMAX;
+
+my @EV_TEMPLATE = map { Net::WebSocket::LibWS::Connection::_event_template($_) } 0 .. EV_BATCH;
+
 my @PASS_OPTS = qw( max_message max_frame validate_utf8 auto_pong max_pings allow_rsv );
 
 sub new {
@@ -132,7 +137,12 @@ sub new {
         ( $allow ? ( allow_opcodes => $allow ) : () ),
         %libws_opts,
     );
-    $self->{'_c'} = $conn->[0];    # the ws_conn handle, for the hot path
+    # The ws_conn handle, for the hot path.
+    $self->{'_c'} = $conn->[0];
+
+    # Reading state (see get_next_message): at a frame's start.
+    $self->{'_st'} = 0;
+    $self->{'_gen'} = $conn->[Net::WebSocket::LibWS::Connection::_GEN];
     $self->{'_read_available'} = $self->{'_reader'}->can('read_available') ? 1 : 0;
 
     return $self;
@@ -152,63 +162,62 @@ my %CONTROL_CLASS = (
     10 => 'Net::WebSocket::Frame::pong',
 );
 
-# Reads what libws needs next and takes the events it gives. Returns true
-# if something was fed, undef if the reader has nothing yet, '' if the
-# input ended (or nothing more will be read).
-sub _pump {
+# Takes one batch of queued events from libws onto _events, as flat
+# triples (type, data or undef, info: see Net::WebSocket::LibWS::Event).
+# Returns how many.
+sub _take {
     my ($self) = @_;
-
-    my $c = $self->{'_c'};
-    my $need = Net::WebSocket::LibWS::_ws_need($c);
-    Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
-    return q<> if !$need;
-
-    # A reader that can say what it holds gives it all at once; otherwise
-    # read(N) exactly what libws needs next (never past a frame).
-    my $bytes = $self->{'_read_available'}
-        ? $self->{'_reader'}->read_available( $need > READ_AHEAD ? $need : READ_AHEAD )
-        : $self->{'_reader'}->read($need);
-    return undef if !defined $bytes;
-
-    my $conn = $self->{'_conn'};
-
-    # One signal guard for the feed and the events (see Net::WebSocket::LibWS).
-    my $g = Net::WebSocket::LibWS::_guard_on();
-    my @ev = eval {
-        if (!length $bytes) {
-            $conn->feed_eof();
-            $self->{'_eof'} = 1;
-        }
-        elsif ( utf8::is_utf8($bytes) ) {
-            $conn->feed($bytes);
-        }
-        else {
-            my $rc = Net::WebSocket::LibWS::_ws_feed( $c, $bytes, length $bytes );
-            Net::WebSocket::LibWS::_croak_rc($rc, 'feed') if $rc < 0;
-        }
-        $conn->next_events();
-    };
-    my $err = $@;
-    Net::WebSocket::LibWS::_guard_off($g);
-    die $err if $err;
-
-    if (@ev) {
-        push @{ $self->{'_events'} }, @ev;
-        $self->{'_more'} = 1;    # a close event may wait in a batch of its own
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $self->{'_c'}, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+    if ( $k <= 0 ) {
+        Net::WebSocket::LibWS::_croak_rc($k, 'next_events') if $k < 0;
+        return 0;
     }
+    push @{ $self->{'_events'} }, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
 
-    return $self->{'_eof'} ? q<> : 1;
+    # A close event comes in a batch of its own (libws stops a batch
+    # before it), and a full batch may have more behind it.
+    $self->{'_more'} = 1 if $k == EV_BATCH || $self->{'_read_available'};
+    return $k;
 }
 
+# Reads what libws needs, feeds it and takes the events it gives, until
+# a message is complete.
+#
+# A read(N) reader is never asked for a byte past the current frame, and
+# each frame is read in two or three reads and fed in one or two calls:
+#
+#   _st 0 (a frame starts): read its 2 bytes. They say how long the
+#         header is and, when the payload is at most 125 bytes, how long
+#         the payload is: then read the rest of the frame (state 1) and
+#         feed the frame whole; else read the rest of the header (state 2)
+#         and feed it, and ws_need (after libws checked the header and
+#         the limits) says how much payload follows (state 3).
+#   _st 4 (generic, e.g. after a reader returned another length than
+#         asked): read what ws_need says, feed it, ask again.
+#
+# Events (one chunk per frame) arrive when a frame ends, and a frame ends
+# with the feed that completes it: the events are taken then, in one
+# ws_next_events call. A small frame costs two reads, one ws_feed and
+# one ws_next_events.
+#
+# A reader with read_available() is given up to READ_AHEAD bytes at once,
+# and the events are taken after each feed.
 sub get_next_message {
     my ($self) = @_;
 
     my $events = $self->{'_events'};
+    my $c = $self->{'_c'};
+    my $conn = $self->{'_conn'};
+    my $reader = $self->{'_reader'};
 
     while (1) {
         while (@$events) {
-            my $ev = shift @$events;
-            my $msg = $self->_handle_event($ev);
+            # A whole text or binary message (the common case).
+            if ( ( $events->[0] == 4 || $events->[0] == 5 ) && ( ( $events->[2] >> 24 ) & 3 ) == 3 && !$self->{'_on_data_frame'} ) {
+                my ($type, $data, $info) = splice @$events, 0, 3;
+                return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $DATA_CLASS[ $type - 3 ] ) ], 'Net::WebSocket::Message';
+            }
+            my $msg = $self->_handle_event( splice @$events, 0, 3 );
             return $msg if $msg;
             if ( $self->{'_closed_now'} ) {
                 # The close frame: nothing more will come; this call
@@ -218,64 +227,266 @@ sub get_next_message {
             }
         }
 
-        # Events libws still holds (a close event comes in a batch of its own).
+        # Events libws may still hold (a close event comes in a batch of its own).
         if ( $self->{'_more'} ) {
-            if ( my @ev = $self->{'_conn'}->next_events() ) {
-                push @$events, @ev;
-                next;
-            }
             $self->{'_more'} = 0;
+            next if $self->_take();
         }
 
         return q<> if $self->{'_eof'} || $self->{'_ended'};
 
-        my $r = $self->_pump();
-        return undef if !defined $r;
-        if (!length $r && !@$events) {
-            $self->{'_ended'} = 1;
-            return q<>;
+        if ( $self->{'_read_available'} ) {
+            my $need = Net::WebSocket::LibWS::_ws_need($c);
+            Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
+            if ( !$need ) {
+                next if $self->_take();
+                $self->{'_ended'} = 1;
+                return q<>;
+            }
+            my $bytes = $reader->read_available( $need > READ_AHEAD ? $need : READ_AHEAD );
+            if ( !defined $bytes ) {
+                next if $self->_take();
+                return undef;
+            }
+            return $self->_end_of_input() if !length $bytes;
+            $self->_feed($bytes);
+            $self->_take();
+            next;
+        }
+
+        # ---- A read(N) reader.
+
+        my $st = $self->{'_st'};
+
+        # The common case in one go: a small frame (at most 125 bytes of
+        # payload) from its start, read in two reads and fed in one call.
+        if ( !$st && $self->{'_gen'} == $conn->[Net::WebSocket::LibWS::Connection::_GEN] ) {
+            my $head = $reader->read(2);
+            if ( !defined $head ) {
+                next if $self->_take();
+                return undef;
+            }
+            return $self->_end_of_input() if !length $head;
+            if ( length($head) == 2 ) {
+                my $b1 = ord substr( $head, 1, 1 );
+                my $rest = ( $b1 & 0x7F ) + ( ( $b1 & 0x80 ) ? 4 : 0 );
+                if ( ( $b1 & 0x7F ) < 126 && $rest ) {
+                    my $body = $reader->read($rest);
+                    if ( !defined $body || length($body) != $rest ) {
+                        # Later (state 1), or not what was asked (generic).
+                        @$self{qw( _st _want _head )} = ( 1, $rest, $head );
+                        if ( !defined $body ) {
+                            next if $self->_take();
+                            return undef;
+                        }
+                        if ( !length $body ) {
+                            $self->_feed( delete $self->{'_head'} );
+                            return $self->_end_of_input();
+                        }
+                        $self->_feed( delete( $self->{'_head'} ) . $body );
+                        @$self{qw( _st _want )} = ( 4, 0 );
+                        $self->_take();
+                        next;
+                    }
+                    $head .= $body;
+                    my $rc = Net::WebSocket::LibWS::_ws_feed( $c, ( utf8::is_utf8($head) ? Net::WebSocket::LibWS::_bytes($head) : $head ), length $head );
+                    Net::WebSocket::LibWS::_croak_rc($rc, 'feed') if $rc < 0;
+                    my $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+                    if ( $k == 1 ) {
+                        my ($type, $data, $info) = unpack $EV_TEMPLATE[1], $Net::WebSocket::LibWS::Connection::EV_VIEW;
+                        if ( ( $type == 4 || $type == 5 ) && ( ( $info >> 24 ) & 3 ) == 3 && !$self->{'_on_data_frame'} ) {
+                            return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $DATA_CLASS[ $type - 3 ] ) ], 'Net::WebSocket::Message';
+                        }
+                        push @$events, $type, $data, $info;
+                    }
+                    elsif ( $k > 0 ) {
+                        push @$events, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
+                        $self->{'_more'} = 1 if $k == EV_BATCH;
+                    }
+                    elsif ( $k < 0 ) {
+                        Net::WebSocket::LibWS::_croak_rc($k, 'next_events');
+                    }
+                    next;
+                }
+            }
+            # Another frame: the general steps below take it from here.
+            $self->{'_pending'} = $head;
+        }
+
+        my $want;
+        if ( !$st ) {
+            # Something else may have changed what libws needs (the
+            # heartbeat, a close): ask it once.
+            if ( $self->{'_gen'} != $conn->[Net::WebSocket::LibWS::Connection::_GEN] ) {
+                $self->{'_gen'} = $conn->[Net::WebSocket::LibWS::Connection::_GEN];
+                my $need = Net::WebSocket::LibWS::_ws_need($c);
+                Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
+                if ( !$need ) {
+                    next if $self->_take();
+                    $self->{'_ended'} = 1;
+                    return q<>;
+                }
+                $self->{'_st'} = $st = 4 if $need != 2;    # not at a frame's start after all
+            }
+            $want = $st ? $self->{'_want'} // 0 : 2;
+        }
+        else {
+            $want = $self->{'_want'};
+        }
+        if ( $st == 4 && !$want ) {
+            $want = Net::WebSocket::LibWS::_ws_need($c);
+            Net::WebSocket::LibWS::_croak_rc($want, 'need') if $want < 0;
+            if ( !$want ) {
+                next if $self->_take();
+                $self->{'_ended'} = 1;
+                return q<>;
+            }
+            $self->{'_want'} = $want;
+        }
+
+        my $bytes = defined $self->{'_pending'} ? delete $self->{'_pending'} : $reader->read($want);
+        if ( !defined $bytes ) {
+            # Nothing to read yet: make sure libws holds no event either.
+            next if $self->_take();
+            return undef;
+        }
+        if ( !length $bytes ) {
+            $self->_feed( delete $self->{'_head'} ) if defined $self->{'_head'};
+            return $self->_end_of_input();
+        }
+        if ( length($bytes) != $want ) {
+            # Not what was asked: feed it, and let ws_need lead from here.
+            $self->_feed( ( delete( $self->{'_head'} ) // q<> ) . $bytes );
+            $self->{'_st'} = 4;
+            $self->{'_want'} = 0;
+            $self->_take();
+            next;
+        }
+
+        if ( !$st ) {
+            # A frame's first 2 bytes.
+            my $b1 = ord substr( $bytes, 1, 1 );
+            my $l7 = $b1 & 0x7F;
+            my $mask = ( $b1 & 0x80 ) ? 4 : 0;
+            if ( $l7 < 126 ) {
+                if ( $mask + $l7 ) {
+                    @$self{qw( _st _want _head )} = ( 1, $mask + $l7, $bytes );
+                    next;
+                }
+                $self->_feed($bytes);    # an empty unmasked frame: complete already
+            }
+            else {
+                @$self{qw( _st _want _head )} = ( 2, $mask + ( $l7 == 126 ? 2 : 8 ), $bytes );
+                next;
+            }
+        }
+        elsif ( $st == 1 ) {
+            # The rest of a small frame: feed the frame whole.
+            $self->_feed( $self->{'_head'} . $bytes );
+            @$self{qw( _st _head )} = ( 0, undef );
+        }
+        elsif ( $st == 2 ) {
+            # The rest of a longer frame's header: libws checks it, then
+            # says how much payload follows.
+            $self->_feed( $self->{'_head'} . $bytes );
+            $self->{'_head'} = undef;
+            my $need = Net::WebSocket::LibWS::_ws_need($c);
+            Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
+            if ( $need > 0 && $need != 2 ) {
+                @$self{qw( _st _want )} = ( 3, $need );
+                next;
+            }
+            # Refused (0), or an empty payload after all: the frame ended.
+            $self->{'_st'} = $need ? 0 : 4;
+            $self->{'_want'} = 0;
+        }
+        elsif ( $st == 3 ) {
+            # The payload: the frame ends with it.
+            $self->_feed($bytes);
+            $self->{'_st'} = 0;
+        }
+        else {
+            # Generic: ws_need led; a frame ended if libws needs a new
+            # frame's 2 bytes (or nothing) next.
+            $self->_feed($bytes);
+            my $need = Net::WebSocket::LibWS::_ws_need($c);
+            Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
+            $self->{'_want'} = $need;
+            next if $need != 2 && $need;
+            # An event proves that a frame ended here: back to the fast states.
+            @$self{qw( _st _want )} = ( 0, 0 ) if $need == 2 && $self->_take();
+            next;
+        }
+
+        # A frame ended: take its event (inline _take).
+        my $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+        if ( $k > 0 ) {
+            push @$events, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
+            $self->{'_more'} = 1 if $k == EV_BATCH;
+        }
+        elsif ( $k < 0 ) {
+            Net::WebSocket::LibWS::_croak_rc($k, 'next_events');
         }
     }
 }
 
-# Returns a message if this event completed one.
-sub _handle_event {
-    my ($self, $ev) = @_;
+sub _feed {
+    my ($self) = @_;    # $_[1]: bytes
+    my $rc = Net::WebSocket::LibWS::_ws_feed( $self->{'_c'}, ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ), length $_[1] );
+    Net::WebSocket::LibWS::_croak_rc($rc, 'feed') if $rc < 0;
+    return;
+}
 
-    my $type = $ev->[0];
+# The reader said end of file.
+sub _end_of_input {
+    my ($self) = @_;
+    $self->{'_conn'}->feed_eof();
+    $self->{'_eof'} = 1;
+    $self->_take();
+    $self->{'_more'} = 1;
+    return $self->get_next_message() if @{ $self->{'_events'} };
+    $self->{'_ended'} = 1;
+    return q<>;
+}
+
+# Returns a message if this event (type, data, info) completed one.
+sub _handle_event {
+    my ($self, $type, $data, $info) = @_;
+
+    $data //= q<>;
 
     if ( $type >= 4 && $type <= 6 ) {    # text, binary, application data
         my $frames = $self->{'_frames'};
-        my $flags = ord substr( $ev->[2], 2, 1 );
         my $class;
         if (@$frames) {
             $class = $DATA_CLASS[0];
         }
         elsif ( $type == 6 ) {
-            my $op = ord $ev->[2];
+            my $op = ( $info >> 8 ) & 0xFF;
             $class = $self->{'_custom'}{$op} or die Net::WebSocket::X->create('ReceivedBadDataFrame', "No frame class for opcode $op", 1002);
         }
         else {
             $class = $DATA_CLASS[ $type - 3 ];
         }
 
-        my $frame = $class->_create( ( $flags & 2 ) ? 1 : 0, ord( substr( $ev->[2], 1, 1 ) ), q<>, $ev->[1] );
+        my $last = ( $info >> 25 ) & 1;    # WS_EVF_LAST
+        my $frame = bless [ $last, ( $info >> 16 ) & 0xFF, q<>, $data, undef ], $class;
 
         $self->{'_on_data_frame'}->($frame) if $self->{'_on_data_frame'};
 
         push @$frames, $frame;
 
-        return bless( [ splice @$frames ], 'Net::WebSocket::Message' ) if $flags & 2;
+        return bless( [ splice @$frames ], 'Net::WebSocket::Message' ) if $last;
         return undef;
     }
 
     if ( $type == 10 ) {    # close
         $self->{'_output'} = 1;
-        my $initiator = ord substr( $ev->[2], 5, 1 );
-        my $code = unpack 'S', substr( $ev->[2], 3, 2 );
+        my $initiator = ( $info >> 48 ) & 0xFF;
+        my $code = Net::WebSocket::LibWS::Event::_code_of($info);
 
         if ( $initiator == 3 ) {    # we failed the connection (a peer fault, or the heartbeat)
-            return $self->_on_failure( $code, $ev->[1] );
+            return $self->_on_failure( $code, $data );
         }
 
         if ( $initiator == 4 ) {    # the transport ended without a close handshake
@@ -284,7 +495,7 @@ sub _handle_event {
         }
 
         my $frame = Net::WebSocket::Frame::close->_create( 1, 0, q<>,
-            ( $code == 1005 ? q<> : pack( 'n', $code ) . $ev->[1] ) );
+            ( $code == 1005 ? q<> : pack( 'n', $code ) . $data ) );
         $self->{'_close_initiator'} = $initiator;
         $self->{'_ended'} = 1;
         $self->{'_closed_now'} = 1;
@@ -294,12 +505,12 @@ sub _handle_event {
 
     if ( $type == 7 || $type == 8 || $type == 9 ) {    # ping, pong, application control
         $self->{'_output'} = 1 if $type == 7;
-        my $op = ord $ev->[2];
+        my $op = ( $info >> 8 ) & 0xFF;
         my $class = $CONTROL_CLASS{$op} // $self->{'_custom'}{$op};
         if (!$class) {
             die Net::WebSocket::X->create('ReceivedBadControlFrame', "No frame class for control opcode $op", 1002);
         }
-        my $frame = $class->_create( 1, ord( substr( $ev->[2], 1, 1 ) ), q<>, $ev->[1] );
+        my $frame = $class->_create( 1, ( $info >> 16 ) & 0xFF, q<>, $data );
         $self->{'_on_control_frame'}->($frame) if $self->{'_on_control_frame'};
         return undef;
     }

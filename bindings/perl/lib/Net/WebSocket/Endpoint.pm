@@ -121,15 +121,15 @@ sub get_next_message {
 
     my $d = $self->{'_defragger'};
 
-    # The common case first: a whole text or binary message is waiting.
-    if ( my $ev = $d->{'_events'}[0] ) {
-        if ( ( $ev->[0] == 4 || $ev->[0] == 5 ) && !$d->{'_on_data_frame'} && ( ord( substr $ev->[2], 2, 1 ) & 3 ) == 3 ) {
-            shift @{ $d->{'_events'} };
-            return bless [ bless( [ 1, ord( substr $ev->[2], 1, 1 ), q<>, $ev->[1], undef ], $WHOLE_CLASS[ $ev->[0] ] ) ], 'Net::WebSocket::Message';
-        }
+    # The common case first: a whole text or binary message is waiting
+    # (flat triples: type, data, info; see Net::WebSocket::Defragmenter).
+    my $ev = $d->{'_events'};
+    if ( @$ev && ( $ev->[0] == 4 || $ev->[0] == 5 ) && ( ( $ev->[2] >> 24 ) & 3 ) == 3 && !$d->{'_on_data_frame'} ) {
+        my ($type, $data, $info) = splice @$ev, 0, 3;
+        return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $WHOLE_CLASS[$type] ) ], 'Net::WebSocket::Message';
     }
 
-    $self->_verify_not_closed();
+    $self->_verify_not_closed() if $d->{'_ended'} || $d->{'_eof'} || $d->{'_failed'} || $self->{'_sent_close_frame'};
 
     my $msg = eval { $d->get_next_message() };
     if ( !defined $msg ) {
@@ -145,21 +145,36 @@ sub get_next_message {
     return $msg;
 }
 
+my %CREATE_CLASS;    # frame type => [ class, opcode, whether Frame::new is its constructor ]
+
 sub create_message {
     my ($self, $frame_type, $payload) = @_;
 
-    my $frame_class = _frame_class($frame_type);
+    my $c = $CREATE_CLASS{ $frame_type // q<> } || do {
+        my $class = _frame_class($frame_type);
+        $CREATE_CLASS{$frame_type} = [ $class, $class->get_type(), ( $class->can('new') == \&Net::WebSocket::Frame::new ? 1 : 0 ) ];
+    };
 
-    if ( $frame_class->get_type() eq 'text' && !Net::WebSocket::LibWS::utf8_valid( $payload // q<> ) ) {
-        die Net::WebSocket::X->create('BadArg', payload => $payload, 'A text message must be UTF-8');
+    $payload //= q<>;
+    $payload = Net::WebSocket::LibWS::_bytes($payload) if utf8::is_utf8($payload);
+
+    if ( $c->[1] eq 'text' ) {
+        my $ok = Net::WebSocket::LibWS::_ws_utf8_valid( $payload, length $payload );
+        Net::WebSocket::LibWS::_croak_rc($ok, 'ws_utf8_valid') if $ok < 0;
+        die Net::WebSocket::X->create('BadArg', payload => $payload, 'A text message must be UTF-8') if !$ok;
     }
 
-    return Net::WebSocket::Message->new(
-        $frame_class->new(
-            payload => $payload,
-            $self->FRAME_MASK_ARGS(),
-        ),
-    );
+    if ( !$c->[2] ) {
+        return Net::WebSocket::Message->new( $c->[0]->new( payload => $payload, $self->FRAME_MASK_ARGS() ) );
+    }
+
+    # A final data frame without RSV bits: libws encodes its header (and
+    # masks its payload) in to_bytes().
+    my %mask = $self->FRAME_MASK_ARGS();
+    my $mask = $mask{'mask'} // q<>;
+    die Net::WebSocket::X->create('BadArg', mask => $mask, 'Mask must be 4 bytes long, or empty') if length($mask) && length($mask) != 4;
+
+    return bless [ bless( [ 1, 0, $mask, $payload, undef ], $c->[0] ) ], 'Net::WebSocket::Message';
 }
 
 sub _frame_class {

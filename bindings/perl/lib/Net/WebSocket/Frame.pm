@@ -251,7 +251,7 @@ sub to_bytes {
 
     return $self->[_HDR] . $self->[_PAYLOAD] if !length $self->[_MASK];
 
-    return $self->[_HDR] . Net::WebSocket::LibWS::mask( $self->[_MASK], $self->[_PAYLOAD] );
+    return $self->[_HDR] . Net::WebSocket::LibWS::_masked( $self->[_MASK], $self->[_PAYLOAD] );
 }
 
 1;

@@ -75,7 +75,7 @@ C<ok_to_use()>, answers with C<< get_handshake_object()->to_string() >>.
 
 =cut
 
-use Net::WebSocket::LibWS ();
+use Net::WebSocket::LibWS qw( :fail );
 use Net::WebSocket::LibWS::Connection ();
 use Net::WebSocket::X ();
 
@@ -201,92 +201,140 @@ sub _record_agreement {
     return @agreed;
 }
 
-# Maps a libws handshake failure (the reason of a "rejected" event) to the
-# Net::WebSocket::X class that the original would have thrown.
-sub _x_for_failure {
-    my ($self, $why, $status) = @_;
+#----------------------------------------------------------------------
+# Failures
+#
+# libws classifies a failed handshake (ws_handshake_failure: a WS_FAIL_*
+# kind and the header field at fault); this maps the kind to the
+# Net::WebSocket::X class the original would have thrown. The values the
+# classes carry come from what this object fed libws (%$ctx: headers,
+# method, protocol, status, reason) and from the connection (the status
+# it answers with, the client's key); libws's message (ws_conn_failure)
+# is the explanation where a class takes one.
 
-    my $none = qr<(?:none|"")>;
-
-    # Server side: the request.
-    return ('BadHTTPMethod', $1) if $why =~ m<the method must be GET, got "(.*)">;
-    return ('BadRequestProtocol', $1) if $why =~ m<the protocol must be HTTP/1\.1.*?, got "(.*)">;
-    if ( $why =~ m<must have exactly one (\S+) header field, got (.*)> ) {
-        my ($name, $got) = ($1, $2);
-        return ( 'MissingHeaders', $name ) if $got =~ m<\A$none>;
-        return ( 'DuplicateHeader', $name, _unquote_list($got) );
-    }
-    if ( $why =~ m<the (\S+) header field must include "(\w+)", got (.*)> ) {
-        my ($name, $want, $got) = ($1, $2, $3);
-        return ( 'MissingHeaders', $name ) if $got =~ m<\A$none\z>;
-        return ( 'BadHeader', $name, join( ', ', _unquote_list($got) ), "Must contain “$want”" );
-    }
-    if ( $why =~ m<Sec-WebSocket-Version must be exactly one field "13", got (.*)> ) {
-        my $got = $1;
-        return ( 'MissingHeaders', 'Sec-WebSocket-Version' ) if $got =~ m<\A$none\z>;
-        return ( 'UnsupportedProtocolVersion', join( ', ', _unquote_list($got) ) );
-    }
-    return ( 'BadHeader', 'Sec-WebSocket-Key', _unquote($1), 'Must be base64 of 16 bytes' ) if $why =~ m<Sec-WebSocket-Key must be base64 of 16 bytes, got (".*")>;
-    return ( 'DuplicateHeader', 'Origin' ) if $why =~ m<Origin header fields; at most one>;
-    return ( 'BadToken', _unquote($1) ) if $why =~ m<Sec-WebSocket-Protocol element (".*") is not a token>;
-    return ( 'BadHeader', 'Host', _unquote($1), 'Must be host[:port]' ) if $why =~ m<the Host header field (".*") is not host>;
-    return ( 'BadToken', _unquote($1), 'header field name' ) if $why =~ m<header field name (".*") is not a token>;
-
-    # Client side: the response.
-    return ( 'BadHTTPStatus', $1, _unquote($2) ) if $why =~ m<the server answered (\d+) (".*"), not 101>;
-    if ( $why =~ m<the response must have one Upgrade header field "websocket", got (.*)> ) {
-        my $got = $1;
-        return ( 'MissingHeaders', 'Upgrade' ) if $got =~ m<\A$none\z>;
-        my @v = _unquote_list($got);
-        return ( 'DuplicateHeader', 'Upgrade', @v ) if @v > 1;
-        return ( 'BadHeader', 'Upgrade', $v[0], 'Must be “websocket”' );
-    }
-    if ( $why =~ m<the response's Connection header field must include "Upgrade", got (.*)> ) {
-        my $got = $1;
-        return ( 'MissingHeaders', 'Connection' ) if $got =~ m<\A$none\z>;
-        return ( 'BadHeader', 'Connection', join( ', ', _unquote_list($got) ), 'Must contain “upgrade”' );
-    }
-    if ( $why =~ m<the response must have one Sec-WebSocket-Accept header field (".*?"), got (.*)> ) {
-        my ($want, $got) = ( _unquote($1), $2 );
-        return ( 'MissingHeaders', 'Sec-WebSocket-Accept' ) if $got =~ m<\A$none\z>;
-        my @v = _unquote_list($got);
-        return ( 'DuplicateHeader', 'Sec-WebSocket-Accept', @v ) if @v > 1;
-        return ( 'BadAccept', $want, $v[0] );
-    }
-    return ( 'UnknownSubprotocol', join( ', ', _unquote_list($1) ) ) if $why =~ m<the server selected subprotocol (.*) but none was offered>;
-    return ( 'DuplicateHeader', 'Sec-WebSocket-Protocol', _unquote_list($1) ) if $why =~ m<the server must select one subprotocol, got (.*)>;
-    return ( 'UnknownSubprotocol', _unquote($1) ) if $why =~ m<the server selected subprotocol (".*"), which was not offered>;
-    return ( 'DuplicateHeader', 'Sec-WebSocket-Extensions', _unquote($1) ) if $why =~ m<accepted extension (".*") twice>;
-    return ( 'UnknownExtension', _unquote($1) ) if $why =~ m<accepted extension (".*"), which was not offered>;
-    return ( 'UnknownExtension', 'permessage-deflate', $why ) if $why =~ m<permessage-deflate>;
-    return ( 'BadHeader', 'Sec-WebSocket-Extensions', undef, $why ) if $why =~ m<Sec-WebSocket-Extensions>;
-
-    return ( 'HandshakeFailed', $why, $status );
-}
-
-sub _unquote {
-    my ($s) = @_;
-    return $s if !defined $s || $s !~ m<\A"(.*)"\z>s;
-    $s = $1;
-    $s =~ s<\\(.)><$1>g;
-    return $s;
-}
-
-sub _unquote_list {
-    my ($s) = @_;
-    $s =~ s<\Aseveral \((.*)\)\z><$1>s;
+# The values of header field $name among name/value pairs, in order,
+# trimmed as libws trims them.
+sub _values_of {
+    my ($pairs, $name) = @_;
+    my @kv = @{ $pairs || [] };
     my @v;
-    while ( $s =~ m<"((?:[^"\\]|\\.)*)">g ) {
-        ( my $v = $1 ) =~ s<\\(.)><$1>g;
-        push @v, $v;
+    while ( my ($k, $v) = splice @kv, 0, 2 ) {
+        next if lc $k ne lc $name;
+        ( my $t = $v // q<> ) =~ s<\A[ \t]+|[ \t]+\z><>g;
+        push @v, $t;
     }
     return @v;
 }
 
+# The comma-separated elements of a list-valued field's values.
+sub _elements {
+    return grep { length } map { split m<[ \t]*,[ \t]*> } @_;
+}
+
+# Whether libws takes $s as an HTTP token (it refuses subprotocol names
+# that are not).
+sub _is_token {
+    my ($s) = @_;
+    Net::WebSocket::LibWS::_ensure();
+    my $rc = Net::WebSocket::LibWS::_ws_config_new( 1, \my $cfg );
+    Net::WebSocket::LibWS::_croak_rc($rc, 'config') if $rc < 0;
+    $rc = Net::WebSocket::LibWS::_ws_config_add_subprotocol( $cfg, "$s" );
+    Net::WebSocket::LibWS::_ws_config_free($cfg);
+    return $rc >= 0 ? 1 : 0;
+}
+
+my %MUST = (
+    upgrade    => [ 'Must contain “websocket”', 'Must be “websocket”' ],    # [ server, client ]
+    connection => [ 'Must contain “upgrade”', 'Must contain “upgrade”' ],
+);
+
+sub _x_for_failure {
+    my ($self, $conn, $status, $ctx) = @_;
+
+    my ($kind, $field) = $conn->handshake_failure();
+    my $why = $conn->failure();
+    my $server = $self->_ROLE_NUM() == 2;
+    my $hdrs = $ctx->{'headers'};
+    my @v = length $field ? _values_of( $hdrs, $field ) : ();
+
+    return ( 'BadHTTPMethod', $ctx->{'method'} ) if $kind == WS_FAIL_METHOD;
+    return ( 'BadRequestProtocol', $ctx->{'protocol'} ) if $kind == WS_FAIL_HTTP_VERSION;
+    return ( 'MissingHeaders', $field ) if $kind == WS_FAIL_MISSING_HEADER;
+    return ( 'DuplicateHeader', $field, @v ) if $kind == WS_FAIL_DUPLICATE_HEADER;
+
+    if ( $kind == WS_FAIL_VERSION ) {
+        return ( 'MissingHeaders', $field ) if !@v;
+        return ( 'UnsupportedProtocolVersion', join( ', ', @v ) );
+    }
+
+    if ( $kind == WS_FAIL_BAD_HEADER ) {
+        my $lc = lc $field;
+        if ( $lc eq 'sec-websocket-protocol' ) {
+            my @e = _elements(@v);
+            return ( 'DuplicateHeader', $field, @e ) if !$server;    # the server chose several
+            my ($bad) = grep { !_is_token($_) } @e;
+            return ( 'BadToken', $bad // join( ', ', @v ) );
+        }
+        if ( my $must = $MUST{$lc} ) {
+            return ( 'BadHeader', $field, join( ', ', @v ), $must->[ $server ? 0 : 1 ] );
+        }
+        return ( 'BadHeader', $field, $v[0], 'Must be base64 of 16 bytes' ) if $lc eq 'sec-websocket-key';
+        return ( 'BadHeader', $field, $v[0], 'Must be host[:port]' ) if $lc eq 'host';
+        return ( 'BadHeader', $field, ( @v ? join( ', ', @v ) : undef ), $why );
+    }
+
+    if ( $kind == WS_FAIL_STATUS ) {
+        my $code = $server ? undef : $conn->response_status();
+        return ( 'BadHTTPStatus', $code || $ctx->{'status'} || $status, $ctx->{'reason'} );
+    }
+
+    if ( $kind == WS_FAIL_ACCEPT ) {
+        my $expected = Net::WebSocket::LibWS::accept_key( $conn->client_key() );
+        return ( 'BadAccept', $expected, $v[0] );
+    }
+
+    return ( 'UnknownSubprotocol', join( ', ', _elements(@v) ) ) if $kind == WS_FAIL_SUBPROTOCOL;
+
+    if ( $kind == WS_FAIL_EXTENSION ) {
+        # Which element of the answer: one repeated, one not offered, or
+        # permessage-deflate with parameters libws refused.
+        require Net::WebSocket::Handshake::Extension;
+        my @got = eval { Net::WebSocket::Handshake::Extension->parse_string( join ', ', @v ) };
+        my %offered = map { $_->token() => 1 } $self->_app_exts();
+        $offered{'permessage-deflate'} = 1 if $self->_deflate_ext();
+        my %seen;
+        for my $x (@got) {
+            return ( 'DuplicateHeader', $field, $x->token() ) if $seen{ $x->token() }++;
+        }
+        for my $x (@got) {
+            return ( 'UnknownExtension', $x->token() ) if !$offered{ $x->token() };
+        }
+        return ( 'UnknownExtension', 'permessage-deflate', $why );
+    }
+
+    return ( 'UnknownExtension', 'permessage-deflate', $why ) if $kind == WS_FAIL_REQUIRED;
+
+    if ( $kind == WS_FAIL_MALFORMED || $kind == WS_FAIL_NONE ) {
+        # Header fields we fed that libws cannot take (the head itself is
+        # ours: a name that is not a token, a control character in a value).
+        my @kv = @{ $hdrs || [] };
+        while ( my ($k, $v) = splice @kv, 0, 2 ) {
+            return ( 'BadToken', $k, 'header field name' ) if !_is_token($k);
+            return ( 'BadHeader', $k, $v, $why ) if ( $v // q<> ) =~ tr<\x00-\x08\x0a-\x1f\x7f><>;
+        }
+    }
+
+    # WS_FAIL_TARGET, WS_FAIL_TOO_LARGE, WS_FAIL_CLOSED, and anything new.
+    return ( 'HandshakeFailed', $why, $status );
+}
+
+# Throws the exception for the failed handshake on $conn. $status is the
+# HTTP status of the "rejected" event (what a server answers with).
 sub _die_for_failure {
-    my ($self, $why, $status) = @_;
-    my ($class, @args) = $self->_x_for_failure( $why, $status );
+    my ($self, $conn, $status, %ctx) = @_;
+    my ($class, @args) = $self->_x_for_failure( $conn, $status, \%ctx );
     die Net::WebSocket::X->create( $class, @args );
 }
 
 1;
+

@@ -107,8 +107,8 @@ all three (for tests); C<LIBWS_NO_SIGNAL_BLOCK=1> disables only the
 first (forwarding with libws's guard is enough on its own: the test suite
 runs the storm that way too), and C<LIBWS_NO_SIGNAL_FORWARD=1
 LIBWS_SIGNAL_BLOCK=1> leaves only the first (to measure each alone).
-C<LIBWS_PERL_SIGNAL_GUARD=1> adds the same per-call guard in Perl (two FFI
-calls per call), from before libws had it. If a threaded perl's C<PL_csighandlerp> cannot
+The binding adds no Perl code to any call for this: the C<_ws_*>
+functions are the FFI functions themselves. If a threaded perl's C<PL_csighandlerp> cannot
 be found, loading fails with an exception that says so, rather than risk
 a crash.
 
@@ -154,7 +154,7 @@ true; throws on failure.
 =item C<is_loaded()> - whether the library is loaded in this process.
 
 =item C<signal_guard_active()> - whether calls into libws block signals
-(see L</Signals>).
+(libws does it once C<ws_signal_forward()> is on; see L</Signals>).
 
 =item C<version()>, C<abi_version()> - from the library.
 
@@ -190,10 +190,12 @@ C<mask> (4 bytes or empty) and C<length>; returns the header bytes.
 =head1 CONSTANTS
 
 Exported on request (tag C<:all>, or C<:errors>, C<:opcodes>, C<:events>,
-C<:options>, C<:close>, C<:state>): the C<WS_E_*>, C<WS_OP_*>, C<WS_EV_*>,
-C<WS_EVF_*>, C<WS_CLOSED_BY_*>, C<WS_OPT_*>, C<WS_STATE_*>, C<WS_HINT_*>,
-C<WS_SEND_*>, C<WS_RSV*>, C<WS_ROLE_*> and C<WS_CLOSE_*> values of C<ws.h>,
-and C<ABI_VERSION>.
+C<:options>, C<:close>, C<:state>, C<:fail>): the C<WS_E_*>, C<WS_OP_*>,
+C<WS_EV_*>, C<WS_EVF_*>, C<WS_CLOSED_BY_*>, C<WS_OPT_*>, C<WS_STATE_*>,
+C<WS_HINT_*>, C<WS_SEND_*>, C<WS_RSV*>, C<WS_ROLE_*>, C<WS_CLOSE_*> and
+C<WS_FAIL_*> (handshake failure kinds, see
+L<Net::WebSocket::LibWS::Connection/handshake_failure>) values of
+C<ws.h>, and C<ABI_VERSION>.
 
 =head1 SEE ALSO
 
@@ -263,6 +265,12 @@ BEGIN {
         WS_STATE_CONNECTING => 1, WS_STATE_OPEN => 2, WS_STATE_CLOSING => 3, WS_STATE_CLOSED => 4,
 
         WS_HINT_NONE => 0, WS_HINT_SHUTDOWN_WRITE => 1, WS_HINT_CLOSE => 2,
+
+        WS_FAIL_NONE => 0, WS_FAIL_MALFORMED => 1, WS_FAIL_METHOD => 2, WS_FAIL_HTTP_VERSION => 3,
+        WS_FAIL_TARGET => 4, WS_FAIL_MISSING_HEADER => 5, WS_FAIL_DUPLICATE_HEADER => 6,
+        WS_FAIL_BAD_HEADER => 7, WS_FAIL_VERSION => 8, WS_FAIL_STATUS => 9, WS_FAIL_ACCEPT => 10,
+        WS_FAIL_SUBPROTOCOL => 11, WS_FAIL_EXTENSION => 12, WS_FAIL_TOO_LARGE => 13,
+        WS_FAIL_CLOSED => 14, WS_FAIL_REQUIRED => 15,
     );
 }
 use constant \%CONST;
@@ -277,6 +285,7 @@ our %EXPORT_TAGS = (
     options => [ grep { /\AWS_(?:OPT_|ROLE_|SEND_)/ } keys %CONST ],
     close   => [ grep { /\AWS_CLOSE_/ } keys %CONST ],
     state   => [ grep { /\AWS_(?:STATE_|HINT_)/ } keys %CONST ],
+    fail    => [ grep { /\AWS_FAIL_/ } keys %CONST ],
 );
 
 my %ERROR_NAME = map { $CONST{$_} => $_ } grep { /\AWS_E_/ } keys %CONST;
@@ -351,6 +360,7 @@ my @FUNCTIONS = (
     [ ws_config_add_subprotocol => ['opaque', 'string'] => 'int' ],
     [ ws_config_add_header      => ['opaque', 'string', 'string'] => 'int' ],
     [ ws_config_set_origin      => ['opaque', 'string'] => 'int' ],
+    [ ws_config_set_key         => ['opaque', 'string'] => 'int' ],
     [ ws_config_add_deflate_offer   => ['opaque', 'int', 'int', 'int', 'int'] => 'int' ],
     [ ws_config_add_extension_offer => ['opaque', 'string'] => 'int' ],
 
@@ -382,10 +392,13 @@ my @FUNCTIONS = (
 
     [ ws_output        => ['opaque', 'opaque*', 'size_t*'] => 'int' ],
     [ ws_consume       => ['opaque', 'size_t'] => 'int' ],
+    [ ws_output_copy   => ['opaque', 'string', 'size_t'] => 'sint64' ],
 
     [ ws_state         => ['opaque'] => 'int' ],
     [ ws_hint          => ['opaque'] => 'int' ],
     [ ws_conn_failure  => ['opaque'] => 'string' ],
+    [ ws_handshake_failure => ['opaque', 'string*'] => 'int' ],
+    [ ws_client_key    => ['opaque', 'string*'] => 'int' ],
     [ ws_subprotocol   => ['opaque', 'string*'] => 'int' ],
     [ ws_extensions    => ['opaque', 'string*'] => 'int' ],
     [ ws_deflate_params => ['opaque', 'int*', 'int*', 'int*', 'int*'] => 'int' ],
@@ -412,6 +425,13 @@ my @FUNCTIONS = (
     [ ws_close_code_valid => ['int'] => 'int' ],
     [ ws_close_code_name  => ['int'] => 'string' ],
     [ ws_signal_forward   => ['opaque'] => 'int' ],
+
+    [ ws_compressor_new    => ['int', 'int', 'int', 'opaque*'] => 'int' ],
+    [ ws_compress          => ['opaque', 'string', 'size_t', 'int', 'opaque*', 'size_t*'] => 'int' ],
+    [ ws_compressor_free   => ['opaque'] => 'void' ],
+    [ ws_decompressor_new  => ['int', 'int', 'sint64', 'opaque*'] => 'int' ],
+    [ ws_decompress        => ['opaque', 'string', 'size_t', 'opaque*', 'size_t*'] => 'int' ],
+    [ ws_decompressor_free => ['opaque'] => 'void' ],
 );
 
 sub load {
@@ -468,15 +488,14 @@ sub load {
 
     for my $f (@FUNCTIONS) {
         my ($name, $args, $ret) = @$f;
-        $ffi->attach( [ $name => "Net::WebSocket::LibWS::_raw_$name" ] => $args => $ret );
+        # Attached as _ws_* directly: no Perl wrapper on any call.
+        $ffi->attach( [ $name => "Net::WebSocket::LibWS::_$name" ] => $args => $ret );
     }
 
     my $ok = eval { _forward_signals(); 1 };
     my $err = $@;
     _restore_signals($old_mask);
     die $err if !$ok;
-
-    _define_calls();
 
     # The FFI object lives as long as the process: its destructor would
     # dlclose() the library, and libws cannot be unloaded anyway.
@@ -516,10 +535,9 @@ sub _restore_signals {
     return;
 }
 
-# Whether each call into libws runs with the asynchronous signals blocked.
-my $GUARD = 0;
-my $GUARD_DEPTH = 0;
-my ($GUARD_SET, $GUARD_OLD);
+# Whether ws_signal_forward is on (libws then runs each call with the
+# asynchronous signals blocked).
+my $FORWARDING = 0;
 
 sub _forward_signals {
     return if $ENV{LIBWS_NO_SIGNAL_FORWARD};
@@ -538,90 +556,19 @@ sub _forward_signals {
         );
     }
 
-    my $rc = _raw_ws_signal_forward($slot);
+    my $rc = _ws_signal_forward($slot);
     if ($rc < 0) {
-        die Net::WebSocket::X->create('LibraryLoad', "ws_signal_forward failed: " . _raw_ws_last_error() . " ($rc)");
+        die Net::WebSocket::X->create('LibraryLoad', "ws_signal_forward failed: " . _ws_last_error() . " ($rc)");
     }
 
-    # libws blocks signals around its calls once forwarding is on; the
-    # Perl-level guard is kept only for comparison.
-    _init_guard() if $ENV{LIBWS_PERL_SIGNAL_GUARD};
+    # From now on libws blocks the asynchronous signals around each call
+    # (in C: two system calls, no Perl code and no extra FFI call).
+    $FORWARDING = 1;
 
     return;
 }
 
-# While perl's thread is inside libws (the Go runtime), no %SIG handler
-# may run there: perl's handler would put its signal frame on a goroutine
-# stack (perl does not install handlers with SA_ONSTACK, which Go
-# requires), and perl may even croak from it ("Maximal count of pending
-# signals") through Go's frames. So each call blocks the asynchronous
-# signals and restores the mask after; a signal that arrives meanwhile is
-# handled right after the call. libws's C wrappers do this now (two system
-# calls instead of two more FFI calls); this stays for comparison only.
-sub _init_guard {
-    require FFI::Platypus::Memory;
-    require POSIX;
-    my $libc = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
-    $libc->lib(undef);
-    my $ok = eval {
-        $libc->attach( [ pthread_sigmask => 'Net::WebSocket::LibWS::_pthread_sigmask' ] => [ 'int', 'opaque', 'opaque' ] => 'int' );
-        my $fill = $libc->function( sigfillset => ['opaque'] => 'int' );
-        my $del  = $libc->function( sigdelset => [ 'opaque', 'int' ] => 'int' );
-        $GUARD_SET = FFI::Platypus::Memory::malloc(1024);
-        $GUARD_OLD = FFI::Platypus::Memory::malloc(1024);
-        $fill->call($GUARD_SET);
-        for my $sig (qw( SEGV BUS FPE ILL TRAP ABRT SYS URG PROF )) {
-            my $cr = POSIX->can("SIG$sig") or next;
-            $del->call( $GUARD_SET, $cr->() );
-        }
-        1;
-    };
-    $GUARD = $ok ? 1 : 0;
-    return;
-}
-
-my %UNGUARDED = map { $_ => 1 } qw( ws_last_error ws_signal_forward ws_abi_version ws_version );
-
-# Defines the _ws_* subs: the FFI functions themselves, or guarded ones.
-sub _define_calls {
-    no strict 'refs';
-    no warnings 'redefine';
-    for my $f (@FUNCTIONS) {
-        my $name = $f->[0];
-        my $raw = \&{"Net::WebSocket::LibWS::_raw_$name"};
-        if ( !$GUARD || $UNGUARDED{$name} ) {
-            *{"Net::WebSocket::LibWS::_$name"} = $raw;
-            next;
-        }
-        *{"Net::WebSocket::LibWS::_$name"} = sub {
-            return &$raw if $GUARD_DEPTH;
-            $GUARD_DEPTH = 1;
-            _pthread_sigmask( 0, $GUARD_SET, $GUARD_OLD );    # SIG_BLOCK
-            my $r = &$raw;
-            _pthread_sigmask( 2, $GUARD_OLD, undef );         # SIG_SETMASK
-            $GUARD_DEPTH = 0;
-            return $r;
-        };
-    }
-    return;
-}
-
-sub signal_guard_active { return $GUARD }
-
-# For a few calls in a row: _guard_on(), the calls, _guard_off().
-sub _guard_on {
-    return 0 if !$GUARD || $GUARD_DEPTH;
-    $GUARD_DEPTH = 1;
-    _pthread_sigmask( 0, $GUARD_SET, $GUARD_OLD );
-    return 1;
-}
-
-sub _guard_off {
-    return if !$_[0];
-    _pthread_sigmask( 2, $GUARD_OLD, undef );
-    $GUARD_DEPTH = 0;
-    return;
-}
+sub signal_guard_active { return $FORWARDING }
 
 #----------------------------------------------------------------------
 # Errors
@@ -735,6 +682,17 @@ sub mask {
     return $dst;
 }
 
+# mask() for checked arguments (a 4-byte key, bytes): the masked copy.
+sub _masked {
+    my $len = length $_[1];
+    return q<> if !$len;
+    my $dst;
+    FFI::Platypus::Buffer::grow( $dst, $len, { set_length => 1 } );
+    my $rc = _ws_mask( $_[0], 0, $_[1], $dst, $len );
+    _croak_rc($rc, 'ws_mask') if $rc < 0;
+    return $dst;
+}
+
 # Masks the string in $$ref in place (the string is replaced).
 sub _mask_in_place {
     my ($key, $ref) = @_;
@@ -762,6 +720,17 @@ sub frame_parse_header {
         mask => ( $masked ? $mask : '' ),
         length => $length,
     };
+}
+
+# frame_parse_header without the hash: (HEADER_LENGTH, FIN, RSV, OPCODE,
+# MASKED, MASK, LENGTH), or (0, NEED) when too short; a negative WS_E_*
+# code alone for a header no peer may send.
+sub _parse_header_list {
+    my $need = 0;
+    my $rc = _ws_frame_parse_header( $_[0], length $_[0], $S_HDR, \$need );
+    return $rc if $rc < 0;
+    return ( 0, $need ) if !$rc;
+    return ( $rc, unpack 'CCCCa4Q', $S_HDR );
 }
 
 sub frame_encode_header {
@@ -885,6 +854,11 @@ sub _config {
             elsif ($name eq 'origin') {
                 my $rc = _ws_config_set_origin($cfg, "$value");
                 _croak_rc($rc, 'origin') if $rc < 0;
+            }
+            elsif ($name eq 'key') {
+                # libws checks it (base64 of 16 bytes; clients only).
+                my $rc = _ws_config_set_key($cfg, "$value");
+                _croak_rc($rc, 'key') if $rc < 0;
             }
             elsif ($name eq 'extension_offers') {
                 for my $x (@$value) {

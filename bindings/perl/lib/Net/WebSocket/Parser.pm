@@ -30,8 +30,11 @@ L<IO::Framed::Read>. A plain filehandle (or socket) works too: the parser
 then reads it with C<sysread> through a small buffer of its own (a
 non-blocking handle that has no data gives C<undef>).
 
-The parser reads exactly as many bytes as the frame needs (the header,
-then the payload), so it never reads past the frame. Frame headers are
+The parser reads exactly as many bytes as the frame needs, so it never
+reads past the frame: the first two bytes, then the rest of the header
+together with the payload when the length fits in those two bytes (a
+frame of up to 125 bytes takes two reads), otherwise the rest of the
+header, then the payload. Frame headers are
 decoded by libws (C<ws_frame_parse_header>), which refuses headers no peer
 may send (a non-minimal length, a 64-bit length with its top bit set, a
 fragmented control frame or one longer than 125 bytes): the parser then
@@ -107,6 +110,7 @@ sub new {
         _need      => 2,
         _hdr       => undef,
         _max_frame => $opts{'max_frame'},
+        _classes   => [],    # frame class by opcode (0: none)
     }, $class;
 }
 
@@ -151,61 +155,78 @@ sub get_next_frame {
     my ($self) = @_;
 
     my $reader = $self->{'_reader'};
+    my $h = $self->{'_hdr'};
 
-    if (!$self->{'_hdr'}) {
+    if (!$h) {
         while (1) {
-            my $more = $self->{'_need'} - length $self->{'_buf'};
-            my $got = $reader->read($more);
+            my $got = $reader->read( $self->{'_need'} - length $self->{'_buf'} );
             return undef if !defined $got;
             return q<> if !length $got;
             $self->{'_buf'} .= $got;
 
-            my ($h, $need) = eval { Net::WebSocket::LibWS::frame_parse_header( $self->{'_buf'} ) };
-            if (!$h && !defined $need) {
-                my $err = $@;
-                my $opcode = ord( $self->{'_buf'} ) & 0xf;
-                my $msg = ref $err ? $err->get_message() : "$err";
-                $self->_reset();
-                die Net::WebSocket::X->create( ( $opcode & 8 ) ? 'ReceivedBadControlFrame' : 'ReceivedBadDataFrame', $msg, 1002 );
+            # A frame's first two bytes give the header's length and a
+            # 7-bit payload length: read the rest of the header and that
+            # payload at once (as libws's ws_need asks), so a small frame
+            # takes two reads. libws decodes and checks the header below.
+            if ( $self->{'_need'} == 2 ) {
+                my $b1 = ord substr( $self->{'_buf'}, 1, 1 );
+                my $l7 = $b1 & 0x7F;
+                $self->{'_need'} = 2 + ( ( $b1 & 0x80 ) ? 4 : 0 ) + ( $l7 == 126 ? 2 : $l7 == 127 ? 8 : $l7 );
+                next if $self->{'_need'} > 2;
             }
 
-            if ($h) {
-                $self->{'_hdr'} = $h;
+            my @h = Net::WebSocket::LibWS::_parse_header_list( $self->{'_buf'} );
+            if ( $h[0] < 0 ) {
+                my $msg = Net::WebSocket::LibWS::_ws_last_error();
+                my $opcode = ord( $self->{'_buf'} ) & 0xf;
+                $self->_reset();
+                die Net::WebSocket::X->create( ( $opcode & 8 ) ? 'ReceivedBadControlFrame' : 'ReceivedBadDataFrame', "ws_frame_parse_header: $msg", 1002 );
+            }
+
+            if ( $h[0] ) {
+                # [0] header length, [1] fin, [2] rsv, [3] opcode, [4] masked,
+                # [5] mask, [6] length; then [7] the frame class, [8] the
+                # payload read along with the header.
+                $h = \@h;
                 last;
             }
 
-            $self->{'_need'} = $need;
+            $self->{'_need'} = $h[1];
         }
 
-        my $h = $self->{'_hdr'};
-        my $max = $self->_max_frame();
-        if ( $max > 0 && $h->{'length'} > $max ) {
+        my $max = $self->{'_max_frame'} // $self->_max_frame();
+        if ( $max > 0 && $h->[6] > $max ) {
             $self->_reset();
-            die Net::WebSocket::X->create('ReceivedBadDataFrame', "Frame of $h->{'length'} bytes exceeds the limit ($max)", 1009);
+            die Net::WebSocket::X->create('ReceivedBadDataFrame', "Frame of $h->[6] bytes exceeds the limit ($max)", 1009);
         }
 
-        my $class = $self->_frame_class( $h->{'opcode'} );
+        my $class = $self->{'_classes'}[ $h->[3] ] //= $self->_frame_class( $h->[3] ) // 0;
         if (!$class) {
             $self->_reset();
-            die Net::WebSocket::X->create( ( $h->{'opcode'} & 8 ) ? 'ReceivedBadControlFrame' : 'ReceivedBadDataFrame',
-                "Received a frame with reserved opcode $h->{'opcode'}", 1002 );
+            die Net::WebSocket::X->create( ( $h->[3] & 8 ) ? 'ReceivedBadControlFrame' : 'ReceivedBadDataFrame',
+                "Received a frame with reserved opcode $h->[3]", 1002 );
         }
-        $h->{'class'} = $class;
+        $h->[7] = $class;
+        $h->[8] = substr( $self->{'_buf'}, $h->[0] );
+        $self->{'_hdr'} = $h;
     }
 
-    my $h = $self->{'_hdr'};
-    my $payload = q<>;
-    if ( $h->{'length'} ) {
-        $payload = $reader->read( $h->{'length'} );
-        return undef if !defined $payload;
-        return q<> if !length $payload;
+    my $payload = $h->[8];
+    if ( $h->[6] > length $payload ) {
+        my $more = $reader->read( $h->[6] - length $payload );
+        return undef if !defined $more;
+        return q<> if !length $more;
+        $payload .= $more;
     }
 
-    $payload = Net::WebSocket::LibWS::mask( $h->{'mask'}, $payload ) if $h->{'masked'} && length $payload;
+    my $mask = $h->[4] ? $h->[5] : q<>;
+    $payload = Net::WebSocket::LibWS::mask( $mask, $payload ) if length $mask && length $payload;
 
-    $self->_reset();
+    $self->{'_buf'} = q<>;
+    $self->{'_need'} = 2;
+    $self->{'_hdr'} = undef;
 
-    return $h->{'class'}->_create( $h->{'fin'}, $h->{'rsv'}, $h->{'mask'}, $payload );
+    return bless [ $h->[1], $h->[2], $mask, $payload, undef ], $h->[7];
 }
 
 sub _reset {

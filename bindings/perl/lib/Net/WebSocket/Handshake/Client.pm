@@ -33,9 +33,9 @@ Net::WebSocket::Handshake::Client - the client side of the opening handshake
 =head1 DESCRIPTION
 
 The client's handshake logic, by a libws client connection: libws writes
-the request (with a key from its CSPRNG, C<Host> with the port when it is
-not the default, the subprotocol and extension offers), then checks the
-server's answer (RFC 6455 §4.1, RFC 7692 §7.1). See
+the request (with a fresh key from its CSPRNG unless you give one, C<Host>
+with the port when it is not the default, the subprotocol and extension
+offers), then checks the server's answer (RFC 6455 §4.1, RFC 7692 §7.1). See
 L<Net::WebSocket::Handshake> for the methods all handshakes share.
 
 =head1 METHODS
@@ -43,12 +43,19 @@ L<Net::WebSocket::Handshake> for the methods all handshakes share.
 =head2 CLASS->new( %OPTS )
 
 C<uri> (required: C<ws://>, C<wss://>, or C<http://>/C<https://> taken as
-C<ws://>/C<wss://>), C<origin>, C<subprotocols>, C<extensions>. A bad
-C<uri> throws C<BadArg>.
+C<ws://>/C<wss://>), C<origin>, C<subprotocols>, C<extensions>, C<key>.
+A bad C<uri> throws C<BadArg>; a subprotocol that is not an HTTP token,
+C<BadToken>.
+
+C<key> is the C<Sec-WebSocket-Key> to send (base64 of 16 bytes). Leave it
+out: libws then makes a fresh key from its CSPRNG, as RFC 6455 §4.1
+requires; a fixed key is for tests and reproducible transcripts. libws
+checks it: a bad key throws C<BadArg> (C<< get('name') >> is C<key>).
 
 =head2 OBJ->get_key()
 
-The request's C<Sec-WebSocket-Key>.
+The request's C<Sec-WebSocket-Key> (libws's C<ws_client_key>): the
+C<key> you gave, or the one libws made.
 
 =head2 OBJ->valid_status_or_die( CODE, REASON )
 
@@ -58,10 +65,13 @@ L<Net::WebSocket::HTTP_R> calls it for you.
 =head2 OBJ->consume_headers( NAME => VALUE, ... )
 
 The response's header fields. Throws, for the first problem found:
-C<MissingHeaders>, C<BadHeader>, C<DuplicateHeader>, C<BadAccept>,
+C<MissingHeaders>, C<BadHeader>, C<DuplicateHeader>, C<BadAccept>
+(C<< get('expected') >>: the accept value of our key),
 C<UnknownSubprotocol> (a subprotocol that was not offered),
 C<UnknownExtension> (an extension that was not offered, or unacceptable
-permessage-deflate parameters), or C<HandshakeFailed>.
+permessage-deflate parameters), or C<HandshakeFailed>. The class follows
+the kind of failure libws reports (C<ws_handshake_failure>, see
+L<Net::WebSocket::Handshake/FAILURES>).
 
 =head2 OBJ->validate_accept_or_die( ACCEPT )
 
@@ -71,9 +81,8 @@ Legacy: throws C<BadAccept> unless ACCEPT is the accept value of our key.
 
 =over
 
-=item * The key comes from libws's CSPRNG; a C<key> given to C<new()> is
-ignored (with a warning): libws checks the server's accept value against
-the key it sent.
+=item * Without a C<key>, the key comes from libws's CSPRNG (the original
+used Perl's C<rand()>); a C<key> must be base64 of 16 bytes.
 
 =item * C<Host> keeps a non-default port (the original dropped it).
 
@@ -103,13 +112,14 @@ sub new {
 
     ( my $ws_uri = $uri ) =~ s<\Ahttp(s?)://><ws$1://>i;
 
-    if ( defined $opts{'key'} ) {
-        warn "Net::WebSocket::Handshake::Client: the “key” option is ignored: libws makes the key with its CSPRNG\n";
-    }
-
     my $self = $class->SUPER::new(%opts);
 
+    # What libws refuses in the options, before the connection: each
+    # subprotocol (an HTTP token) and the key (base64 of 16 bytes).
+    $self->_check_options();
+
     my %copts;
+    $copts{'key'} = $self->{'key'} if defined $self->{'key'};
     $copts{'subprotocols'} = $self->{'subprotocols'} if $self->{'subprotocols'} && @{ $self->{'subprotocols'} };
     $copts{'origin'} = $self->{'origin'} if defined $self->{'origin'} && length $self->{'origin'};
 
@@ -124,21 +134,39 @@ sub new {
     if (!$conn) {
         my $err = $@;
         if ( ref $err && $err->isa('Net::WebSocket::X::LibWS') && $err->get('code') == Net::WebSocket::LibWS::WS_E_ARG() ) {
-            my $msg = $err->get_message();
-            if ( $msg =~ m<subprotocol> ) {
-                die Net::WebSocket::X->create('BadToken', join( ', ', @{ $self->{'subprotocols'} || [] } ), $msg);
-            }
-            die Net::WebSocket::X->create('BadArg', uri => $uri, $msg);
+            die Net::WebSocket::X->create('BadArg', uri => $uri, $err->get_message());
         }
         die $err;
     }
 
     $self->{'_conn'} = $conn;
     $self->{'_request'} = $conn->take_output();
-
-    ( $self->{'key'} ) = $self->{'_request'} =~ m<^Sec-WebSocket-Key:[ \t]*(\S+)\r?$>mi;
+    $self->{'key'} = $conn->client_key();
 
     return $self;
+}
+
+sub _check_options {
+    my ($self) = @_;
+
+    Net::WebSocket::LibWS::_ensure();
+    my $rc = Net::WebSocket::LibWS::_ws_config_new( 1, \my $cfg );
+    Net::WebSocket::LibWS::_croak_rc($rc, 'config') if $rc < 0;
+
+    my $err;
+    for my $p ( @{ $self->{'subprotocols'} || [] } ) {
+        next if Net::WebSocket::LibWS::_ws_config_add_subprotocol( $cfg, defined $p ? "$p" : '' ) >= 0;
+        $err = Net::WebSocket::X->create('BadToken', $p, Net::WebSocket::LibWS::_ws_last_error());
+        last;
+    }
+    if ( !$err && defined $self->{'key'} && Net::WebSocket::LibWS::_ws_config_set_key( $cfg, "$self->{'key'}" ) < 0 ) {
+        $err = Net::WebSocket::X->create('BadArg', key => $self->{'key'}, Net::WebSocket::LibWS::_ws_last_error());
+    }
+
+    Net::WebSocket::LibWS::_ws_config_free($cfg);
+    die $err if $err;
+
+    return;
 }
 
 sub get_key { return $_[0]{'key'} }
@@ -155,7 +183,7 @@ sub valid_status_or_die {
             eval { $conn->feed_response( $code, $reason, [] ); 1 };
             $self->{'_failed'} = 1;
             for my $ev ( $conn->next_events() ) {
-                $self->_die_for_failure( $ev->data(), $ev->code() ) if $ev->type() eq 'rejected';
+                $self->_die_for_failure( $conn, $ev->code(), status => $code, reason => $reason, headers => [] ) if $ev->type() eq 'rejected';
             }
         }
         die Net::WebSocket::X->create('BadHTTPStatus', $code, $reason);
@@ -183,12 +211,11 @@ sub consume_headers {
     my $open;
     for my $ev ( $conn->next_events() ) {
         my $type = $ev->type();
-        if ( $type eq 'rejected' ) {
-            $self->_die_for_failure( $ev->data(), $ev->code() );
-        }
-        if ( $type eq 'close' ) {
-            # e.g. a required extension missing: libws fails the connection.
-            die Net::WebSocket::X->create('UnknownExtension', $conn->extensions(), $ev->data());
+
+        # "rejected": the response is refused; "close": libws failed the
+        # connection right after it (e.g. a required extension missing).
+        if ( $type eq 'rejected' || $type eq 'close' ) {
+            $self->_die_for_failure( $conn, $ev->code(), status => $code, reason => $reason, headers => \@headers );
         }
         $open = 1 if $type eq 'open';
     }

@@ -122,7 +122,7 @@ sub _probe {
     $conn->feed_request( $method, '/', $proto, [@PROBE_HEADERS] );
     for my $ev ( $conn->next_events() ) {
         if ( $ev->type() eq 'rejected' ) {
-            $self->_die_for_failure( $ev->data(), $ev->code() );
+            $self->_die_for_failure( $conn, $ev->code(), method => $method, protocol => $proto, headers => \@PROBE_HEADERS );
         }
     }
     return;
@@ -173,19 +173,20 @@ sub consume_headers {
     my $conn = Net::WebSocket::LibWS::Connection->new_server( $self->_config_opts() );
     $self->{'_conn'} = $conn;
 
-    $conn->feed_request(
-        $self->{'_method'} // 'GET',
-        $self->{'_target'} // '/',
-        $self->{'_protocol'} // 'HTTP/1.1',
-        \@headers,
+    my %ctx = (
+        method   => $self->{'_method'} // 'GET',
+        target   => $self->{'_target'} // '/',
+        protocol => $self->{'_protocol'} // 'HTTP/1.1',
+        headers  => \@headers,
     );
+    $conn->feed_request( @ctx{qw( method target protocol headers )} );
 
     my ($request);
     for my $ev ( $conn->next_events() ) {
         my $type = $ev->type();
         if ( $type eq 'rejected' ) {
             $self->{'_rejection'} = $conn->take_output();
-            $self->_die_for_failure( $ev->data(), $ev->code() );
+            $self->_die_for_failure( $conn, $ev->code(), %ctx );
         }
         $request = 1 if $type eq 'request';
     }
@@ -219,7 +220,7 @@ sub consume_headers {
     for my $ev ( $conn->next_events() ) {
         if ( $ev->type() eq 'rejected' ) {
             $self->{'_rejection'} = $conn->take_output();
-            $self->_die_for_failure( $ev->data(), $ev->code() );
+            $self->_die_for_failure( $conn, $ev->code(), %ctx );
         }
         $open = 1 if $ev->type() eq 'open';
     }
@@ -256,7 +257,7 @@ sub _head {
         push @h, 'Sec-WebSocket-Protocol' => join( ', ', @{ $self->{'subprotocols'} } ) if $self->{'subprotocols'} && @{ $self->{'subprotocols'} };
         $conn->feed_request( 'GET', '/', 'HTTP/1.1', \@h );
         for my $ev ( $conn->next_events() ) {
-            $self->_die_for_failure( $ev->data(), $ev->code() ) if $ev->type() eq 'rejected';
+            $self->_die_for_failure( $conn, $ev->code(), method => 'GET', protocol => 'HTTP/1.1', headers => \@h ) if $ev->type() eq 'rejected';
         }
         return $self->{'_response'} = $conn->take_output();
     }

@@ -252,22 +252,41 @@ use FFI::Platypus::Buffer ();
 use Net::WebSocket::LibWS ();
 use Net::WebSocket::X ();
 
-BEGIN { *buffer_to_scalar = \&FFI::Platypus::Buffer::buffer_to_scalar }
-
 use constant {
     _C      => 0,    # ws_conn handle
     _PID    => 1,    # process that made it
-    _EVBUF  => 2,    # malloc'd ws_event array
-    _EVVIEW => 3,    # a read-only scalar over _EVBUF
+    _UNUSED2 => 2,   # (was the per-connection event array)
+    _UNUSED3 => 3,
     _ROLE   => 4,
+    _GEN    => 5,    # counts calls that may change what ws_need says (close, heartbeat, ...)
 
-    _EVMAX    => 64,
+    _EVMAX    => 256,
     _EVSIZE   => 32,
 };
 
 my %TYPE_OPCODE = ( text => 1, binary => 2, continuation => 0 );
 
 my %ROLE = ( client => 1, server => 2 );
+
+# The ws_event array that ws_next_events fills: one for the process (each
+# batch is decoded right after the call that took it, so connections can
+# share it), _EVMAX events, and $EV_VIEW a read-only scalar over it.
+our ($EV_BUF, $EV_VIEW);
+
+sub _event_array {
+    require FFI::Platypus::Memory;
+    my $buf = FFI::Platypus::Memory::malloc( _EVMAX * _EVSIZE );
+    FFI::Platypus::Memory::memset( $buf, 0, _EVMAX * _EVSIZE );
+    # ws_event.size of the first element: libws reads the stride from it.
+    my $size = pack 'L', _EVSIZE;
+    FFI::Platypus::Memory::memcpy( $buf, FFI::Platypus::Buffer::scalar_to_pointer($size), 4 );
+    FFI::Platypus::Buffer::window( $EV_VIEW, $buf, _EVMAX * _EVSIZE );
+    $EV_BUF = $buf;
+    return;
+}
+
+# A new interpreter thread makes its own.
+sub CLONE { $EV_BUF = $EV_VIEW = undef; return }
 
 sub _new_from_config {
     my ($class, $role, $opts, $make) = @_;
@@ -278,16 +297,9 @@ sub _new_from_config {
     Net::WebSocket::LibWS::_ws_config_free($cfg);
     Net::WebSocket::LibWS::_croak_rc($rc, 'connection') if $rc < 0;
 
-    my $evbuf = FFI::Platypus::Memory::malloc( _EVMAX * _EVSIZE );
-    FFI::Platypus::Memory::memset( $evbuf, 0, _EVMAX * _EVSIZE );
-    # ws_event.size of the first element: libws reads the stride from it.
-    my $size = pack 'L', _EVSIZE;
-    FFI::Platypus::Memory::memcpy( $evbuf, FFI::Platypus::Buffer::scalar_to_pointer($size), 4 );
+    _event_array() if !$EV_BUF;
 
-    my $self = bless [ $c, $$, $evbuf, undef, $role ], $class;
-    FFI::Platypus::Buffer::window( $self->[_EVVIEW], $evbuf, _EVMAX * _EVSIZE );
-
-    return $self;
+    return bless [ $c, $$, undef, undef, $role, 0 ], $class;
 }
 
 sub new_server {
@@ -325,8 +337,7 @@ sub DESTROY {
     return if ${^GLOBAL_PHASE} eq 'DESTRUCT';
     return if !$self->[_C] || $self->[_PID] != $$;
     Net::WebSocket::LibWS::_ws_conn_free( $self->[_C] );
-    FFI::Platypus::Memory::free( $self->[_EVBUF] ) if $self->[_EVBUF];
-    $self->[_C] = $self->[_EVBUF] = undef;
+    $self->[_C] = undef;
     return;
 }
 
@@ -342,6 +353,7 @@ sub _fail {
 
 sub feed {
     my $self = $_[0];
+    $self->[_GEN]++;
     if (utf8::is_utf8($_[1])) {
         my $b = Net::WebSocket::LibWS::_bytes($_[1]);
         my $rc = Net::WebSocket::LibWS::_ws_feed( $self->[_C], $b, length $b );
@@ -354,6 +366,7 @@ sub feed {
 }
 
 sub feed_eof {
+    $_[0][_GEN]++;
     my $rc = Net::WebSocket::LibWS::_ws_feed_eof( $_[0][_C] );
     _fail($rc, 'feed_eof') if $rc < 0;
     return 1;
@@ -377,6 +390,7 @@ sub _pairs {
 }
 
 sub feed_request {
+    $_[0][_GEN]++;
     my ($self, $method, $target, $proto, $headers) = @_;
     my ($n, $v) = _pairs($headers);
     my $rc = Net::WebSocket::LibWS::_ws_feed_request( $self->[_C], "" . ($method // ''), "" . ($target // ''), "" . ($proto // ''), $n, $v, scalar @$n );
@@ -385,6 +399,7 @@ sub feed_request {
 }
 
 sub feed_response {
+    $_[0][_GEN]++;
     my ($self, $status, $reason, $headers) = @_;
     my ($n, $v) = _pairs($headers);
     my $rc = Net::WebSocket::LibWS::_ws_feed_response( $self->[_C], $status // 0, defined $reason ? "$reason" : undef, $n, $v, scalar @$n );
@@ -395,37 +410,52 @@ sub feed_response {
 #----------------------------------------------------------------------
 # Events
 
-# One call into libws takes up to _EVMAX events; one unpack decodes them:
-# the type, the 7 bytes after it (opcode, rsv, flags, code, initiator: the
-# event object decodes them when asked), the data pointer and length.
-my $EV_TEMPLATE = '(x4 C a7 x4 J J)';
+# One call into libws takes up to _EVMAX events and one unpack decodes the
+# whole batch, data included: for each event the type, its data (read at
+# the data pointer, "x0/P" taking the length just unpacked as the count),
+# and bytes 4..11 of the C event (type, opcode, rsv, flags, code,
+# initiator) as one integer that the accessors decode.
+my $EV_TEMPLATE = '(@4 C @24 J @16 x0/P @4 Q< @32)';
+my @EV_TEMPLATE = map { $EV_TEMPLATE . $_ } 0 .. _EVMAX;
 
+# For Net::WebSocket::Defragmenter, which takes events the same way.
+sub _event_template { return $EV_TEMPLATE[ $_[0] ] }
+
+# ws_event.data is NULL when len is 0, and unpack 'P' gives undef then.
 sub next_events {
-    my $max = ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1];
-    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $_[0][_EVBUF], $max );
+    $_[0][_GEN]++;
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $EV_BUF, ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1] );
     if ($k <= 0) {
         _fail($k, 'next_events') if $k < 0;
         return;
     }
-    my @f = unpack "$EV_TEMPLATE$k", $_[0][_EVVIEW];
-    my @out;
-    while (@f) {
-        my ($type, $meta, $ptr, $len) = splice @f, 0, 4;
-        push @out, bless [ $type, ( $len ? buffer_to_scalar( $ptr, $len ) : '' ), $meta ], 'Net::WebSocket::LibWS::Event';
-    }
+    my @f = unpack $EV_TEMPLATE[$k], $EV_VIEW;
+    my @out = map { bless [ splice @f, 0, 3 ], 'Net::WebSocket::LibWS::Event' } 1 .. $k;
+    defined $_->[1] or $_->[1] = '' for @out;
     return @out;
+}
+
+sub next_events_raw {
+    $_[0][_GEN]++;
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $EV_BUF, ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1] );
+    if ($k <= 0) {
+        _fail($k, 'next_events_raw') if $k < 0;
+        return;
+    }
+    return unpack $EV_TEMPLATE[$k], $EV_VIEW;
 }
 
 sub next_event {
     my $self = $_[0];
-    my $k = Net::WebSocket::LibWS::_ws_next_events( $self->[_C], $self->[_EVBUF], 1 );
+    $self->[_GEN]++;
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $self->[_C], $EV_BUF, 1 );
     if ($k <= 0) {
         _fail($k, 'next_event') if $k < 0;
         return undef;
     }
-    my @f = unpack "${EV_TEMPLATE}1", $self->[_EVVIEW];
-    return bless [ $f[0], ( $f[3] ? buffer_to_scalar( $f[2], $f[3] ) : '' ), $f[1] ],
-        'Net::WebSocket::LibWS::Event';
+    my $ev = bless [ unpack $EV_TEMPLATE[1], $EV_VIEW ], 'Net::WebSocket::LibWS::Event';
+    $ev->[1] //= '';
+    return $ev;
 }
 
 sub pending_events {
@@ -433,6 +463,19 @@ sub pending_events {
     _fail($n, 'pending_events') if $n < 0;
     return $n;
 }
+
+# The "x0/P" template relies on unpack taking a '/' count from the value
+# unpacked last. Checked once, on a known string, the first time the
+# module is used with the library (see _self_test).
+sub _self_test {
+    my $s = 'libws event data';
+    my $ev = pack( 'L C a7 x4 J J', 32, 4, "\x01\x00\x03\xe8\x03\x02\x00", unpack( 'J', pack 'P', $s ), 5 )
+           . pack( 'L C a7 x4 J J', 32, 10, "\x08\x00\x03\xe8\x03\x02\x00", 0, 0 );
+    my @f = unpack $EV_TEMPLATE[2], $ev;
+    return @f == 6 && $f[0] == 4 && $f[1] eq 'libws' && $f[3] == 10 && !defined $f[4]
+        && Net::WebSocket::LibWS::Event::_code_of( $f[5] ) == 1000;
+}
+die "Net::WebSocket::LibWS::Connection: this perl's unpack does not decode event batches as expected\n" if !_self_test();
 
 #----------------------------------------------------------------------
 # Sending
@@ -445,15 +488,13 @@ sub _send_rc {
 }
 
 sub send_text {
-    my $self = $_[0];
-    my $b = utf8::is_utf8($_[1]) ? Net::WebSocket::LibWS::_bytes($_[1]) : $_[1];
-    return _send_rc( Net::WebSocket::LibWS::_ws_send_text( $self->[_C], $b, length $b ), 'send_text' );
+    my $rc = Net::WebSocket::LibWS::_ws_send_text( $_[0][_C], ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ) // '', length( $_[1] // '' ) );
+    return $rc >= 0 ? 1 : _send_rc( $rc, 'send_text' );
 }
 
 sub send_binary {
-    my $self = $_[0];
-    my $b = utf8::is_utf8($_[1]) ? Net::WebSocket::LibWS::_bytes($_[1]) : $_[1];
-    return _send_rc( Net::WebSocket::LibWS::_ws_send_binary( $self->[_C], $b, length $b ), 'send_binary' );
+    my $rc = Net::WebSocket::LibWS::_ws_send_binary( $_[0][_C], ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ) // '', length( $_[1] // '' ) );
+    return $rc >= 0 ? 1 : _send_rc( $rc, 'send_binary' );
 }
 
 sub _opcode {
@@ -505,6 +546,7 @@ sub pong {
 
 sub close {
     my ($self, $code, $reason) = @_;
+    $self->[_GEN]++;
     $code //= 1000;
     my $b = Net::WebSocket::LibWS::_bytes( $reason // '' );
     my $rc = Net::WebSocket::LibWS::_ws_close( $self->[_C], $code, $b, length $b );
@@ -513,6 +555,7 @@ sub close {
 }
 
 sub heartbeat {
+    $_[0][_GEN]++;
     my $rc = Net::WebSocket::LibWS::_ws_heartbeat( $_[0][_C] );
     return 1 if $rc >= 0;
     return 0 if $rc == Net::WebSocket::LibWS::WS_E_CLOSED();
@@ -532,7 +575,7 @@ sub output {
     my ($p, $n);
     my $rc = Net::WebSocket::LibWS::_ws_output( $_[0][_C], \$p, \$n );
     _fail($rc, 'output') if $rc < 0;
-    return $n ? buffer_to_scalar( $p, $n ) : '';
+    return $n ? unpack( "P$n", pack 'J', $p ) : '';
 }
 
 sub consume {
@@ -541,15 +584,40 @@ sub consume {
     return 1;
 }
 
+# take_output copies through a scratch buffer with ws_output_copy (copy and
+# consume in one call). It grows, up to _OUT_MAX, when the output did not
+# fit; larger output is taken with ws_output and ws_consume.
+use constant { _OUT_MIN => 65536, _OUT_MAX => 4 * 1024 * 1024 };
+my $OUT_BUF;
+my $OUT_CAP = 0;
+
 sub take_output {
-    my ($p, $n);
     my $c = $_[0][_C];
-    my $rc = Net::WebSocket::LibWS::_ws_output( $c, \$p, \$n );
+    if (!$OUT_CAP) {
+        $OUT_CAP = _OUT_MIN;
+        FFI::Platypus::Buffer::grow( $OUT_BUF, $OUT_CAP, { set_length => 1 } );
+    }
+    my $n = Net::WebSocket::LibWS::_ws_output_copy( $c, $OUT_BUF, $OUT_CAP );
+    if ($n < $OUT_CAP) {
+        return substr( $OUT_BUF, 0, $n ) if $n > 0;
+        _fail($n, 'output_copy') if $n < 0;
+        return '';
+    }
+
+    # More than the buffer held: the rest in one piece.
+    my $out = substr( $OUT_BUF, 0 );
+    my ($p, $rest);
+    my $rc = Net::WebSocket::LibWS::_ws_output( $c, \$p, \$rest );
     _fail($rc, 'output') if $rc < 0;
-    return '' if !$n;
-    my $out = buffer_to_scalar( $p, $n );
-    $rc = Net::WebSocket::LibWS::_ws_consume( $c, $n );
-    _fail($rc, 'consume') if $rc < 0;
+    if ($rest) {
+        $out .= unpack( "P$rest", pack 'J', $p );
+        $rc = Net::WebSocket::LibWS::_ws_consume( $c, $rest );
+        _fail($rc, 'consume') if $rc < 0;
+    }
+    if ( $OUT_CAP < _OUT_MAX ) {
+        $OUT_CAP *= 2 while $OUT_CAP < _OUT_MAX && $OUT_CAP < length $out;
+        FFI::Platypus::Buffer::grow( $OUT_BUF, $OUT_CAP, { set_length => 1 } );
+    }
     return $out;
 }
 
@@ -572,6 +640,15 @@ sub hint {
 }
 
 sub failure { return Net::WebSocket::LibWS::_ws_conn_failure( $_[0][_C] ) }
+
+sub handshake_failure {
+    my $field;
+    my $kind = Net::WebSocket::LibWS::_ws_handshake_failure( $_[0][_C], \$field );
+    _fail($kind, 'handshake_failure') if $kind < 0;
+    return wantarray ? ( $kind, $field // '' ) : $kind;
+}
+
+sub client_key { return $_[0]->_string_out( \&Net::WebSocket::LibWS::_ws_client_key, 'client_key' ) }
 
 sub _string_out {
     my ($self, $fn, $what, @args) = @_;
@@ -642,6 +719,7 @@ sub request_subprotocols { return $_[0]->_list( \&Net::WebSocket::LibWS::_ws_req
 sub request_extensions   { return $_[0]->_list( \&Net::WebSocket::LibWS::_ws_request_extension, 'request_extensions' ) }
 
 sub accept {
+    $_[0][_GEN]++;
     my ($self, %opts) = @_;
     my ($n, $v) = _pairs( $opts{'headers'} );
     my $rc = Net::WebSocket::LibWS::_ws_accept( $self->[_C],
@@ -653,6 +731,7 @@ sub accept {
 }
 
 sub reject {
+    $_[0][_GEN]++;
     my ($self, $status, $body, %opts) = @_;
     my ($n, $v) = _pairs( $opts{'headers'} );
     my $rc = Net::WebSocket::LibWS::_ws_reject( $self->[_C], $status // 400, ( defined $body ? "$body" : undef ), $n, $v, scalar @$n );
@@ -670,25 +749,36 @@ sub response_status {
 
 package Net::WebSocket::LibWS::Event;
 
-# [0] type (WS_EV_*), [1] data, [2] 7 bytes of the C event: opcode, rsv,
-# flags, code (2 bytes, native order), initiator, reserved.
+# [0] type (WS_EV_*), [1] data, [2] bytes 4..11 of the C event as a
+# little-endian integer: type, opcode << 8, rsv << 16, flags << 24,
+# code << 32 (the uint16 in native order), initiator << 48.
 
 my @TYPE_NAME = (qw( none request open rejected text binary data ping pong control close ));
 my @INITIATOR_NAME = ( '', qw( peer us failure abnormal ) );
+
+use constant _BIG_ENDIAN => pack( 'S', 1 ) eq "\0\1";
+
+sub _code_of {
+    return _BIG_ENDIAN
+        ? ( ( ( $_[0] >> 32 ) & 0xFF ) << 8 ) | ( ( $_[0] >> 40 ) & 0xFF )
+        : ( $_[0] >> 32 ) & 0xFFFF;
+}
+
+sub new_raw        { my $class = shift; return bless [ $_[0], $_[1] // '', $_[2] ], ( ref $class || $class ) }
 
 sub type           { return $TYPE_NAME[ $_[0][0] ] }
 sub type_code      { return $_[0][0] }
 sub data           { return $_[0][1] }
 sub reason         { return $_[0][1] }
-sub opcode         { return ord $_[0][2] }
-sub rsv            { return ord substr( $_[0][2], 1, 1 ) }
-sub flags          { return ord substr( $_[0][2], 2, 1 ) }
-sub is_first       { return ( ord( substr( $_[0][2], 2, 1 ) ) & 1 ) ? 1 : 0 }
-sub is_last        { return ( ord( substr( $_[0][2], 2, 1 ) ) & 2 ) ? 1 : 0 }
-sub is_compressed  { return ( ord( substr( $_[0][2], 2, 1 ) ) & 4 ) ? 1 : 0 }
-sub code           { return unpack 'S', substr( $_[0][2], 3, 2 ) }
-sub initiator_code { return ord substr( $_[0][2], 5, 1 ) }
-sub initiator      { return $INITIATOR_NAME[ ord substr( $_[0][2], 5, 1 ) ] // '' }
+sub opcode         { return ( $_[0][2] >> 8 ) & 0xFF }
+sub rsv            { return ( $_[0][2] >> 16 ) & 0xFF }
+sub flags          { return ( $_[0][2] >> 24 ) & 0xFF }
+sub is_first       { return ( $_[0][2] >> 24 ) & 1 }
+sub is_last        { return ( $_[0][2] >> 25 ) & 1 }
+sub is_compressed  { return ( $_[0][2] >> 26 ) & 1 }
+sub code           { return _code_of( $_[0][2] ) }
+sub initiator_code { return ( $_[0][2] >> 48 ) & 0xFF }
+sub initiator      { return $INITIATOR_NAME[ ( $_[0][2] >> 48 ) & 0xFF ] // '' }
 
 $INC{'Net/WebSocket/LibWS/Event.pm'} ||= __FILE__;
 

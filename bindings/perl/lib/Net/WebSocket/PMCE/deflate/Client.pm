@@ -59,8 +59,8 @@ sub consume_parameters {
 
     # libws checks a response holding exactly this against our offer.
     my $conn = Net::WebSocket::LibWS::Connection->new_client( 'ws://localhost/', deflate => $self->_libws_options() );
-    my $req = $conn->take_output();
-    my ($key) = $req =~ m<^Sec-WebSocket-Key:[ \t]*(\S+)\r?$>mi;
+    $conn->take_output();
+    my $key = $conn->client_key();
 
     $conn->feed_response( 101, 'Switching Protocols', [
         Upgrade                    => 'websocket',

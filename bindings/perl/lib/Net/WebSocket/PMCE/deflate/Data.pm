@@ -29,10 +29,14 @@ Net::WebSocket::PMCE::deflate::Data - permessage-deflate messages
 =head1 DESCRIPTION
 
 Compresses and inflates messages with the agreed permessage-deflate
-parameters. Behind it are two libws connections, already open with the
-agreement: one compresses what you send (context takeover across
-messages unless C<deflate_no_context_takeover>), the other inflates what
-you give C<decompress()> (its own context, likewise).
+parameters, by libws's per-message compression outside a connection
+(C<ws_compressor_*> and C<ws_decompressor_*> in C<ws.h>): one compressor
+for what you send (window C<deflate_max_window_bits>, context takeover
+across messages unless C<deflate_no_context_takeover>), one decompressor
+for what you give C<decompress()> (the peer's direction: window
+C<inflate_max_window_bits>, context takeover unless
+C<inflate_no_context_takeover>). Each is made on first use and keeps only
+its LZ77 window; libws lends it the rest.
 
 =head1 METHODS
 
@@ -41,15 +45,16 @@ you give C<decompress()> (its own context, likewise).
 C<deflate_max_window_bits>, C<inflate_max_window_bits>,
 C<deflate_no_context_takeover>, C<inflate_no_context_takeover>, as in
 L<Net::WebSocket::PMCE::deflate>; C<create_data_object()> passes the
-agreed values.
+agreed values. (This distribution:) C<max_message>, the most bytes one
+inflated message may have (default 0: libws's 64 MiB; -1: unlimited).
 
 =head2 OBJ->create_message( FRAME_TYPE, PAYLOAD )
 
 An unfragmented, compressed message (a L<Net::WebSocket::Message> whose
 frame has RSV1), masked with a fresh key if this is a client. FRAME_TYPE
-is C<text> or C<binary> (or a frame class name). PAYLOAD is not modified.
-A text payload must be UTF-8 (C<BadArg> otherwise). Not allowed while a
-streamer is unfinished.
+is C<text> or C<binary> (or a data frame class name). PAYLOAD is not
+modified. A text payload must be UTF-8 (C<BadArg> otherwise). Not allowed
+while a streamer is unfinished.
 
 =head2 OBJ->create_streamer( FRAME_TYPE )
 
@@ -59,9 +64,9 @@ message in fragments.
 =head2 OBJ->decompress( COMPRESSED_PAYLOAD )
 
 The inflated payload of a whole compressed message (its frames'
-payloads joined). The inflated size is limited (64 MiB, libws's
-C<max_message>): beyond it, or for data that is not a valid deflate
-stream, it throws
+payloads joined). The inflated size is limited (C<max_message>, 64 MiB
+by default; checked while inflating): beyond it (C<< get('code') >>
+1009), or for data that is not a valid deflate stream (1007), it throws
 L<Net::WebSocket::X::ReceivedBadDataFrame|Net::WebSocket::X> and the
 object cannot inflate any more. COMPRESSED_PAYLOAD is not modified.
 
@@ -82,41 +87,66 @@ use parent qw( Net::WebSocket::PMCE::Data );
 
 use Net::WebSocket::Frame ();
 use Net::WebSocket::LibWS ();
-use Net::WebSocket::LibWS::Connection ();
 use Net::WebSocket::Message ();
 use Net::WebSocket::X ();
 
 sub new {
     my ($class, %opts) = @_;
-    return bless {%opts}, $class;
+    return bless { %opts, _pid => $$ }, $class;
 }
 
-# The agreement as a Sec-WebSocket-Extensions element, in RFC names.
-sub _extension_string {
+sub DESTROY {
     my ($self) = @_;
-    my ($local, $peer) = $self->_RFC_PREFIXES();
-    my @p = ('permessage-deflate');
-    push @p, "${local}_no_context_takeover" if $self->{'deflate_no_context_takeover'};
-    push @p, "${peer}_no_context_takeover" if $self->{'inflate_no_context_takeover'};
-    push @p, "${local}_max_window_bits=$self->{'deflate_max_window_bits'}" if $self->{'deflate_max_window_bits'} && $self->{'deflate_max_window_bits'} != 15;
-    push @p, "${peer}_max_window_bits=$self->{'inflate_max_window_bits'}" if $self->{'inflate_max_window_bits'} && $self->{'inflate_max_window_bits'} != 15;
-    return join( '; ', @p );
+    return if ${^GLOBAL_PHASE} eq 'DESTRUCT' || ( $self->{'_pid'} // 0 ) != $$;
+    Net::WebSocket::LibWS::_ws_compressor_free( delete $self->{'_z'} ) if $self->{'_z'};
+    Net::WebSocket::LibWS::_ws_decompressor_free( delete $self->{'_unz'} ) if $self->{'_unz'};
+    return;
 }
 
-sub _sender {
-    my ($self, $opcode) = @_;
-    my $key = ( $opcode >= 3 && $opcode <= 7 ) ? "_sender_$opcode" : '_sender';
-    return $self->{$key} //= Net::WebSocket::LibWS::Connection->new_open(
-        role       => $self->_ROLE(),
-        extensions => $self->_extension_string(),
-        ( $opcode >= 3 && $opcode <= 7 ? ( allow_opcodes => 1 << $opcode ) : () ),
+sub _check_fork {
+    return if $_[0]{'_pid'} == $$;
+    die Net::WebSocket::X->create('Forked');
+}
+
+# The compressor for what this endpoint sends (made on first use).
+sub _compressor {
+    my ($self) = @_;
+    return $self->{'_z'} if $self->{'_z'};
+    Net::WebSocket::LibWS::_ensure();
+    $self->_check_fork();
+    my $rc = Net::WebSocket::LibWS::_ws_compressor_new(
+        0,    # libws's default level (6)
+        $self->{'deflate_max_window_bits'} || 15,
+        ( $self->{'deflate_no_context_takeover'} ? 0 : 1 ),
+        \my $z,
     );
+    Net::WebSocket::LibWS::_croak_rc($rc, 'ws_compressor_new') if $rc < 0;
+    return $self->{'_z'} = $z;
 }
 
-sub _frame_class {
+# Compresses the next part of the current message; $final ends it.
+sub _compress {
+    my ($self, $final) = @_;    # $_[2]: bytes
+    my $z = $self->{'_z'} || $self->_compressor();
+    my ($p, $n);
+    my $rc = Net::WebSocket::LibWS::_ws_compress( $z, $_[2], length $_[2], $final, \$p, \$n );
+    Net::WebSocket::LibWS::_croak_rc($rc, 'ws_compress') if $rc < 0;
+    return $n ? unpack( "P$n", pack 'J', $p ) : q<>;
+}
+
+# The mask for a frame this endpoint sends.
+sub _mask { return $_[0]->_ROLE() eq 'client' ? Net::WebSocket::LibWS::random_mask() : q<> }
+
+# The frame class of a data frame type (text, binary, a custom class).
+sub _data_frame_class {
     my ($type) = @_;
     require Net::WebSocket::Endpoint;
-    return Net::WebSocket::Endpoint::_frame_class($type);
+    my $class = Net::WebSocket::Endpoint::_frame_class($type);
+    my $op = $class->get_opcode();
+    if ( !$op || $op >= 8 ) {
+        die Net::WebSocket::X->create('BadArg', type => $type, 'permessage-deflate compresses data messages: give “text”, “binary” or a data frame class');
+    }
+    return $class;
 }
 
 sub create_message {
@@ -124,23 +154,18 @@ sub create_message {
 
     die 'A streamer is active!' if $self->{'_streamer_mode'};
 
-    my $class = _frame_class($frame_type);
-    my $opcode = $class->get_opcode();
-    my $conn = $self->_sender($opcode);
+    my $class = _data_frame_class($frame_type);
+    Net::WebSocket::LibWS::_ensure();
 
-    my $ok = eval {
-        $conn->send( $opcode, $_[2] // q<>, Net::WebSocket::LibWS::WS_SEND_COMPRESS() );
-        1;
-    };
-    if (!$ok) {
-        my $err = $@;
-        if ( ref $err && $err->isa('Net::WebSocket::X::LibWS') && $err->get('code') == Net::WebSocket::LibWS::WS_E_ARG() ) {
-            die Net::WebSocket::X->create('BadArg', payload => $_[2], $err->get_message());
-        }
-        die $err;
+    my $payload = Net::WebSocket::LibWS::_bytes( $_[2] // q<> );
+    if ( $class->get_opcode() == 1 && !Net::WebSocket::LibWS::utf8_valid($payload) ) {
+        die Net::WebSocket::X->create('BadArg', payload => $_[2], 'A text message must be UTF-8');
     }
 
-    return Net::WebSocket::Message->new( Net::WebSocket::Frame::_from_wire( $conn->take_output(), $class ) );
+    # One frame: final, RSV1 (RFC 7692 §6), the whole compressed message.
+    my $frame = $class->_create( 1, 4, $self->_mask(), $self->_compress( 1, $payload ) );
+
+    return bless [$frame], 'Net::WebSocket::Message';
 }
 
 sub create_streamer {
@@ -148,12 +173,14 @@ sub create_streamer {
 
     require Net::WebSocket::PMCE::deflate::Data::Streamer;
 
-    my $class = _frame_class($frame_type);
+    my $class = _data_frame_class($frame_type);
     my $streamer = Net::WebSocket::PMCE::deflate::Data::Streamer->new( $self, $class );
     $self->{'_streamer_mode'} = 1;
 
     return $streamer;
 }
+
+use constant { _E_TOO_BIG => -31, _E_PROTOCOL => -40 };
 
 sub decompress {
     my ($self) = @_;    # $_[1] = payload
@@ -164,37 +191,29 @@ sub decompress {
         die Net::WebSocket::X->create('ReceivedBadDataFrame', "This data object's inflater failed earlier: $self->{'_inflate_failed'}", 1002);
     }
 
-    my $conn = $self->{'_receiver'} //= Net::WebSocket::LibWS::Connection->new_open(
-        role          => $self->_ROLE(),
-        extensions    => $self->_extension_string(),
-        validate_utf8 => 0,
-    );
+    my $z = $self->{'_unz'} || do {
+        Net::WebSocket::LibWS::_ensure();
+        $self->_check_fork();
+        my $rc = Net::WebSocket::LibWS::_ws_decompressor_new(
+            $self->{'inflate_max_window_bits'} || 15,
+            ( $self->{'inflate_no_context_takeover'} ? 0 : 1 ),
+            $self->{'max_message'} || 0,
+            \my $unz,
+        );
+        Net::WebSocket::LibWS::_croak_rc($rc, 'ws_decompressor_new') if $rc < 0;
+        $self->{'_unz'} = $unz;
+    };
 
-    # The frame the peer would have sent: final, RSV1, masked if it came
-    # from a client.
-    my $mask = $self->_ROLE() eq 'server' ? Net::WebSocket::LibWS::random_mask() : q<>;
-    my $frame = Net::WebSocket::LibWS::frame_encode_header(
-        fin => 1, rsv => 4, opcode => 2, mask => $mask, length => length $payload,
-    );
-    $frame .= length($mask) ? Net::WebSocket::LibWS::mask( $mask, $payload ) : $payload;
-
-    $conn->feed($frame);
-
-    my $out;
-    for my $ev ( $conn->next_events() ) {
-        if ( $ev->type() eq 'binary' ) {
-            $out = $ev->data();
-        }
-        elsif ( $ev->type() eq 'close' ) {
-            $self->{'_inflate_failed'} = $ev->data();
-            die Net::WebSocket::X->create('ReceivedBadDataFrame', $ev->data(), $ev->code());
-        }
+    my ($p, $n);
+    my $rc = Net::WebSocket::LibWS::_ws_decompress( $z, $payload, length $payload, \$p, \$n );
+    if ( $rc < 0 ) {
+        my $why = Net::WebSocket::LibWS::_ws_last_error();
+        Net::WebSocket::LibWS::_croak_rc($rc, 'ws_decompress') if $rc != _E_TOO_BIG && $rc != _E_PROTOCOL;
+        $self->{'_inflate_failed'} = $why;
+        die Net::WebSocket::X->create('ReceivedBadDataFrame', $why, ( $rc == _E_TOO_BIG ? 1009 : 1007 ));
     }
-    $conn->take_output();    # nothing to send from here
 
-    die Net::WebSocket::X->create('ReceivedBadDataFrame', 'libws delivered no message', 1011) if !defined $out;
-
-    return $out;
+    return $n ? unpack( "P$n", pack 'J', $p ) : q<>;
 }
 
 1;

@@ -2,10 +2,6 @@ package ws
 
 import (
 	"bytes"
-	"io"
-	"strconv"
-
-	"github.com/klauspost/compress/flate"
 )
 
 // deflater compresses one connection's outgoing messages (RFC 7692 §7.2.1).
@@ -95,61 +91,17 @@ func newInflater(bits int, takeover bool) *inflater {
 // inflate decompresses a whole message's payload into out, returning the
 // number of bytes appended. body must end with deflateTail (appended by
 // the caller, who owns a buffer with room for it). It stops with 1009 as
-// soon as the output passes max, so a small bomb cannot make large
+// soon as the output would pass max, so a small bomb cannot make large
 // allocations; with utf8 non-nil it validates text as it is produced and
-// stops at the first bad byte.
+// stops soon after the first bad byte (see inflateMessage).
 func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf8 *utf8State) (int, error) {
-	d := decoderPool.Get().(*decoder)
-	defer decoderPool.Put(d)
-	d.src.Reset(body)
 	var dict []byte
 	if f.takeover {
 		dict = f.hist
 	}
-	if err := d.r.(flate.Resetter).Reset(&d.src, dict); err != nil {
-		return 0, &Error{Code: CodeInternal, Msg: "inflate: " + err.Error()}
-	}
-	defer d.src.Reset(nil) // do not keep the message alive in the pool
 	start := out.n
-	chunk := 4 * len(body)
-	if chunk < 4096 {
-		chunk = 4096
-	}
-	for {
-		if int64(out.n-start) > max {
-			return out.n - start, protocolError(CloseMessageTooBig, "inflated message exceeds the limit of "+strconv.FormatInt(max, 10)+" bytes")
-		}
-		// Never ask for more than one byte past the limit, so that memory
-		// stays bounded by the limit however well the data compresses.
-		want := chunk
-		if room := max - int64(out.n-start); room < int64(want)-1 {
-			want = int(room) + 1 // written so that an unlimited max cannot overflow
-		}
-		dst := out.reserve(a, want)
-		if dst == nil {
-			return out.n - start, &Error{Code: CodeNoMem, CloseCode: CloseInternalError, Msg: "out of memory inflating a message"}
-		}
-		n, err := d.r.Read(dst)
-		if n > 0 && utf8 != nil && int64(out.n-start+n) <= max {
-			if i := utf8.feed(dst[:n]); i >= 0 {
-				out.n += i
-				return out.n - start, protocolError(CloseInvalidPayload, "invalid UTF-8 in text message at byte "+strconv.Itoa(out.n-start))
-			}
-		}
-		out.n += n
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			// 1007, but not a UTF-8 error: the deflate stream is corrupt.
-			return out.n - start, &Error{Code: CodeProtocol, CloseCode: CloseInvalidPayload, Msg: "invalid compressed data: " + err.Error()}
-		}
-		if chunk < 1<<20 {
-			chunk *= 2
-		}
-	}
-	if int64(out.n-start) > max {
-		return out.n - start, protocolError(CloseMessageTooBig, "inflated message exceeds the limit of "+strconv.FormatInt(max, 10)+" bytes")
+	if err := inflateMessage(body, dict, out, a, max, utf8); err != nil {
+		return out.n - start, err
 	}
 	if f.takeover {
 		f.hist = appendWindow(f.hist, out.b[start:out.n], f.window)

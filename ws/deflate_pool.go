@@ -1,18 +1,17 @@
 package ws
 
 import (
-	"bytes"
-	"io"
 	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
 )
 
-// A flate writer costs hundreds of kilobytes and a reader tens, far more
-// than a server can afford per connection. Connections therefore borrow
-// coders from process-wide pools and keep only the LZ77 history window
-// they need for context takeover (RFC 7692 §7.2.3.3).
+// A flate writer costs hundreds of kilobytes, far more than a server can
+// afford per connection. Connections therefore borrow writers from
+// process-wide pools (and the inflater its decode tables, inflate.go) and
+// keep only the LZ77 history window they need for context takeover
+// (RFC 7692 §7.2.3.3).
 //
 // Writers are "sticky": a connection that gets back the writer it used
 // last, untouched by anyone else, continues its stream without priming a
@@ -130,22 +129,7 @@ func (p *encoderPool) put(e *encoder) {
 	p.mu.Unlock()
 }
 
-// decoder is a pooled flate reader and the source it reads from. The
-// source is a *bytes.Reader because klauspost's inflater has a fast path
-// for it (reading an interface byte by byte costs about half its speed).
-type decoder struct {
-	r   io.ReadCloser
-	src bytes.Reader
-}
-
-var decoderPool = sync.Pool{New: func() any {
-	d := &decoder{}
-	d.r = flate.NewReader(&d.src)
-	return d
-}}
-
 // deflateTail ends a message's deflate data (RFC 7692 §7.2.2: append
 // 00 00 ff ff) and then adds an empty final stored block, so that the
-// reader reports io.EOF at the end of the message instead of waiting for
-// more input.
+// message's stream ends with a final block (inflateMessage requires one).
 var deflateTail = []byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}

@@ -3,7 +3,8 @@
 #   make            build libws.so, libws.a, the C examples (and vet the Go code)
 #   make demo       build and run the demo: the C echo server and a C client
 #   make test       every test (Go unit + race + coverage gate, C API, interop)
-#   make bench      Go benchmarks of the protocol core
+#   make bench      libws against its peers on the shared workloads (bench/RESULTS.md)
+#   make bench-go   Go benchmarks of the protocol core (testing.B)
 #   make fuzz       each fuzz target for FUZZTIME (default 10s)
 #   make cover      coverage report of ws/ in build/cover.html
 #   make install    PREFIX=/usr/local: library, header, pkg-config file
@@ -27,7 +28,7 @@ GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcar
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance conformance bench fuzz cover clean install
+.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance conformance bench bench-go fuzz cover clean install
 
 all: build
 
@@ -121,7 +122,13 @@ test-conformance: lib examples
 conformance: lib examples
 	sh tests/conformance/run.sh --full
 
-bench:
+# Every surface of libws and its peers (wslay, gorilla, gobwas, Node ws,
+# websockets, wsproto, Protocol::WebSocket) on ../shared/bench's workloads,
+# interleaved; writes bench/RESULTS.md. BENCHFLAGS=--quick for a short run.
+bench: lib
+	sh bench/run.sh $(BENCHFLAGS)
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./ws/
 
 # Go fuzz targets of the protocol core, then random sequences of C API

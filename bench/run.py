@@ -1,0 +1,640 @@
+#!/usr/bin/python3
+"""Runs libws's benchmark suite and writes the comparison table.
+
+    /usr/bin/python3 bench/run.py [--quick] [--rounds N] [--min-time S]
+        [--workloads w1,w5a,...] [--surfaces c,go,python,perl,node]
+        [--no-scale] [--no-calls] [--out bench/RESULTS.md]
+
+bench/run.sh (what `make bench` calls) installs and builds what this needs
+first; run.py expects the harnesses built in bench/build and the workloads
+in bench/data.
+
+Every harness (bench/c, bench/go, bench/python, bench/perl, bench/node) is a
+long-lived process that answers one request at a time on a line protocol:
+{"w": "w1", "impl": "libws", "min_time": 0.3} → {"messages": ..., "seconds":
+...}. This script asks them in turn — rounds × workloads × contenders, the
+contenders' order rotating each round — so that drift on this shared machine
+hits everyone alike, and one process at a time runs. Passes are timed by the
+harness process's CPU time (--clock cpu, the default: the machine is shared
+and a process may get a fraction of a core) or by the wall clock. A
+contender's figure for a workload is its best round (--stat median for the
+median; all rounds are kept in build/results.json).
+
+Then: the C call cost (tests/c/bench_calls.c) and the connection scaling
+benchmark (bench/c/scale.c) in fresh processes. RESULTS.md gets the tables,
+the targets of issue 7 and the machine; stdout gets the same.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import selectors
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(HERE, "build")
+
+WORKLOADS = ["w1", "w2", "w3", "w4", "w5a", "w5b", "w5c", "w5d", "w6c", "w6d"]
+DESCR = {
+    "w1": "server receive, 16 B text × 131072",
+    "w2": "server receive, 1 KiB text × 16384",
+    "w3": "server receive, 64 KiB binary × 256",
+    "w4": "server receive, 1 MiB binary × 16",
+    "w5a": "client send, 16 B text × 131072",
+    "w5b": "client send, 1 KiB text × 16384",
+    "w5c": "client send, 64 KiB binary × 256",
+    "w5d": "client send, 1 MiB binary × 16",
+    "w6c": "client send, permessage-deflate (level 6), 16 KiB JSON text × 256",
+    "w6d": "server receive + inflate, 16 KiB JSON text × 256 (no context takeover)",
+}
+SURFACES = ["c", "go", "python", "perl", "node"]
+SURFACE_NAME = {"c": "C", "go": "Go", "python": "Python", "perl": "Perl", "node": "Node"}
+LIBWS_IMPLS = {"libws", "libws views", "native", "raw", "original", "orig+ra"}
+
+# Which contenders check that received text is UTF-8 (WORKLOADS.md asks to
+# say so): (surface, impl) → True/False, for server-side text workloads; and
+# for sent text (W5a, W5b, W6c).
+UTF8_RECV = {
+    ("c", "libws"): True, ("c", "wslay"): True, ("c", "wslay+zlib"): False,
+    ("go", "libws"): True, ("go", "gorilla"): False, ("go", "gobwas"): True, ("go", "gobwas-frames"): False,
+    ("python", "libws"): True, ("python", "libws views"): True, ("python", "websockets"): False,
+    ("python", "wsproto"): True,
+    ("perl", "native"): True, ("perl", "raw"): True, ("perl", "original"): True, ("perl", "orig+ra"): True,
+    ("perl", "pws"): False,
+    ("node", "ws"): True, ("node", "ws+bufferutil"): True,
+}
+UTF8_RECV_W6D = dict(UTF8_RECV)
+UTF8_RECV_W6D.update({("go", "gobwas"): False})  # wsutil's CheckUTF8 would see compressed bytes: off
+UTF8_SEND = {
+    ("c", "libws"): True, ("go", "libws"): True, ("python", "libws"): True, ("perl", "native"): True,
+    ("perl", "original"): True,
+    # wsproto takes str (valid by construction); the others send bytes as given
+}
+# permessage-deflate peers built on zlib (the deflate target compares with these)
+ZLIB_PEERS = {("c", "wslay+zlib"), ("python", "websockets"), ("python", "wsproto"), ("perl", "pws"),
+              ("node", "ws"), ("node", "ws+bufferutil")}
+LABEL = {
+    ("c", "libws"): "libws C API",
+    ("c", "wslay"): "wslay",
+    ("c", "wslay+zlib"): "wslay + zlib",
+    ("go", "libws"): "libws Go API",
+    ("go", "gorilla"): "gorilla/websocket",
+    ("go", "gobwas"): "gobwas/ws (wsutil)",
+    ("go", "gobwas-frames"): "gobwas/ws (frames)",
+    ("python", "libws"): "libws Python",
+    ("python", "libws views"): "libws Python (views)",
+    ("python", "websockets"): "websockets (sans-I/O)",
+    ("python", "wsproto"): "wsproto",
+    ("perl", "native"): "libws Perl native",
+    ("perl", "raw"): "libws Perl native (raw)",
+    ("perl", "original"): "libws Perl, Net::WebSocket API",
+    ("perl", "orig+ra"): "libws Perl, Net::WebSocket API (read_available)",
+    ("perl", "pws"): "Protocol::WebSocket",
+    ("node", "ws"): "ws",
+    ("node", "ws+bufferutil"): "ws + bufferutil",
+}
+
+
+def label(surface, impl, w=None):
+    s = LABEL.get((surface, impl), impl)
+    if w in ("w6c", "w6d") and (surface, impl) == ("perl", "pws"):
+        s = "Protocol::WebSocket + Compress::Raw::Zlib"
+    return s
+
+
+def is_libws(surface, impl):
+    return surface != "node" and impl in LIBWS_IMPLS
+
+
+# ---- harness processes --------------------------------------------------------------
+
+
+class Harness:
+    def __init__(self, name, surface, argv, env=None, cwd=None):
+        self.name, self.surface, self.argv = name, surface, argv
+        e = dict(os.environ)
+        e.update(env or {})
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sys.stderr,
+                                  env=e, cwd=cwd)
+        self.buf = b""
+        hello = self.read(120)
+        if hello is None or "hello" not in hello:
+            raise RuntimeError(f"{name}: no hello ({hello})")
+        self.impls = hello["hello"]["impls"]
+        self.versions = hello["hello"].get("versions", {})
+
+    def read(self, timeout):
+        deadline = time.monotonic() + timeout
+        sel = selectors.DefaultSelector()
+        sel.register(self.p.stdout, selectors.EVENT_READ)
+        try:
+            while b"\n" not in self.buf:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    return None
+                chunk = os.read(self.p.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                self.buf += chunk
+        finally:
+            sel.close()
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def ask(self, w, impl, min_time, clock, timeout):
+        rq = {"w": w, "impl": impl, "min_time": min_time, "clock": clock}
+        self.p.stdin.write((json.dumps(rq) + "\n").encode())
+        self.p.stdin.flush()
+        res = self.read(timeout)
+        if res is None:
+            self.close(kill=True)
+            return {"error": f"no answer within {timeout:.0f} s (harness stopped)"}
+        return res
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def close(self, kill=False):
+        if self.p.poll() is None:
+            if kill:
+                self.p.kill()
+            else:
+                self.p.stdin.close()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+
+
+def harness_specs(data):
+    py = "/usr/bin/python3"
+    node_dir = os.path.join(HERE, "node")
+    return [
+        ("c", "c", [os.path.join(BUILD, "wsbench-c"), data], None),
+        ("go", "go", [os.path.join(BUILD, "wsbench-go"), data], None),
+        ("python", "python", [py, os.path.join(HERE, "python", "harness.py"), data], None),
+        ("perl", "perl", ["perl", os.path.join(HERE, "perl", "harness.pl"), data], None),
+        ("node", "node", ["node", os.path.join(node_dir, "harness.js"), data], {"WS_NO_BUFFER_UTIL": "1"}),
+        ("node+bufferutil", "node", ["node", os.path.join(node_dir, "harness.js"), data], {"WS_NO_BUFFER_UTIL": ""}),
+    ]
+
+
+# ---- measuring ---------------------------------------------------------------------
+
+
+def measure(args, data, manifest):
+    harnesses = []
+    for name, surface, argv, env in harness_specs(data):
+        if surface not in args.surfaces:
+            continue
+        if env and env.get("WS_NO_BUFFER_UTIL") == "":
+            env = None  # bufferutil on: the variable must be absent
+        try:
+            harnesses.append(Harness(name, surface, argv, env))
+        except Exception as e:  # noqa: BLE001 - reported, the others go on
+            print(f"run.py: harness {name} did not start: {e}", file=sys.stderr)
+    contenders = [(h, impl) for h in harnesses for impl in h.impls]
+    results = {}  # (surface, impl, w) → dict
+    errors = []
+    t_start = time.monotonic()
+    for rnd in range(args.rounds):
+        for w in args.workloads:
+            k = len(contenders)
+            order = contenders[rnd % k:] + contenders[: rnd % k] if k else []
+            if rnd % 2:
+                order.reverse()
+            for h, impl in order:
+                key = (h.surface, impl, w)
+                r = results.setdefault(key, {"rates": [], "seconds": []})
+                if r.get("skip") or r.get("error") or not h.alive():
+                    continue
+                res = h.ask(w, impl, args.min_time, args.clock, args.timeout)
+                if res.get("skip"):
+                    if res["skip"] != "not this process":
+                        r["skip"] = res["skip"]
+                    else:
+                        r["skip"] = "-"
+                    continue
+                if res.get("error"):
+                    r["error"] = res["error"]
+                    errors.append(f"{h.surface}/{impl}/{w}: {res['error']}")
+                    print(f"run.py: {h.surface} {impl} {w}: ERROR {res['error']}", file=sys.stderr)
+                    continue
+                secs = res["cpu_seconds"] if args.clock == "cpu" else res["seconds"]
+                r["rates"].append(res["messages"] / secs)
+                r["seconds"].append(res["seconds"])
+                r.setdefault("cpu_share", []).append(res.get("cpu_seconds", 0) / res["seconds"])
+                for f in ("wire_bytes", "payload_wire_bytes"):
+                    if f in res:
+                        r[f] = res[f]
+            print(f"  round {rnd + 1}/{args.rounds} {w} done ({time.monotonic() - t_start:.0f} s)", file=sys.stderr,
+                  flush=True)
+    versions = {h.name: h.versions for h in harnesses}
+    for h in harnesses:
+        h.close()
+    return results, versions, errors
+
+
+# ---- the C call cost and the scaling benchmark ----------------------------------------
+
+
+def call_costs(runs):
+    """tests/c/bench_calls.c (wall clock), best of runs; and bench/c/calls.c
+    (the calling thread's CPU time)."""
+    exe = os.path.join(BUILD, "bench_calls")
+    lib = os.path.join(ROOT, "build", "libws.so.1")
+    best = {}
+    extra = []
+    for _ in range(runs):
+        out = subprocess.run([exe, lib, "2000000"], capture_output=True, text=True, timeout=300).stdout
+        for line in out.splitlines():
+            m = re.match(r"\s+(ws_state|ws_feed\(16-byte frame\) \+ ws_next_event|per frame: .*?)\s+([\d.]+)\s+([\d.]+)$",
+                         line)
+            if m:
+                name, a, b = m.group(1), float(m.group(2)), float(m.group(3))
+                o = best.setdefault(name, [a, b])
+                best[name] = [min(o[0], a), min(o[1], b)]
+            elif line.startswith(("dlopen", "RSS")):
+                extra.append(line)
+    try:
+        out = subprocess.run([os.path.join(BUILD, "wsbench-calls")], capture_output=True, text=True, timeout=300)
+        j = json.loads(out.stdout)
+        best["ws_state, by thread CPU time (bench/c/calls.c)"] = [j["ws_state_main_ns"], j["ws_state_thread_ns"]]
+    except Exception as e:  # noqa: BLE001
+        print(f"run.py: wsbench-calls: {e}", file=sys.stderr)
+    return best, extra[-2:]
+
+
+def scaling(data, counts, quick):
+    rows = []
+    for mode, msgs, size in (("plain", 48, 1024), ("deflate", 10, 4096)):
+        for n in counts:
+            m = msgs
+            if quick and mode == "deflate" and n >= 10000:
+                m = 4
+            argv = [os.path.join(BUILD, "wsbench-scale"), data, str(n), mode, str(m), str(size)]
+            try:
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+                rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            except Exception as e:  # noqa: BLE001
+                rows.append({"connections": n, "mode": mode, "error": str(e)})
+            print(f"  scaling: {mode} {n} connections done", file=sys.stderr, flush=True)
+    return rows
+
+
+# ---- reporting ------------------------------------------------------------------------
+
+
+def machine():
+    def cmd(argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.strip()
+        except Exception:  # noqa: BLE001
+            return "?"
+
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "os": cmd(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+        "go": cmd(["go", "version"]).replace("go version ", ""),
+        "python": cmd(["/usr/bin/python3", "--version"]).replace("Python ", ""),
+        "perl": cmd(["perl", "-e", 'printf "%vd", $^V']),
+        "node": cmd(["node", "--version"]),
+        "cc": cmd(["sh", "-c", "cc --version | head -1"]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": " ".join(open("/proc/loadavg").read().split()[:3]),
+    }
+
+
+def fmt_rate(x):
+    if x >= 1e6:
+        return f"{x / 1e6:.2f} M"
+    if x >= 1e3:
+        return f"{x / 1e3:.1f} k"
+    return f"{x:.0f}"
+
+
+def fmt_mb(x):
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
+
+
+def fmt_ratio(x):
+    return "—" if x is None else f"{x:.2f}×"
+
+
+def summarize(results, stat):
+    """(surface, impl, w) → rate (best or median of rounds)."""
+    out = {}
+    for key, r in results.items():
+        if r["rates"]:
+            out[key] = max(r["rates"]) if stat == "best" else statistics.median(r["rates"])
+    return out
+
+
+def best_peer(rate, w, pred):
+    cands = [(v, k) for k, v in rate.items() if k[2] == w and not is_libws(k[0], k[1]) and pred(k[0], k[1])]
+    return max(cands) if cands else (None, None)
+
+
+NATIVE = {"c", "go", "node"}
+
+
+def build_report(args, results, versions, errors, calls, scale, manifest, mach):
+    rate = summarize(results, args.stat)
+    L = []
+    L.append("# libws benchmark results")
+    L.append("")
+    shares = [x for r in results.values() for x in r.get("cpu_share", [])]
+    share = statistics.median(shares) if shares else 0
+    clock = ("each harness process's CPU time (all its threads)" if args.clock == "cpu" else "the wall clock")
+    L.append(f"Generated by `bench/run.sh` ({'quick: ' if args.quick else ''}{args.rounds} rounds × "
+             f"≥ {args.min_time:g} s per contender and workload, interleaved; {args.stat} round shown; timed by "
+             f"{clock}) on {mach['date']}. The machine is shared: only ratios within this run mean much "
+             f"(the harnesses got a median {share * 100:.0f}% of a core of wall time while measured).")
+    L.append("")
+    L.append("## Machine")
+    L.append("")
+    L.append(f"- CPU: {mach['cpu']}, {mach['cores']} cores; kernel {mach['kernel']}; {mach['os']}")
+    L.append(f"- load average at the end: {mach['load']}")
+    L.append(f"- Go {mach['go']}; Python {mach['python']} (/usr/bin/python3); Perl {mach['perl']}; "
+             f"Node {mach['node']}; {mach['cc']}")
+    vs = []
+    for name, v in versions.items():
+        vs.append(f"{name}: " + ", ".join(f"{k} {val}" for k, val in sorted(v.items())))
+    L.append("- versions: " + "; ".join(vs))
+    L.append("")
+    L.append("## Workloads")
+    L.append("")
+    L.append("The shared workloads of `shared/bench/WORKLOADS.md` (generated once into bench/data). Server "
+             "side: one long-lived connection fed the frames in 64 KiB slices, events drained after each, "
+             "checksum checked every pass. Client side: one send call per message, output drained into a byte "
+             "counter (batched at 64 KiB where the API allows), checked once by an independent re-parser. "
+             "MB/s = payload bytes / 10⁶ / s.")
+    L.append("")
+    L.append("Ratio columns: **÷ same-language peer** is the rate over the best peer (not libws) of the same "
+             "surface; **÷ native peer** over the best of the C, Go and Node peers. For peers the ratio is "
+             "to the best peer, so the best peer shows 1.00×. UTF-8: whether received text (W1, W2, W6d) or "
+             "sent text (W5a, W5b, W6c) is checked.")
+    L.append("")
+    for w in args.workloads:
+        L.append(f"### {w.upper()} — {DESCR[w]}")
+        L.append("")
+        L.append("| surface | implementation | UTF-8 | msg/s | MB/s | ÷ same-language peer | ÷ native peer |")
+        L.append("|---|---|---|---:|---:|---:|---:|")
+        text = w in ("w1", "w2", "w5a", "w5b", "w6c", "w6d")
+        nat_best, _ = best_peer(rate, w, lambda s, i: s in NATIVE)
+        size = manifest["w6" if w.startswith("w6") else {"w5a": "w1", "w5b": "w2", "w5c": "w3", "w5d": "w4"}.get(w, w)][
+            "payload_size"]
+        for s in args.surfaces:
+            same_best, _ = best_peer(rate, w, lambda s2, i, s=s: s2 == s)
+            keys = [k for k in results if k[0] == s and k[2] == w]
+            keys.sort(key=lambda k: (not is_libws(k[0], k[1]), -rate.get(k, 0)))
+            for k in keys:
+                r = results[k]
+                if r.get("skip"):
+                    continue
+                if text:
+                    if w in ("w5a", "w5b", "w6c"):
+                        u = "yes" if UTF8_SEND.get(k[:2]) else ("str" if k[:2] == ("python", "wsproto") else "no")
+                    else:
+                        u = "yes" if (UTF8_RECV_W6D if w == "w6d" else UTF8_RECV).get(k[:2]) else "no"
+                else:
+                    u = "n/a"
+                name = label(k[0], k[1], w)
+                if is_libws(*k[:2]):
+                    name = f"**{name}**"
+                if r.get("error"):
+                    L.append(f"| {SURFACE_NAME[s]} | {name} | {u} | error | | {r['error'][:80]} | |")
+                    continue
+                if k not in rate:
+                    continue
+                x = rate[k]
+                same = x / same_best if same_best else None
+                nat = x / nat_best if (nat_best and s in NATIVE) else None
+                L.append(f"| {SURFACE_NAME[s]} | {name} | {u} | {fmt_rate(x)} | {fmt_mb(x * size / 1e6)} | "
+                         f"{fmt_ratio(same)} | {fmt_ratio(nat)} |")
+        if w == "w6c":
+            z6 = manifest["w6"]["compressed_payload_bytes"]
+            sizes = []
+            for k, r in sorted(results.items()):
+                if k[2] == "w6c" and r.get("payload_wire_bytes"):
+                    sizes.append(f"{label(k[0], k[1], w)} ({SURFACE_NAME[k[0]]}) {r['payload_wire_bytes']:,} "
+                                 f"({(r['payload_wire_bytes'] / z6 - 1) * 100:+.1f}%)")
+            L.append("")
+            L.append(f"Compressed size of the 256 messages (frame payloads) against zlib level 6 "
+                     f"({z6:,} bytes, the manifest's): " + "; ".join(sizes) + ".")
+        L.append("")
+
+    # ---- targets
+    L.append("## Issue 7 targets (ratios in this run)")
+    L.append("")
+    L.append("| target | measured | status |")
+    L.append("|---|---|---|")
+
+    def r(s, i, w):
+        return rate.get((s, i, w))
+
+    def target(name, num, den, goal, note=""):
+        if num is None or den is None:
+            L.append(f"| {name} | not measured | — |")
+            return
+        x = num / den
+        L.append(f"| {name} | {x:.2f}×{note} | {'met' if x >= goal else 'MISSED'} |")
+
+    def best_of(s, impls, w):
+        xs = [r(s, i, w) for i in impls if r(s, i, w)]
+        return max(xs) if xs else None
+
+    target("C API W1 ≥ 1.5× wslay", r("c", "libws", "w1"), r("c", "wslay", "w1"), 1.5)
+    target("C API W2 ≥ 1.0× gorilla (libws validating UTF-8)", r("c", "libws", "w2"), r("go", "gorilla", "w2"), 1.0)
+    for w in ("w3", "w4"):
+        target(f"C API {w.upper()} ≥ 1.0× gobwas (best of its two APIs)", r("c", "libws", w),
+               best_of("go", ["gobwas", "gobwas-frames"], w), 1.0)
+    for w in ("w5a", "w5b", "w5c", "w5d"):
+        nb, nk = best_peer(rate, w, lambda s, i: s in NATIVE)
+        target(f"C API {w.upper()} ≥ 1.0× best peer" + (f" ({label(nk[0], nk[1])})" if nk else ""),
+               r("c", "libws", w), nb, 1.0)
+    for w in args.workloads:
+        gb, gk = best_peer(rate, w, lambda s, i: s == "go")
+        target(f"Go API {w.upper()} ≥ 1.0× best Go peer" + (f" ({label(gk[0], gk[1])})" if gk else ""),
+               r("go", "libws", w), gb, 1.0)
+    target("Python W1 ≥ 5× websockets", r("python", "libws", "w1"), r("python", "websockets", "w1"), 5)
+    target("Python W1 ≥ 10× wsproto", r("python", "libws", "w1"), r("python", "wsproto", "w1"), 10)
+    target("Python W4 ≥ 10× websockets", r("python", "libws", "w4"), r("python", "websockets", "w4"), 10)
+    target("Perl native W1 ≥ 5× Protocol::WebSocket", r("perl", "native", "w1"), r("perl", "pws", "w1"), 5)
+    target("Perl Net::WebSocket API W1 ≥ 2× Protocol::WebSocket", r("perl", "original", "w1"), r("perl", "pws", "w1"),
+           2)
+    z6 = manifest["w6"]["compressed_payload_bytes"]
+    for w in ("w6c", "w6d"):
+        for s, lib in (("c", "libws"), ("go", "libws"), ("python", "libws"), ("perl", "native")):
+            if s not in args.surfaces:
+                continue
+            if s == "go":
+                zb, zk = best_peer(rate, w, lambda s2, i: s2 == "go")
+                what = "Go flate peers"
+            else:
+                zb, zk = best_peer(rate, w, lambda s2, i, s=s: (s2, i) in ZLIB_PEERS and s2 == s)
+                what = "zlib-based peers"
+            note = ""
+            if w == "w6c":
+                pw = results.get((s, lib, "w6c"), {}).get("payload_wire_bytes")
+                if pw:
+                    note = f", size {(pw / z6 - 1) * 100:+.1f}% vs zlib-6"
+            target(f"{SURFACE_NAME[s]} {w.upper()} ≥ 1.5× {what}" + (f" ({label(zk[0], zk[1], w)})" if zk else ""),
+                   r(s, lib, w), zb, 1.5, note)
+    if scale:
+        for row in scale:
+            if row.get("error") or row["connections"] != max(x["connections"] for x in scale):
+                continue
+            if row["mode"] == "plain":
+                v = row["idle_rss_per_conn"] / 1024
+                L.append(f"| memory per idle connection, no compression (RSS, {row['connections']:,} connections) ≤ "
+                         f"4 KiB | {v:.1f} KiB | {'met' if v <= 4 else 'MISSED'} |")
+            else:
+                v = row["busy_rss_per_conn"] / 1024
+                L.append(f"| memory per connection, context takeover 15 bits both ways (RSS after traffic, "
+                         f"{row['connections']:,} connections) ≤ 80 KiB | {v:.1f} KiB | "
+                         f"{'met' if v <= 80 else 'MISSED'} |")
+    if calls:
+        for name, (a, b) in calls.items():
+            if name.startswith("ws_state"):
+                ok = a <= 100 and b <= 100
+                how = "wall clock, bench_calls" if name == "ws_state" else "thread CPU time"
+                L.append(f"| C call ≤ 100 ns, main thread / other thread (ws_state, {how}) | {a:.0f} / {b:.0f} ns | "
+                         f"{'met' if ok else 'MISSED'} |")
+    L.append("")
+
+    if calls:
+        L.append("## C call cost (tests/c/bench_calls.c, best of runs)")
+        L.append("")
+        L.append("| call | main thread | other thread |")
+        L.append("|---|---:|---:|")
+        for name, (a, b) in calls.items():
+            L.append(f"| {name} | {a:.1f} ns | {b:.1f} ns |")
+        L.append("")
+
+    if scale:
+        L.append("## Scaling: many connections in one process (bench/c/scale.c, C API)")
+        L.append("")
+        L.append("Server connections each fed a handshake, then messages round-robin (each received and echoed); "
+                 "per-connection memory = (RSS − RSS before the connections) / connections, and libws's own "
+                 "count (`ws_memory`). Deflate: permessage-deflate with context takeover, 15 window bits both "
+                 "ways. See SCALING.md.")
+        L.append("")
+        L.append("| mode | connections | messages × size | idle RSS/conn | idle ws_memory | RSS/conn after traffic | "
+                 "ws_memory after | after ws_shrink (RSS / ws_memory) | msg/s (recv + echo, by CPU time) |")
+        L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+        for row in scale:
+            if row.get("error"):
+                L.append(f"| {row['mode']} | {row['connections']:,} | error: {row['error'][:60]} | | | | | | |")
+                continue
+            mps = row["msgs_per_cpu_s"] if args.clock == "cpu" else row["msgs_per_s"]
+            L.append(f"| {row['mode']} | {row['connections']:,} | {row['messages_per_conn']} × "
+                     f"{row['message_size']} B | {row['idle_rss_per_conn'] / 1024:.1f} KiB | "
+                     f"{row['idle_ws_memory_per_conn']:.0f} B | {row['busy_rss_per_conn'] / 1024:.1f} KiB | "
+                     f"{row['busy_ws_memory_per_conn'] / 1024:.1f} KiB | {row['shrunk_rss_per_conn'] / 1024:.1f} KiB"
+                     f" / {row['shrunk_ws_memory_per_conn'] / 1024:.1f} KiB | {fmt_rate(mps)} |")
+        L.append("")
+
+    # cost per operation vs size (C and Go APIs)
+    L.append("## Cost per message against message size (libws)")
+    L.append("")
+    L.append("| surface | operation | 16 B | 1 KiB | 64 KiB | 1 MiB | ns per KiB at 1 MiB |")
+    L.append("|---|---|---:|---:|---:|---:|---:|")
+    for s in ("c", "go"):
+        for op, ws_ in (("receive", ["w1", "w2", "w3", "w4"]), ("send", ["w5a", "w5b", "w5c", "w5d"])):
+            cells = []
+            for w in ws_:
+                x = rate.get((s, "libws", w))
+                cells.append(f"{1e9 / x:,.0f} ns" if x else "—")
+            x = rate.get((s, "libws", ws_[-1]))
+            per_kib = f"{1e9 / x / 1024:.0f} ns" if x else "—"
+            L.append(f"| {SURFACE_NAME[s]} | {op} | " + " | ".join(cells) + f" | {per_kib} |")
+    L.append("")
+    if errors:
+        L.append("## Errors")
+        L.append("")
+        for e in errors:
+            L.append(f"- {e}")
+        L.append("")
+    return "\n".join(L)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.path.join(HERE, "data"))
+    ap.add_argument("--quick", action="store_true", help="2 short rounds, smaller scaling run")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--min-time", type=float, help="seconds per contender, workload and round")
+    ap.add_argument("--stat", choices=["best", "median"], default="best")
+    ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                    help="time passes by the harness process's CPU time (default: steady on a shared machine) "
+                         "or by the wall clock")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--surfaces", default=",".join(SURFACES))
+    ap.add_argument("--timeout", type=float, default=300, help="seconds a harness may take for one request")
+    ap.add_argument("--no-scale", action="store_true")
+    ap.add_argument("--no-calls", action="store_true")
+    ap.add_argument("--scale-connections", default=None, help="e.g. 100,1000,10000")
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--json", default=os.path.join(BUILD, "results.json"))
+    args = ap.parse_args()
+    args.workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
+    args.surfaces = [s.strip().lower() for s in args.surfaces.split(",") if s.strip()]
+    for w in args.workloads:
+        if w not in WORKLOADS:
+            sys.exit(f"run.py: unknown workload {w} (one of {', '.join(WORKLOADS)})")
+    for s in args.surfaces:
+        if s not in SURFACES:
+            sys.exit(f"run.py: unknown surface {s} (one of {', '.join(SURFACES)})")
+    if args.rounds is None:
+        args.rounds = 2 if args.quick else 5
+    if args.min_time is None:
+        args.min_time = 0.1 if args.quick else 0.25
+    with open(os.path.join(args.data, "manifest.json")) as f:
+        manifest = json.load(f)
+
+    t0 = time.monotonic()
+    print(f"run.py: {args.rounds} rounds, workloads {','.join(args.workloads)}, surfaces {','.join(args.surfaces)}",
+          file=sys.stderr)
+    results, versions, errors = measure(args, args.data, manifest)
+    calls = extra = None
+    if not args.no_calls and "c" in args.surfaces:
+        calls, extra = call_costs(2 if args.quick else 3)
+    scale = None
+    if not args.no_scale and "c" in args.surfaces:
+        counts = [int(x) for x in (args.scale_connections or ("100,10000" if args.quick else "100,1000,10000")).split(",")]
+        scale = scaling(args.data, counts, args.quick)
+    mach = machine()
+    report = build_report(args, results, versions, errors, calls, scale, manifest, mach)
+    report += f"\nTotal run time: {time.monotonic() - t0:.0f} s.\n"
+    with open(args.out, "w") as f:
+        f.write(report)
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump({"machine": mach, "versions": versions, "errors": errors, "calls": calls, "scale": scale,
+                   "results": [{"surface": k[0], "impl": k[1], "w": k[2], **v} for k, v in results.items()]},
+                  f, indent=1)
+    print(report)
+    print(f"run.py: wrote {args.out} and {args.json}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

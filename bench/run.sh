@@ -1,0 +1,86 @@
+#!/bin/sh
+# libws benchmark suite: libws through its Go API, C API, Python and Perl
+# bindings against wslay, gorilla/websocket, gobwas/ws, Node's ws (with and
+# without bufferutil), wsproto, websockets and Protocol::WebSocket, on the
+# shared workloads (shared/bench/WORKLOADS.md); then the C call cost and
+# 10,000 connections in one process. Writes bench/RESULTS.md (and prints it).
+#
+#   bench/run.sh [--quick] [--workloads w1,w2,...] [--surfaces c,go,python,perl,node]
+#                [--rounds N] [--min-time S] [--no-scale] [--no-calls]
+#
+# --quick: 2 short rounds and a smaller scaling run (about 3 minutes);
+# the full run takes about 10-15 minutes on 2 cores. Other options are
+# passed to bench/run.py (see its --help).
+#
+# As root, missing Debian packages are installed with apt-get; the Node
+# packages come from bench/node/package-lock.json (npm ci) and the Go
+# modules from bench/go/go.sum (go mod download). Not as root, missing
+# packages are named and the script stops.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BUILD="$HERE/build"
+DATA="$HERE/data"
+GEN="$ROOT/../shared/bench/gen_workloads.py"
+[ -e "$GEN" ] || GEN=/work/shared/bench/gen_workloads.py
+PY=/usr/bin/python3
+
+say() { echo "bench/run.sh: $*" >&2; }
+
+# ---- what the harnesses need --------------------------------------------------
+
+DEBS="libwslay-dev zlib1g-dev python3-websockets python3-wsproto libprotocol-websocket-perl libffi-platypus-perl"
+missing=""
+for p in $DEBS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing Debian packages:$missing"
+        # shellcheck disable=SC2086
+        apt-get install -y -q $missing >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null; }
+    else
+        say "missing Debian packages:$missing (as root: apt-get install$missing)"
+        exit 1
+    fi
+fi
+command -v go >/dev/null 2>&1 || { say "Go is needed (go.mod: go 1.26)"; exit 1; }
+
+if [ ! -d "$HERE/node/node_modules/ws" ] || [ "$HERE/node/package-lock.json" -nt "$HERE/node/node_modules/.package-lock.json" ]; then
+    say "npm ci (bench/node)"
+    (cd "$HERE/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+(cd "$HERE/go" && go mod download)
+
+# ---- build ------------------------------------------------------------------------
+
+say "building libws (make lib) and the harnesses"
+make -s -C "$ROOT" lib >/dev/null
+mkdir -p "$BUILD"
+CFLAGS="-O2 -Wall -Wextra -I$ROOT/include"
+LIBWS="-L$ROOT/build -lws -Wl,-rpath,$ROOT/build"
+WSLAY_VERSION=$(dpkg-query -W -f='${Version}' libwslay1 2>/dev/null || echo unknown)
+# shellcheck disable=SC2086
+cc $CFLAGS -DWSLAY_PKG_VERSION="\"$WSLAY_VERSION\"" -o "$BUILD/wsbench-c" "$HERE/c/bench.c" $LIBWS -lwslay -lz
+# shellcheck disable=SC2086
+cc $CFLAGS -o "$BUILD/wsbench-scale" "$HERE/c/scale.c" $LIBWS
+# shellcheck disable=SC2086
+cc $CFLAGS -o "$BUILD/wsbench-calls" "$HERE/c/calls.c" $LIBWS -lpthread
+# shellcheck disable=SC2086
+cc $CFLAGS -o "$BUILD/bench_calls" "$ROOT/tests/c/bench_calls.c" -ldl -lpthread
+(cd "$HERE/go" && go build -o "$BUILD/wsbench-go" .)
+
+# ---- workloads, generated once ----------------------------------------------------
+
+if [ ! -e "$DATA/manifest.json" ]; then
+    say "generating the workloads into bench/data"
+    mkdir -p "$DATA"
+    "$PY" "$GEN" "$DATA" >/dev/null
+fi
+
+# ---- run ----------------------------------------------------------------------------
+
+exec "$PY" "$HERE/run.py" --data "$DATA" "$@"

@@ -15,7 +15,7 @@ var errNoRequest = &ws.Error{Code: ws.CodeState, Msg: "ws: no opening request ye
 // reqString lends one field of the request to C.
 func reqString(h C.uintptr_t, out **C.char, f func(r *ws.Request) string) C.int {
 	return strCall(h, out, func(c *ws.Conn) (string, error) {
-		r := c.Request()
+		r := c.PeekRequest()
 		if r == nil {
 			return "", errNoRequest
 		}
@@ -48,7 +48,7 @@ func wsgo_request_origin(h C.uintptr_t, out **C.char) C.int {
 func reqList(h C.uintptr_t, index C.size_t, out **C.char, list func(r *ws.Request) []string) (rc C.int) {
 	found := C.int(0)
 	rc = strCall(h, out, func(c *ws.Conn) (string, error) {
-		r := c.Request()
+		r := c.PeekRequest()
 		if r == nil {
 			return "", errNoRequest
 		}
@@ -70,8 +70,26 @@ func reqList(h C.uintptr_t, index C.size_t, out **C.char, list func(r *ws.Reques
 
 //export wsgo_request_header
 func wsgo_request_header(h C.uintptr_t, name *C.char, index C.size_t, out **C.char) C.int {
-	key := textproto.CanonicalMIMEHeaderKey(goString(name))
-	return reqList(h, index, out, func(r *ws.Request) []string { return r.Header[key] })
+	key := goString(name)
+	found := C.int(0)
+	rc := strCall(h, out, func(c *ws.Conn) (string, error) {
+		r := c.PeekRequest()
+		if r == nil {
+			return "", errNoRequest
+		}
+		v, ok := r.Value(key, int(min(uint64(index), 1<<31)))
+		if ok {
+			found = 1
+		}
+		return v, nil
+	})
+	if rc != 0 {
+		return rc
+	}
+	if found == 0 {
+		*out = nil
+	}
+	return found
 }
 
 //export wsgo_request_subprotocol
@@ -137,7 +155,7 @@ func fieldAt(h C.uintptr_t, index C.size_t, name, value **C.char, fields func(c 
 //export wsgo_request_header_at
 func wsgo_request_header_at(h C.uintptr_t, index C.size_t, name, value **C.char) C.int {
 	return fieldAt(h, index, name, value, func(c *ws.Conn) ([][2]string, error) {
-		if r := c.Request(); r != nil {
+		if r := c.PeekRequest(); r != nil {
 			return r.Fields, nil
 		}
 		return nil, errNoRequest

@@ -103,7 +103,7 @@ type Conn struct {
 	req    *Request   // server: the client's request
 	resp   *Response  // client: the server's answer
 	hs     *handshake // nil once the handshake is over
-	cfg    *Config    // kept for the handshake and for deflate settings
+	cfg    *Config    // the handshake's; nil once open
 }
 
 // recvMessage is the data message being received.
@@ -228,6 +228,7 @@ func (c *Conn) setOpen(a *Agreement) {
 		c.infl = newInflater(recvBits, !recvNoCtx)
 		c.p.deflate = true
 	}
+	c.cfg = nil // only the handshake needs it; an idle server keeps little
 }
 
 // Role returns the connection's role.

@@ -71,7 +71,19 @@ func NewServer(cfg *Config) (*Conn, error) {
 
 // Request returns the client's opening request on a server, or nil. It
 // stays available after the handshake.
-func (c *Conn) Request() *Request { return c.req }
+func (c *Conn) Request() *Request {
+	// An open connection keeps only the ordered fields (the map costs more
+	// than the rest of an idle connection); the map comes back on demand.
+	if r := c.req; r != nil && r.Header == nil {
+		r.Header = fieldsHeader(r.Fields)
+	}
+	return c.req
+}
+
+// PeekRequest is Request without rebuilding the Header map: Header is nil
+// once the connection is open; Request.Value and Fields still answer. For
+// hosts (the C API) that look up a field or two per connection.
+func (c *Conn) PeekRequest() *Request { return c.req }
 
 // Response returns the server's answer as parsed by a client, or nil.
 func (c *Conn) Response() *Response { return c.resp }
@@ -171,10 +183,11 @@ func (c *Conn) onResponse(resp *Response, rest []byte) {
 		c.handshakeFailed(err)
 		return
 	}
+	required := c.cfg.Deflate != nil && c.cfg.Deflate.Required
 	c.hs = nil
 	c.setOpen(a)
 	c.evq = append(c.evq, evRec{typ: EventOpen})
-	if d := c.cfg.Deflate; d != nil && d.Required && a.Deflate == nil {
+	if required && a.Deflate == nil {
 		c.fail(&Error{Code: CodeExtension, CloseCode: CloseMandatoryExtension, Failure: FailRequired, Field: "Sec-WebSocket-Extensions", Msg: "permessage-deflate"})
 		return
 	}
@@ -217,6 +230,7 @@ func (c *Conn) accept(opts *AcceptOptions, rest []byte) error {
 		return newError(CodeNoMem, "out of memory queuing the response")
 	}
 	c.hs = nil
+	c.req.Header = nil // see Request
 	c.setOpen(a)
 	c.evq = append(c.evq, evRec{typ: EventOpen})
 	c.feedFrames(rest)

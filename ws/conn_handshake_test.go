@@ -263,3 +263,39 @@ func TestNegotiatedThroughConn(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 }
+
+// An open server connection drops its request's Header map to save memory;
+// Request rebuilds it, PeekRequest and Value answer without it.
+func TestOpenServerKeepsRequestFields(t *testing.T) {
+	c := newServer(t, Config{})
+	feedSplit(t, c, []byte(goodRequest)) // opens at once
+	if c.State() != StateOpen {
+		t.Fatalf("state %v", c.State())
+	}
+	if c.PeekRequest().Header != nil {
+		t.Fatal("the Header map is still held by an open connection")
+	}
+	tests := []struct {
+		name  string
+		index int
+		want  string
+		ok    bool
+	}{
+		{"host", 0, "example.com", true},
+		{"CONNECTION", 0, "keep-alive, Upgrade", true},
+		{"sec-websocket-protocol", 0, "chat, superchat", true},
+		{"sec-websocket-protocol", 1, "", false},
+		{"X-Missing", 0, "", false},
+	}
+	for _, tt := range tests {
+		if got, ok := c.PeekRequest().Value(tt.name, tt.index); got != tt.want || ok != tt.ok {
+			t.Errorf("Value(%q, %d) = %q, %v; want %q, %v", tt.name, tt.index, got, ok, tt.want, tt.ok)
+		}
+	}
+	if got := c.Request().Header.Get("Sec-WebSocket-Key"); got != "dGhlIHNhbXBsZSBub25jZQ==" {
+		t.Fatalf("rebuilt Header: key %q", got)
+	}
+	if c.PeekRequest().Header == nil {
+		t.Fatal("Request did not keep the rebuilt map")
+	}
+}

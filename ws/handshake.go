@@ -47,7 +47,9 @@ type Request struct {
 	Host string
 	// Header holds every header field, under canonical keys
 	// (textproto.CanonicalMIMEHeaderKey: "Sec-Websocket-Key"), with repeated
-	// fields in the order received.
+	// fields in the order received. An open server connection drops it to
+	// save memory and Conn.Request builds it again (Conn.PeekRequest does
+	// not: use Value).
 	Header textproto.MIMEHeader
 	// Fields lists the header fields in the order received, names as sent.
 	Fields [][2]string
@@ -263,4 +265,29 @@ func appendFields(b []byte, pairs [][2]string) []byte {
 		b = appendField(b, p[0], p[1])
 	}
 	return b
+}
+
+// Value returns the index-th value of the header field name (any case) in
+// the order received, from Fields; ok is false past the last one. Unlike
+// Header it needs no map, which a server connection drops once open.
+func (r *Request) Value(name string, index int) (v string, ok bool) {
+	for _, f := range r.Fields {
+		if strings.EqualFold(f[0], name) {
+			if index == 0 {
+				return f[1], true
+			}
+			index--
+		}
+	}
+	return "", false
+}
+
+// fieldsHeader rebuilds a Header map from the ordered fields.
+func fieldsHeader(fields [][2]string) textproto.MIMEHeader {
+	h := make(textproto.MIMEHeader, len(fields))
+	for _, f := range fields {
+		k := textproto.CanonicalMIMEHeaderKey(f[0])
+		h[k] = append(h[k], f[1])
+	}
+	return h
 }

@@ -576,6 +576,63 @@ def build_report(args, results, versions, errors, calls, scale, manifest, mach):
     return "\n".join(L)
 
 
+# ---- README summary -------------------------------------------------------------------
+
+README_MAIN = [("c", "libws"), ("go", "libws"), ("python", "libws"), ("perl", "native"), ("perl", "original")]
+README_START, README_END = "<!-- bench-summary:start -->", "<!-- bench-summary:end -->"
+
+
+def readme_summary(args, results, mach):
+    """A compact table for README.md: each surface's main libws contender
+    against the best peer of its language, per workload."""
+    rate = summarize(results, args.stat)
+    L = [README_START, ""]
+    L.append(f"`make bench` on {mach['date']} ({mach['cpu']}, {mach['cores']} cores, shared; "
+             f"{'quick profile, ' if args.quick else ''}best of {args.rounds} interleaved rounds). "
+             f"Each cell: libws's messages/s through that surface, and × the best peer of the same language "
+             f"(C: wslay; Go: gorilla, gobwas; Python: websockets, wsproto; Perl: Protocol::WebSocket). "
+             f"Full tables, peers, UTF-8 notes and the targets: [bench/RESULTS.md](bench/RESULTS.md).")
+    L.append("")
+    cols = [k for k in README_MAIN if k[0] in args.surfaces]
+    head = {"c": "C API", "go": "Go API", "python": "Python", "perl": "Perl"}
+    names = [head[s] + (" (Net::WebSocket API)" if i == "original" else " (native)" if s == "perl" else "")
+             for s, i in cols]
+    L.append("| workload | " + " | ".join(names) + " |")
+    L.append("|---|" + "---:|" * len(cols))
+    for w in args.workloads:
+        cells = []
+        for s, i in cols:
+            x = rate.get((s, i, w))
+            peer, _ = best_peer(rate, w, lambda s2, i2, s=s: s2 == s)
+            if x is None:
+                cells.append("—")
+            elif peer:
+                cells.append(f"{fmt_rate(x)} ({x / peer:.1f}×)")
+            else:
+                cells.append(fmt_rate(x))
+        L.append(f"| {w.upper()} — {DESCR[w]} | " + " | ".join(cells) + " |")
+    L.append("")
+    L.append(README_END)
+    return "\n".join(L)
+
+
+def update_readme(path, block):
+    """Replaces the marked block of README.md; leaves the file alone when
+    the markers are missing."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return False
+    a, b = text.find(README_START), text.find(README_END)
+    if a < 0 or b < a:
+        return False
+    text = text[:a] + block + text[b + len(README_END):]
+    with open(path, "w") as f:
+        f.write(text)
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(HERE, "data"))
@@ -594,6 +651,9 @@ def main():
     ap.add_argument("--scale-connections", default=None, help="e.g. 100,1000,10000")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--json", default=os.path.join(BUILD, "results.json"))
+    ap.add_argument("--readme", default=os.path.join(ROOT, "README.md"),
+                    help="README whose bench-summary block is replaced after a run of every workload and "
+                         "surface ('' to leave it alone)")
     args = ap.parse_args()
     args.workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
     args.surfaces = [s.strip().lower() for s in args.surfaces.split(",") if s.strip()]
@@ -633,6 +693,9 @@ def main():
                   f, indent=1)
     print(report)
     print(f"run.py: wrote {args.out} and {args.json}", file=sys.stderr)
+    if (args.readme and set(args.workloads) == set(WORKLOADS) and set(args.surfaces) == set(SURFACES)
+            and update_readme(args.readme, readme_summary(args, results, mach))):
+        print(f"run.py: updated the summary in {args.readme}", file=sys.stderr)
     return 1 if errors else 0
 
 

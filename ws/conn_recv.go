@@ -36,6 +36,11 @@ func (c *Conn) receiving() bool {
 
 func (c *Conn) feedFrames(b []byte) {
 	for len(b) > 0 && c.receiving() {
+		if p := &c.p; !p.inFrame && p.hn == 0 && p.msgOp == 0 && !c.msg.active {
+			if b = b[c.feedWhole(b):]; len(b) == 0 {
+				return
+			}
+		}
 		seg, n, err := c.p.Parse(b)
 		b = b[n:]
 		if err != nil {

@@ -47,13 +47,21 @@ def opened(rep: m.Report, ws: Any) -> None:
     rep.info["extensions"] = ws.extensions
     rep.info["deflate"] = m.deflate_info(ws.deflate)
     rep.check("deflate", ws.deflate is not None, "permessage-deflate was not negotiated")
-    rep.not_observable("server-ping", "the helpers do not report received pings (libws answers them)")
-    rep.not_observable("rsv1", "the helpers do not say whether a message arrived compressed")
+
+
+def received(rep: m.Report, i: int, ev: Any, flags: List[bool], pings: List[bytes]) -> None:
+    """Checks message i (a recv_message event) and, after the second, that
+    the server's ping was seen (the on_ping hook)."""
+    rep.message(i, ev.data)
+    flags.append(bool(ev.compressed))
+    if i == 1:
+        rep.check("server-ping", m.SERVER_PING in pings, f"pings seen: {pings}")
+    if i == len(m.SCRIPT) - 1:
+        rep.check("rsv1", flags[3:6] == [True] * 3, f"RSV1 of the compressible messages: {flags[3:6]}")
 
 
 def check_close(rep: m.Report, ws: Any, conn: str) -> None:
-    ev = getattr(ws, "_close_event", None)  # the initiator has no public accessor
-    init = ev.initiator if ev is not None else None
+    init = ws.close_initiator
     if conn != "B":
         ok = ws.close_code == m.CLOSE_A[0] and init == Initiator.US
     else:
@@ -65,8 +73,10 @@ def sync_conn(url: str, conn: str) -> None:
     from libws.sync import connect
 
     rep = m.Report("py-sync", "client", conn)
+    pings: List[bytes] = []
+    flags: List[bool] = []
     try:
-        ws = connect(url, compression=DEFLATE[conn], **OPTIONS)
+        ws = connect(url, compression=DEFLATE[conn], on_ping=pings.append, **OPTIONS)
     except Exception as e:
         rep.fail("open", f"{type(e).__name__}: {e}")
         rep.emit()
@@ -75,7 +85,7 @@ def sync_conn(url: str, conn: str) -> None:
         opened(rep, ws)
         for i, msg in enumerate(m.SCRIPT):
             ws.send(m.fragments(msg) if i == 2 else msg)
-            rep.message(i, ws.recv(timeout=T))
+            received(rep, i, ws.recv_message(timeout=T), flags, pings)
             if i == 0:
                 pong = ws.ping(m.CLIENT_PING)
                 rep.check("client-ping", pong.wait(T) and not ws.closed, "no pong")
@@ -103,8 +113,10 @@ async def asyncio_conn(url: str, conn: str) -> None:
     from libws.asyncio import connect
 
     rep = m.Report("py-asyncio", "client", conn)
+    pings: List[bytes] = []
+    flags: List[bool] = []
     try:
-        ws = await connect(url, compression=DEFLATE[conn], **OPTIONS)
+        ws = await connect(url, compression=DEFLATE[conn], on_ping=pings.append, **OPTIONS)
     except Exception as e:
         rep.fail("open", f"{type(e).__name__}: {e}")
         rep.emit()
@@ -113,7 +125,7 @@ async def asyncio_conn(url: str, conn: str) -> None:
         opened(rep, ws)
         for i, msg in enumerate(m.SCRIPT):
             await ws.send(m.fragments(msg) if i == 2 else msg)
-            rep.message(i, await asyncio.wait_for(ws.recv(), T))
+            received(rep, i, await asyncio.wait_for(ws.recv_message(), T), flags, pings)
             if i == 0:
                 pong = await ws.ping(m.CLIENT_PING)
                 await asyncio.wait_for(pong, T)

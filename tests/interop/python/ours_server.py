@@ -12,10 +12,9 @@ client_no_context_takeover; port C window bits 10 both ways
 (client_max_window_bits if the client offers it). Each port serves one connection; a RESULT line
 per connection (see matrix_common.py), then exit.
 
-What the helpers do not show is noted as not observable: pings received
-and whether a message arrived compressed (the helpers keep only the
-data). The close initiator has no public accessor either: it is read from
-the helper's private Close event, so that it is still checked.
+Pings received are seen through the helpers' on_ping hook, RSV1 through
+recv_message's events (``compressed``), the close initiator through
+``close_initiator``.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import asyncio
 import os
 import sys
 import threading
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -53,14 +52,23 @@ def opened(rep: m.Report, ws: Any, conn: str) -> None:
     rep.check("deflate", ws.deflate is not None, "permessage-deflate was not negotiated")
     if os.environ.get("MATRIX_CLIENT_PINGS") == "0":
         rep.not_observable("client-ping", "with a browser as the client: it cannot send pings")
-    else:
-        rep.not_observable("client-ping", "the helpers do not report received pings (libws answers them)")
-    rep.not_observable("rsv1", "the helpers do not say whether a message arrived compressed")
+
+
+def received(rep: m.Report, i: int, ev: Any, flags: List[bool], pings: List[bytes]) -> Any:
+    """Checks message i (a recv_message event) and returns its data; after
+    the second message the client's ping must have been seen (the client
+    pings after the first echo and waits for the pong)."""
+    rep.message(i, ev.data)
+    flags.append(bool(ev.compressed))
+    if i == 1 and os.environ.get("MATRIX_CLIENT_PINGS") != "0":
+        rep.check("client-ping", m.CLIENT_PING in pings, f"pings seen: {pings}")
+    if i == len(m.SCRIPT) - 1:
+        rep.check("rsv1", flags[3:6] == [True] * 3, f"RSV1 of the compressible messages: {flags[3:6]}")
+    return ev.data
 
 
 def initiator(ws: Any) -> Any:
-    ev = getattr(ws, "_close_event", None)  # no public accessor (see the docstring)
-    return ev.initiator if ev is not None else None
+    return ws.close_initiator
 
 
 def check_close(rep: m.Report, ws: Any, conn: str) -> None:
@@ -75,15 +83,15 @@ def check_close(rep: m.Report, ws: Any, conn: str) -> None:
 # ---- sync ------------------------------------------------------------------------------
 
 
-def sync_handler(conn: str, done: threading.Event) -> Any:
+def sync_handler(conn: str, done: threading.Event, pings: List[bytes]) -> Any:
     def handler(ws: Any) -> None:
+        flags: List[bool] = []
         rep = m.Report("py-sync", "server", conn)
         try:
             opened(rep, ws, conn)
             pong = ws.ping(m.SERVER_PING)
             for i in range(len(m.SCRIPT)):
-                got = ws.recv(timeout=T)
-                rep.message(i, got)
+                got = received(rep, i, ws.recv_message(timeout=T), flags, pings)
                 if i == 1:  # the pong came before this message (the client waits for each echo)
                     rep.check("server-ping", pong.is_set() and not ws.closed, "no pong to our ping before the second message")
                 ws.send(m.fragments(got) if i == 2 and isinstance(got, bytes) else got)
@@ -112,7 +120,9 @@ def run_sync() -> None:
     servers, dones = [], []
     for conn in m.CONNS:
         done = threading.Event()
-        srv = libws.sync.serve(sync_handler(conn, done), "127.0.0.1", 0, compression=DEFLATE[conn], **OPTIONS)
+        pings: List[bytes] = []
+        srv = libws.sync.serve(sync_handler(conn, done, pings), "127.0.0.1", 0, compression=DEFLATE[conn],
+                               on_ping=pings.append, **OPTIONS)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         servers.append(srv)
         dones.append(done)
@@ -126,15 +136,15 @@ def run_sync() -> None:
 # ---- asyncio ---------------------------------------------------------------------------
 
 
-def async_handler(conn: str, done: "asyncio.Future[None]") -> Any:
+def async_handler(conn: str, done: "asyncio.Future[None]", pings: List[bytes]) -> Any:
     async def handler(ws: Any) -> None:
+        flags: List[bool] = []
         rep = m.Report("py-asyncio", "server", conn)
         try:
             opened(rep, ws, conn)
             pong = await ws.ping(m.SERVER_PING)
             for i in range(len(m.SCRIPT)):
-                got = await asyncio.wait_for(ws.recv(), T)
-                rep.message(i, got)
+                got = received(rep, i, await asyncio.wait_for(ws.recv_message(), T), flags, pings)
                 if i == 1:
                     rep.check("server-ping", pong.done() and not ws.closed, "no pong to our ping before the second message")
                 await ws.send(m.fragments(got) if i == 2 and isinstance(got, bytes) else got)
@@ -165,7 +175,9 @@ async def run_asyncio() -> None:
     servers, dones = [], []
     for conn in m.CONNS:
         done: "asyncio.Future[None]" = loop.create_future()
-        srv = await libws.asyncio.serve(async_handler(conn, done), "127.0.0.1", 0, compression=DEFLATE[conn], **OPTIONS)
+        pings: List[bytes] = []
+        srv = await libws.asyncio.serve(async_handler(conn, done, pings), "127.0.0.1", 0, compression=DEFLATE[conn],
+                                        on_ping=pings.append, **OPTIONS)
         servers.append(srv)
         dones.append(done)
     print("READY " + " ".join(str(s.port) for s in servers), flush=True)

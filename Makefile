@@ -121,6 +121,7 @@ test-conformance: lib examples
 
 conformance: lib examples
 	sh tests/conformance/run.sh --full
+	/usr/bin/python3 scripts/readme_tables.py
 
 # Every surface of libws and its peers (wslay, gorilla, gobwas, Node ws,
 # websockets, wsproto, Protocol::WebSocket) on ../shared/bench's workloads,

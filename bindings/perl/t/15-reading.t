@@ -162,4 +162,49 @@ for my $role (qw( server client )) {
     ok( $ept->received_close_frame(), 'read_available: the close frame' );
 }
 
+# Readers that do not keep to the contract exactly: one that returns fewer
+# bytes than asked (whatever it has, at least one), and one that returns
+# character strings (upgraded, same bytes). Every message still arrives;
+# a heartbeat in between changes what libws needs next.
+{
+    package ShortReader;
+    sub new { return bless { buf => '', upgrade => $_[1] }, $_[0] }
+    sub add { $_[0]{buf} .= $_[1] }
+    sub read {
+        my ($self, $n) = @_;
+        return undef if !length $self->{buf};
+        $n = 1 + int rand $n if !$self->{upgrade} && $n > 1;
+        return undef if $self->{upgrade} && length( $self->{buf} ) < $n;
+        my $s = substr( $self->{buf}, 0, $n, '' );
+        utf8::upgrade($s) if $self->{upgrade};
+        return $s;
+    }
+
+    package main;
+    for my $kind ( 'short reads', 'upgraded strings' ) {
+        my $peer = Net::WebSocket::LibWS::Connection->new_open( role => 'client', max_message => 0 );
+        my @want = map { "m$_" . ( "\x{e9}" x $sizes[ $_ % @sizes ] ) } 1 .. 30;
+        my @wire;
+        for (@want) {
+            my $b = $_;
+            utf8::encode($b);
+            $peer->send_text($b);
+            push @wire, $peer->take_output();
+        }
+        $_ = do { my $b = $_; utf8::encode($b); $b } for @want;
+        my $r = ShortReader->new( $kind eq 'upgraded strings' );
+        my $ept = Net::WebSocket::Endpoint::Server->new( parser => Net::WebSocket::Parser->new($r), out => writer(), max_message => 0, max_frame => 0 );
+        my @got;
+        my $i = 0;
+        for my $w (@wire) {
+            $ept->check_heartbeat() if ++$i == 10;
+            while ( length $w ) {
+                $r->add( substr( $w, 0, 1 + int rand 300, '' ) );
+                while ( ref( my $m = $ept->get_next_message() ) ) { push @got, $m->get_payload() }
+            }
+        }
+        is_deeply( \@got, \@want, "$kind: every message" );
+    }
+}
+
 done_testing();

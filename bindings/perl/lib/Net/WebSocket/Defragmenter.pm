@@ -144,6 +144,7 @@ sub new {
     $self->{'_st'} = 0;
     $self->{'_gen'} = $conn->[Net::WebSocket::LibWS::Connection::_GEN];
     $self->{'_read_available'} = $self->{'_reader'}->can('read_available') ? 1 : 0;
+    $self->_set_fast();
 
     return $self;
 }
@@ -184,25 +185,162 @@ sub _take {
 # a message is complete.
 #
 # A read(N) reader is never asked for a byte past the current frame, and
-# each frame is read in two or three reads and fed in one or two calls:
+# each frame is read in two or three reads and fed in one call:
 #
-#   _st 0 (a frame starts): read its 2 bytes. They say how long the
-#         header is and, when the payload is at most 125 bytes, how long
-#         the payload is: then read the rest of the frame (state 1) and
-#         feed the frame whole; else read the rest of the header (state 2)
-#         and feed it, and ws_need (after libws checked the header and
-#         the limits) says how much payload follows (state 3).
+#   _st 0 (a frame starts): read its 2 bytes (_next_fast). They say how
+#         long the header is and, when the payload is at most 125 bytes,
+#         how long the payload is: then read the rest of the frame and
+#         feed the frame whole. With a 16-bit length (126), read the rest
+#         of the header, which says how long the payload is (at most
+#         64 KiB), then the payload, and feed the frame whole. Only that
+#         much of the header is looked at in Perl: to know what to read;
+#         libws decodes and checks it all. A 64-bit length (127): read
+#         the rest of the header (state 2) and feed it, and ws_need (after
+#         libws checked the header and the limits) says how much payload
+#         follows (state 3).
+#   _st 1: the rest of a frame whose first bytes (_head) were read when
+#         the reader had no more yet; _st 2: the rest of a header.
 #   _st 4 (generic, e.g. after a reader returned another length than
 #         asked): read what ws_need says, feed it, ask again.
 #
 # Events (one chunk per frame) arrive when a frame ends, and a frame ends
 # with the feed that completes it: the events are taken then, in one
-# ws_next_events call. A small frame costs two reads, one ws_feed and
-# one ws_next_events.
+# ws_next_events call. A frame of up to 64 KiB costs two or three reads,
+# one ws_feed and one ws_next_events.
 #
 # A reader with read_available() is given up to READ_AHEAD bytes at once,
 # and the events are taken after each feed.
+#
+# _fast says that the next call may start with _next_fast: a read(N)
+# reader, at a frame's start, nothing pending, not ended (events queued
+# in Perl are checked apart). get_next_message clears it while the
+# general loop runs and sets it again when that returns.
 sub get_next_message {
+    my ($self) = @_;
+
+    if ( $self->{'_fast'} && !@{ $self->{'_events'} } && !$self->{'_on_data_frame'} ) {
+        my $msg = _next_fast($self);
+        return $msg if $msg;
+        return undef if defined $msg;
+    }
+
+    $self->{'_fast'} = 0;
+    my $msg = $self->_next_slow();
+    $self->_set_fast();
+    return $msg;
+}
+
+sub _set_fast {
+    my ($self) = @_;
+    $self->{'_fast'} = ( !$self->{'_st'} && !$self->{'_more'} && !$self->{'_read_available'} && !defined $self->{'_pending'}
+        && !$self->{'_eof'} && !$self->{'_ended'} && !$self->{'_failed'} ) ? 1 : 0;
+    return;
+}
+
+# One event, unpacked as (type, info, data): see _EV_TEMPLATE in
+# Net::WebSocket::LibWS::Connection.
+my $EV1 = '@4 C @4 Q< @24 J @16 x0/P';
+
+# The common case: a frame from its start, read in two or three reads,
+# fed whole in one call, its event taken in another. Returns a whole text
+# or binary message; 0 when the reader has nothing yet (libws holds no
+# event then); undef when the general loop must go on from the state this
+# leaves (other events were queued, a frame was only partly read, the
+# reader returned another length than asked, or a 64-bit length).
+sub _next_fast {
+    my ($self) = @_;
+
+    my $conn = $self->{'_conn'};
+
+    # Something else may have changed what libws needs (the heartbeat, a
+    # close): the general loop asks ws_need once.
+    return undef if $self->{'_gen'} != $conn->[Net::WebSocket::LibWS::Connection::_GEN];
+
+    my $reader = $self->{'_reader'};
+    my $buf = $reader->read(2);
+    return 0 if !defined $buf;
+    if ( length($buf) != 2 ) {
+        $self->{'_pending'} = $buf;
+        $self->{'_fast'} = 0;
+        return undef;
+    }
+
+    my $b1 = ord substr( $buf, 1, 1 );
+    my $len = $b1 & 0x7F;
+    my $mask = ( $b1 & 0x80 ) ? 4 : 0;
+    if ( $len > 125 ) {
+        if ( $len == 127 ) {
+            # Let libws check a 64-bit length before reading any payload.
+            $self->{'_pending'} = $buf;
+            $self->{'_fast'} = 0;
+            return undef;
+        }
+        my $ext = $reader->read( 2 + $mask );
+        if ( !defined $ext || length($ext) != 2 + $mask ) {
+            return $self->_fast_partial( $buf, $ext, 2, 2 + $mask );
+        }
+        $buf .= $ext;
+        $len = unpack 'n', $ext;
+        $mask = 0;
+    }
+    if ( $len + $mask ) {
+        my $rest = $reader->read( $len + $mask );
+        if ( !defined $rest || length($rest) != $len + $mask ) {
+            return $self->_fast_partial( $buf, $rest, 1, $len + $mask );
+        }
+        $buf .= $rest;
+    }
+
+    my $c = $self->{'_c'};
+    my $rc = Net::WebSocket::LibWS::_ws_feed( $c, ( utf8::is_utf8($buf) ? Net::WebSocket::LibWS::_bytes($buf) : $buf ), length $buf );
+    Net::WebSocket::LibWS::_croak_rc($rc, 'feed') if $rc < 0;
+
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+    if ( $k == 1 ) {
+        my ($type, $info, $data) = unpack $EV1, $Net::WebSocket::LibWS::Connection::EV_VIEW;
+        if ( ( $type == 4 || $type == 5 ) && ( ( $info >> 24 ) & 3 ) == 3 && !$self->{'_on_data_frame'} ) {
+            return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $DATA_CLASS[ $type - 3 ] ) ], 'Net::WebSocket::Message';
+        }
+        push @{ $self->{'_events'} }, $type, $data, $info;
+    }
+    elsif ( $k > 0 ) {
+        push @{ $self->{'_events'} }, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
+        if ( $k == EV_BATCH ) {
+            $self->{'_more'} = 1;
+            $self->{'_fast'} = 0;
+        }
+    }
+    elsif ( $k < 0 ) {
+        Net::WebSocket::LibWS::_croak_rc($k, 'next_events');
+    }
+    return undef;
+}
+
+# _next_fast read the start of a frame ($have) but not the next $want
+# bytes ($got: undef or another length): keep what was read for state
+# $st (1: the rest of the frame, 2: the rest of the header), or, if the
+# reader returned something else than asked, feed it all and let ws_need
+# lead.
+sub _fast_partial {
+    my ($self, $have, $got, $st, $want) = @_;
+
+    $self->{'_fast'} = 0;
+    if ( !defined $got ) {
+        @$self{qw( _st _want _head )} = ( $st, $want, $have );
+        return 0;
+    }
+    if ( !length $got ) {
+        # End of file: the general loop feeds what came and ends.
+        @$self{qw( _st _want _head _pending )} = ( 4, 0, $have, q<> );
+        return undef;
+    }
+    $self->_feed( $have . $got );
+    @$self{qw( _st _want )} = ( 4, 0 );
+    $self->_take();
+    return undef;
+}
+
+sub _next_slow {
     my ($self) = @_;
 
     my $events = $self->{'_events'};
@@ -258,59 +396,16 @@ sub get_next_message {
 
         my $st = $self->{'_st'};
 
-        # The common case in one go: a small frame (at most 125 bytes of
-        # payload) from its start, read in two reads and fed in one call.
-        if ( !$st && $self->{'_gen'} == $conn->[Net::WebSocket::LibWS::Connection::_GEN] ) {
-            my $head = $reader->read(2);
-            if ( !defined $head ) {
-                next if $self->_take();
+        # The common case: a frame from its start (see _next_fast).
+        if ( !$st && !defined $self->{'_pending'} && $self->{'_gen'} == $conn->[Net::WebSocket::LibWS::Connection::_GEN] ) {
+            my $msg = _next_fast($self);
+            return $msg if $msg;
+            if ( defined $msg ) {
+                # Nothing to read yet: make sure libws holds no event either.
+                next if !$self->{'_st'} && $self->_take();
                 return undef;
             }
-            return $self->_end_of_input() if !length $head;
-            if ( length($head) == 2 ) {
-                my $b1 = ord substr( $head, 1, 1 );
-                my $rest = ( $b1 & 0x7F ) + ( ( $b1 & 0x80 ) ? 4 : 0 );
-                if ( ( $b1 & 0x7F ) < 126 && $rest ) {
-                    my $body = $reader->read($rest);
-                    if ( !defined $body || length($body) != $rest ) {
-                        # Later (state 1), or not what was asked (generic).
-                        @$self{qw( _st _want _head )} = ( 1, $rest, $head );
-                        if ( !defined $body ) {
-                            next if $self->_take();
-                            return undef;
-                        }
-                        if ( !length $body ) {
-                            $self->_feed( delete $self->{'_head'} );
-                            return $self->_end_of_input();
-                        }
-                        $self->_feed( delete( $self->{'_head'} ) . $body );
-                        @$self{qw( _st _want )} = ( 4, 0 );
-                        $self->_take();
-                        next;
-                    }
-                    $head .= $body;
-                    my $rc = Net::WebSocket::LibWS::_ws_feed( $c, ( utf8::is_utf8($head) ? Net::WebSocket::LibWS::_bytes($head) : $head ), length $head );
-                    Net::WebSocket::LibWS::_croak_rc($rc, 'feed') if $rc < 0;
-                    my $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
-                    if ( $k == 1 ) {
-                        my ($type, $data, $info) = unpack $EV_TEMPLATE[1], $Net::WebSocket::LibWS::Connection::EV_VIEW;
-                        if ( ( $type == 4 || $type == 5 ) && ( ( $info >> 24 ) & 3 ) == 3 && !$self->{'_on_data_frame'} ) {
-                            return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $DATA_CLASS[ $type - 3 ] ) ], 'Net::WebSocket::Message';
-                        }
-                        push @$events, $type, $data, $info;
-                    }
-                    elsif ( $k > 0 ) {
-                        push @$events, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
-                        $self->{'_more'} = 1 if $k == EV_BATCH;
-                    }
-                    elsif ( $k < 0 ) {
-                        Net::WebSocket::LibWS::_croak_rc($k, 'next_events');
-                    }
-                    next;
-                }
-            }
-            # Another frame: the general steps below take it from here.
-            $self->{'_pending'} = $head;
+            next;
         }
 
         my $want;

@@ -129,6 +129,14 @@ sub get_next_message {
         return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $WHOLE_CLASS[$type] ) ], 'Net::WebSocket::Message';
     }
 
+    # Next, a whole message in one frame read from a read(N) reader (see
+    # Net::WebSocket::Defragmenter): a message, or nothing to read yet.
+    if ( $d->{'_fast'} && !@$ev && !$d->{'_on_data_frame'} && !$self->{'_sent_close_frame'} ) {
+        my $msg = Net::WebSocket::Defragmenter::_next_fast($d);
+        return $msg if $msg;
+        return undef if defined $msg;
+    }
+
     $self->_verify_not_closed() if $d->{'_ended'} || $d->{'_eof'} || $d->{'_failed'} || $self->{'_sent_close_frame'};
 
     my $msg = eval { $d->get_next_message() };

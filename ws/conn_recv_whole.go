@@ -84,12 +84,11 @@ func (c *Conn) feedWhole(b []byte) int {
 
 // unmaskASCII writes src XOR the key k (as the little-endian load of its 4
 // bytes, key offset 0) into dst, which does not overlap src, and reports
-// whether the result is all ASCII. false may also mean "not checked".
+// whether the result is all ASCII.
 func unmaskASCII(dst, src []byte, k uint32) bool {
 	n := len(src)
 	if n > maskSmall {
-		maskLong(dst, src, k)
-		return false
+		return maskLong(dst, src, k)
 	}
 	dst = dst[:n]
 	k64 := uint64(k) * 0x1_0000_0001

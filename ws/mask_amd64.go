@@ -11,25 +11,26 @@ var maskUseAVX2 = cpu.X86.HasAVX2
 
 const maskAVX2Min = 256
 
-// maskLong masks buffers longer than maskSmall; k is the rotated key.
-func maskLong(dst, src []byte, k uint32) {
+// maskLong masks buffers longer than maskSmall; k is the rotated key. It
+// reports whether the output is all ASCII.
+func maskLong(dst, src []byte, k uint32) (ascii bool) {
 	n := len(src)
 	dst = dst[:n]
 	k64 := uint64(k) * 0x1_0000_0001
 	if n >= maskAVX2Min && maskUseAVX2 {
-		maskAVX2(&dst[0], &src[0], n, k64)
-		return
+		return maskAVX2(&dst[0], &src[0], n, k64) == 0
 	}
-	maskSSE2(&dst[0], &src[0], n, k64)
+	return maskSSE2(&dst[0], &src[0], n, k64) == 0
 }
 
 // maskSSE2 masks n >= 16 bytes from src to dst with the 8-byte key pattern
-// k64 (the rotated key twice). dst is src or does not overlap it.
+// k64 (the rotated key twice). dst is src or does not overlap it. hi is 0
+// when every output byte is ASCII.
 //
 //go:noescape
-func maskSSE2(dst, src *byte, n int, k64 uint64)
+func maskSSE2(dst, src *byte, n int, k64 uint64) (hi int)
 
 // maskAVX2 is maskSSE2 with 32-byte vectors; n >= 32.
 //
 //go:noescape
-func maskAVX2(dst, src *byte, n int, k64 uint64)
+func maskAVX2(dst, src *byte, n int, k64 uint64) (hi int)

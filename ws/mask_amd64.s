@@ -9,9 +9,14 @@
 // The head and tail are stored last, overwriting the overlap with the same
 // bytes. A vector starting at offset j uses the key rotated right by
 // 8*(j mod 4) bits.
+//
+// Both also return the byte mask of the OR of every vector they stored
+// (PMOVMSKB: one bit per byte's top bit): 0 when all the output is ASCII,
+// which spares a text message's UTF-8 check a second pass over it. The OR
+// costs nothing measurable; the loops are bound by their stores.
 
-// func maskSSE2(dst, src *byte, n int, k64 uint64)
-TEXT ·maskSSE2(SB), NOSPLIT, $0-32
+// func maskSSE2(dst, src *byte, n int, k64 uint64) (hi int)
+TEXT ·maskSSE2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), DX
@@ -22,6 +27,7 @@ TEXT ·maskSSE2(SB), NOSPLIT, $0-32
 	PUNPCKLQDQ X0, X0
 	MOVOU      (SI), X7
 	PXOR       X0, X7
+	MOVO       X7, X8 // the OR of everything stored
 
 	// Tail: 16 bytes ending at n.
 	MOVQ       R8, AX
@@ -63,6 +69,10 @@ sse64:
 	PXOR  X0, X2
 	PXOR  X0, X3
 	PXOR  X0, X4
+	POR   X1, X8
+	POR   X2, X8
+	POR   X3, X8
+	POR   X4, X8
 	MOVO  X1, 0(DI)(BX*1)
 	MOVO  X2, 16(DI)(BX*1)
 	MOVO  X3, 32(DI)(BX*1)
@@ -79,20 +89,24 @@ sse16:
 sse16loop:
 	MOVOU (SI)(BX*1), X1
 	PXOR  X0, X1
+	POR   X1, X8
 	MOVO  X1, (DI)(BX*1)
 	ADDQ  $16, BX
 	CMPQ  BX, R9
 	JLE   sse16loop
 
 sseDone:
-	MOVOU X7, (DI)
-	MOVOU X5, -16(DI)(DX*1)
+	MOVOU    X7, (DI)
+	MOVOU    X5, -16(DI)(DX*1)
+	POR      X5, X8
+	PMOVMSKB X8, AX
+	MOVQ     AX, hi+32(FP)
 	RET
 
-// func maskAVX2(dst, src *byte, n int, k64 uint64)
+// func maskAVX2(dst, src *byte, n int, k64 uint64) (hi int)
 // Only VEX-encoded instructions while the upper halves are dirty: mixing in
 // legacy SSE ones cost hundreds of ns per call on our (virtualised) CPU.
-TEXT ·maskAVX2(SB), NOSPLIT, $0-32
+TEXT ·maskAVX2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), DX
@@ -102,6 +116,7 @@ TEXT ·maskAVX2(SB), NOSPLIT, $0-32
 	VMOVQ        R8, X0
 	VPBROADCASTQ X0, Y0
 	VPXOR        (SI), Y0, Y7
+	VMOVDQU      Y7, Y8 // the OR of everything stored
 
 	// Tail: 32 bytes ending at n.
 	MOVQ         R8, AX
@@ -138,6 +153,10 @@ avx128:
 	VPXOR   32(SI)(BX*1), Y0, Y2
 	VPXOR   64(SI)(BX*1), Y0, Y3
 	VPXOR   96(SI)(BX*1), Y0, Y4
+	VPOR    Y1, Y8, Y8
+	VPOR    Y2, Y3, Y9
+	VPOR    Y4, Y8, Y8
+	VPOR    Y9, Y8, Y8
 	VMOVDQA Y1, 0(DI)(BX*1)
 	VMOVDQA Y2, 32(DI)(BX*1)
 	VMOVDQA Y3, 64(DI)(BX*1)
@@ -153,13 +172,17 @@ avx32:
 
 avx32loop:
 	VPXOR   (SI)(BX*1), Y0, Y1
+	VPOR    Y1, Y8, Y8
 	VMOVDQA Y1, (DI)(BX*1)
 	ADDQ    $32, BX
 	CMPQ    BX, R9
 	JLE     avx32loop
 
 avxDone:
-	VMOVDQU Y7, (DI)
-	VMOVDQU Y5, -32(DI)(DX*1)
+	VMOVDQU   Y7, (DI)
+	VMOVDQU   Y5, -32(DI)(DX*1)
+	VPOR      Y5, Y8, Y8
+	VPMOVMSKB Y8, AX
+	MOVQ      AX, hi+32(FP)
 	VZEROUPPER
 	RET

@@ -18,7 +18,7 @@ func maskNaive(dst, src []byte, key [4]byte, pos int) int {
 type maskImpl struct {
 	name string
 	min  int // shortest input the implementation accepts
-	fn   func(dst, src []byte, k uint32)
+	fn   func(dst, src []byte, k uint32) (ascii bool)
 }
 
 // maskImpls lists every implementation of the loop for long buffers that
@@ -80,7 +80,7 @@ func checkMask(t *testing.T, name string, src []byte, key [4]byte, pos, off int,
 }
 
 // implAsMask adapts a maskImpls entry to the maskCopy signature.
-func implAsMask(fn func(dst, src []byte, k uint32)) func(dst, src []byte, key [4]byte, pos int) int {
+func implAsMask(fn func(dst, src []byte, k uint32) bool) func(dst, src []byte, key [4]byte, pos int) int {
 	return func(dst, src []byte, key [4]byte, pos int) int {
 		pos &= 3
 		k := uint32(key[pos]) | uint32(key[(pos+1)&3])<<8 | uint32(key[(pos+2)&3])<<16 | uint32(key[(pos+3)&3])<<24
@@ -220,6 +220,40 @@ func BenchmarkMaskCopy(b *testing.B) {
 					maskCopy(dst, src, key, pos)
 				}
 			})
+		}
+	}
+}
+
+// TestMaskASCII: the long-buffer loops and unmaskASCII report whether their
+// output is all ASCII, whichever byte (head, body, tail) is not.
+func TestMaskASCII(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	k := uint32(key[0]) | uint32(key[1])<<8 | uint32(key[2])<<16 | uint32(key[3])<<24
+	impls := append([]maskImpl{{"unmaskASCII", 0, unmaskASCII}}, maskImpls...)
+	for _, n := range append([]int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 300, 1000, 1024, 1027}, 4096+r.IntN(4096)) {
+		plain := make([]byte, n)
+		for i := range plain {
+			plain[i] = byte(r.IntN(0x80))
+		}
+		for _, hi := range append([]int{-1}, r.Perm(n)[:min(n, 40)]...) {
+			p := bytes.Clone(plain)
+			if hi >= 0 {
+				p[hi] |= 0x80
+			}
+			src := make([]byte, n)
+			maskNaive(src, p, key, 0)
+			for _, m := range impls {
+				if n < m.min {
+					continue
+				}
+				for off := range 3 {
+					dst := make([]byte, n+off)[off:]
+					if got := m.fn(dst, src, k); got != (hi < 0) || !bytes.Equal(dst, p) {
+						t.Fatalf("%s n=%d off=%d high byte at %d: ascii=%v, output ok=%v", m.name, n, off, hi, got, bytes.Equal(dst, p))
+					}
+				}
+			}
 		}
 	}
 }

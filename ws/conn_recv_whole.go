@@ -72,8 +72,18 @@ func (c *Conn) feedWhole(b []byte) int {
 			}
 		}
 		// Text (1) and binary (2) map to EventText (4) and EventBinary (5).
+		// The record is written in place: an appended literal was built
+		// on the stack byte by byte and copied in 16-byte loads, which
+		// stalled on store forwarding.
 		op := Opcode(b0 & 0xF)
-		c.evq = append(c.evq, evRec{typ: EventType(op + 3), op: op, flags: evFirst | evLast, off: c.rx.n, n: n})
+		if len(c.evq) == cap(c.evq) {
+			c.evq = append(c.evq, evRec{})
+		} else {
+			c.evq = c.evq[:len(c.evq)+1]
+		}
+		e := &c.evq[len(c.evq)-1]
+		e.typ, e.op, e.rsv, e.flags, e.init, e.inCx, e.code = EventType(op+3), op, 0, evFirst|evLast, 0, false, 0
+		e.off, e.n = c.rx.n, n
 		c.rx.n += n
 		c.p.msgLen = int64(n)
 		used += hl + n

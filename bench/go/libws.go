@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/libws/libws/ws"
 )
 
@@ -44,6 +46,58 @@ func (s *libwsServer) pass() (int, uint32, error) {
 			}
 			sum += sum2(e.Data)
 			n++
+		}
+	}
+	return n, sum, nil
+}
+
+// "libws-frames": libws's low-level frame API, ws.Parser, driven as the
+// gobwas-frames contender drives gobwas's: parse each frame, unmask its
+// payload into one reused buffer, deliver it (the checksum) — no UTF-8
+// check, no message assembly, no events. The Parser still applies every
+// frame-level rule of RFC 6455 (header encoding, masking direction, RSV
+// bits, opcodes, fragment order, control frames, limits). Segments point
+// into the fed slice; a frame cut by a slice boundary is unmasked piece by
+// piece into the buffer at its offset. Server side, W1-W4 only.
+type libwsFramesServer struct {
+	w   *workload
+	p   *ws.Parser
+	buf []byte
+}
+
+func newLibwsFramesServer(w *workload) (serverRunner, error) {
+	if w.deflate {
+		return nil, nil
+	}
+	p := ws.NewParser(ws.ParserConfig{Role: ws.RoleServer, MaxFrameSize: -1, MaxMessageSize: -1})
+	return &libwsFramesServer{w: w, p: p}, nil
+}
+
+func (s *libwsFramesServer) pass() (int, uint32, error) {
+	n, sum := 0, uint32(0)
+	for _, sl := range s.w.slices {
+		for len(sl) > 0 {
+			seg, k, err := s.p.Parse(sl)
+			if err != nil {
+				return n, sum, err
+			}
+			sl = sl[k:]
+			h := &seg.Header
+			if seg.Start {
+				if !h.Fin || h.Opcode.IsControl() {
+					return n, sum, fmt.Errorf("unexpected frame %+v", *h)
+				}
+				if int64(cap(s.buf)) < h.Length {
+					s.buf = make([]byte, h.Length)
+				}
+			}
+			if len(seg.Data) > 0 {
+				ws.MaskCopy(s.buf[seg.Offset:h.Length], seg.Data, h.Mask, seg.MaskPos)
+			}
+			if seg.End {
+				sum += sum2(s.buf[:h.Length])
+				n++
+			}
 		}
 	}
 	return n, sum, nil

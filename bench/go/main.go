@@ -73,6 +73,7 @@ type impl struct {
 
 var impls = []impl{
 	{"libws", newLibwsServer, newLibwsClient},
+	{"libws-frames", newLibwsFramesServer, nil},
 	{"gorilla", newGorillaServer, newGorillaClient},
 	{"gobwas", newGobwasServer, newGobwasClient},
 	{"gobwas-frames", newGobwasRawServer, nil},

@@ -212,13 +212,13 @@ sub _take {
 # and the events are taken after each feed.
 #
 # _fast says that the next call may start with _next_fast: a read(N)
-# reader, at a frame's start, nothing pending, not ended (events queued
-# in Perl are checked apart). get_next_message clears it while the
-# general loop runs and sets it again when that returns.
+# reader, at a frame's start, nothing pending or queued, not ended, no
+# on_data_frame. get_next_message clears it while the general loop runs
+# and sets it again when that returns; the endpoint checks it first.
 sub get_next_message {
     my ($self) = @_;
 
-    if ( $self->{'_fast'} && !@{ $self->{'_events'} } && !$self->{'_on_data_frame'} ) {
+    if ( $self->{'_fast'} ) {
         my $msg = _next_fast($self);
         return $msg if $msg;
         return undef if defined $msg;
@@ -233,7 +233,7 @@ sub get_next_message {
 sub _set_fast {
     my ($self) = @_;
     $self->{'_fast'} = ( !$self->{'_st'} && !$self->{'_more'} && !$self->{'_read_available'} && !defined $self->{'_pending'}
-        && !$self->{'_eof'} && !$self->{'_ended'} && !$self->{'_failed'} ) ? 1 : 0;
+        && !$self->{'_eof'} && !$self->{'_ended'} && !$self->{'_failed'} && !@{ $self->{'_events'} } && !$self->{'_on_data_frame'} ) ? 1 : 0;
     return;
 }
 
@@ -248,13 +248,11 @@ my $EV1 = '@4 C @4 Q< @24 J @16 x0/P';
 # leaves (other events were queued, a frame was only partly read, the
 # reader returned another length than asked, or a 64-bit length).
 sub _next_fast {
-    my ($self) = @_;
-
-    my $conn = $self->{'_conn'};
+    my $self = $_[0];
 
     # Something else may have changed what libws needs (the heartbeat, a
     # close): the general loop asks ws_need once.
-    return undef if $self->{'_gen'} != $conn->[Net::WebSocket::LibWS::Connection::_GEN];
+    return undef if $self->{'_gen'} != $self->{'_conn'}[Net::WebSocket::LibWS::Connection::_GEN];
 
     my $reader = $self->{'_reader'};
     my $buf = $reader->read(2);
@@ -265,50 +263,54 @@ sub _next_fast {
         return undef;
     }
 
+    # The rest of the frame: payload and mask, with a 7-bit length.
     my $b1 = ord substr( $buf, 1, 1 );
-    my $len = $b1 & 0x7F;
-    my $mask = ( $b1 & 0x80 ) ? 4 : 0;
-    if ( $len > 125 ) {
-        if ( $len == 127 ) {
+    my $want = ( $b1 & 0x7F ) + ( ( $b1 & 0x80 ) >> 5 );
+    if ( ( $b1 & 0x7F ) > 125 ) {
+        if ( ( $b1 & 0x7F ) == 127 ) {
             # Let libws check a 64-bit length before reading any payload.
             $self->{'_pending'} = $buf;
             $self->{'_fast'} = 0;
             return undef;
         }
-        my $ext = $reader->read( 2 + $mask );
-        if ( !defined $ext || length($ext) != 2 + $mask ) {
-            return $self->_fast_partial( $buf, $ext, 2, 2 + $mask );
+        # A 16-bit length: read it with the mask, then the payload.
+        my $ext = $reader->read( $want - 124 );
+        if ( !defined $ext || length($ext) != $want - 124 ) {
+            return $self->_fast_partial( $buf, $ext, 2, $want - 124 );
         }
         $buf .= $ext;
-        $len = unpack 'n', $ext;
-        $mask = 0;
+        $want = unpack 'n', $ext;
     }
-    if ( $len + $mask ) {
-        my $rest = $reader->read( $len + $mask );
-        if ( !defined $rest || length($rest) != $len + $mask ) {
-            return $self->_fast_partial( $buf, $rest, 1, $len + $mask );
+    if ($want) {
+        my $rest = $reader->read($want);
+        if ( !defined $rest || length($rest) != $want ) {
+            return $self->_fast_partial( $buf, $rest, 1, $want );
         }
         $buf .= $rest;
     }
 
-    my $c = $self->{'_c'};
-    my $rc = Net::WebSocket::LibWS::_ws_feed( $c, ( utf8::is_utf8($buf) ? Net::WebSocket::LibWS::_bytes($buf) : $buf ), length $buf );
-    Net::WebSocket::LibWS::_croak_rc($rc, 'feed') if $rc < 0;
+    # Characters (from a reader that decodes) are passed as the bytes they
+    # stand for.
+    $buf = Net::WebSocket::LibWS::_bytes($buf) if length($buf) != do { use bytes; length $buf };
 
-    my $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+    my $c = $self->{'_c'};
+    my $k = Net::WebSocket::LibWS::_ws_feed( $c, $buf, length $buf );
+    Net::WebSocket::LibWS::_croak_rc($k, 'feed') if $k < 0;
+
+    $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
     if ( $k == 1 ) {
         my ($type, $info, $data) = unpack $EV1, $Net::WebSocket::LibWS::Connection::EV_VIEW;
-        if ( ( $type == 4 || $type == 5 ) && ( ( $info >> 24 ) & 3 ) == 3 && !$self->{'_on_data_frame'} ) {
+        # A whole text or binary message (flags FIRST and LAST).
+        if ( ( $type == 4 || $type == 5 ) && ( $info & 0x3000000 ) == 0x3000000 && !$self->{'_on_data_frame'} ) {
             return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $DATA_CLASS[ $type - 3 ] ) ], 'Net::WebSocket::Message';
         }
         push @{ $self->{'_events'} }, $type, $data, $info;
+        $self->{'_fast'} = 0;
     }
     elsif ( $k > 0 ) {
         push @{ $self->{'_events'} }, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
-        if ( $k == EV_BATCH ) {
-            $self->{'_more'} = 1;
-            $self->{'_fast'} = 0;
-        }
+        $self->{'_fast'} = 0;
+        $self->{'_more'} = 1 if $k == EV_BATCH;
     }
     elsif ( $k < 0 ) {
         Net::WebSocket::LibWS::_croak_rc($k, 'next_events');

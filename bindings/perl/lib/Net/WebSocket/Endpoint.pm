@@ -117,24 +117,24 @@ sub _agreement {
 my @WHOLE_CLASS = ( undef, undef, undef, undef, 'Net::WebSocket::Frame::text', 'Net::WebSocket::Frame::binary' );
 
 sub get_next_message {
+    # The common case first: a whole message in one frame read from a
+    # read(N) reader (see Net::WebSocket::Defragmenter): a message, or
+    # nothing to read yet.
+    if ( $_[0]{'_defragger'}{'_fast'} ) {
+        my $msg = Net::WebSocket::Defragmenter::_next_fast( $_[0]{'_defragger'} );
+        return $msg if $msg;
+        return undef if defined $msg;
+    }
+
     my ($self) = @_;
 
     my $d = $self->{'_defragger'};
 
-    # The common case first: a whole text or binary message is waiting
-    # (flat triples: type, data, info; see Net::WebSocket::Defragmenter).
+    # Or a whole text or binary message is waiting (flat triples: type, data, info; see Net::WebSocket::Defragmenter).
     my $ev = $d->{'_events'};
     if ( @$ev && ( $ev->[0] == 4 || $ev->[0] == 5 ) && ( ( $ev->[2] >> 24 ) & 3 ) == 3 && !$d->{'_on_data_frame'} ) {
         my ($type, $data, $info) = splice @$ev, 0, 3;
         return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $WHOLE_CLASS[$type] ) ], 'Net::WebSocket::Message';
-    }
-
-    # Next, a whole message in one frame read from a read(N) reader (see
-    # Net::WebSocket::Defragmenter): a message, or nothing to read yet.
-    if ( $d->{'_fast'} && !@$ev && !$d->{'_on_data_frame'} && !$self->{'_sent_close_frame'} ) {
-        my $msg = Net::WebSocket::Defragmenter::_next_fast($d);
-        return $msg if $msg;
-        return undef if defined $msg;
     }
 
     $self->_verify_not_closed() if $d->{'_ended'} || $d->{'_eof'} || $d->{'_failed'} || $self->{'_sent_close_frame'};

@@ -63,9 +63,8 @@ sub create_from_frames {
 sub get_frames { return @{ $_[0] } }
 
 sub get_payload {
-    my ($self) = @_;
-    return $self->[0][3] if @$self == 1;
-    return join( q<>, map { $_->get_payload() } @$self );
+    return $_[0][0][3] if @{ $_[0] } == 1;
+    return join( q<>, map { $_->get_payload() } @{ $_[0] } );
 }
 
 sub get_type { return $_[0][0]->get_type() }

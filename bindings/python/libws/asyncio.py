@@ -26,6 +26,16 @@ answers pings (libws queues the pongs), sends the heartbeat when the
 connection is idle for ``ping_interval`` seconds, and queues the messages
 :meth:`WebSocket.recv` returns.
 
+Closing keeps the order of the connection, as in :mod:`libws.sync`: when
+the peer's close (or a protocol fault of the peer) arrives behind
+messages, every one of them is still returned by :meth:`WebSocket.recv`,
+and the close reply goes out only once the application has taken them all
+and asks for more (awaits ``recv()`` again, or ``async for`` reaches the
+end) — so its answers to them go out before the close frame. An
+application that stops taking messages has the close answered anyway after
+``close_timeout`` seconds without a ``recv()``, and :meth:`WebSocket.close`
+answers it at once.
+
 What the reader sees is public: ``on_ping``/``on_pong`` hooks get the
 payload of every ping and pong received, :meth:`WebSocket.recv_message`
 returns a message as its event (with ``compressed`` and ``rsv``), and
@@ -89,6 +99,20 @@ class WebSocket:
     the connection's events: they must not block (to do I/O, start a task).
     An exception they raise goes to the event loop's exception handler;
     the connection goes on.
+
+    When the peer closes (or breaks the protocol) right behind messages,
+    libws queues our close frame only when the reader takes the
+    :class:`~libws.Close` event (:attr:`~libws.Connection.close_queued`).
+    The reader leaves it queued while the application still has messages
+    to take: until every message received has been returned by
+    :meth:`recv` and ``recv()`` is awaited again, until :meth:`close`, or
+    — for an application that stopped reading — until ``close_timeout``
+    seconds pass without a ``recv()`` call. Meanwhile :meth:`send` works
+    (the connection is ``CLOSING``), so the answers to those messages
+    precede the close frame; input after the peer's close is not read
+    (libws ignores it). The pongs to pings received before the close are
+    already queued and sent. With no message ever received, the close is
+    answered at once.
     """
 
     def __init__(
@@ -121,7 +145,18 @@ class WebSocket:
         self._send_lock = asyncio.Lock()
         self._eof_sent = False
         self._done = asyncio.Event()
+        # The deferred close (see the class docstring): messages queued by
+        # the reader, returned by recv(), recv() calls in progress; the
+        # reader waits on _wake while _holding; _release: close() called.
+        self._queued = 0
+        self._delivered = 0
+        self._waiting = 0
+        self._holding = False
+        self._release = False
+        self._wake = asyncio.Event()
         self._handle(list(events))
+        # A close that came with the handshake's response stays queued too.
+        self._held = protocol.close_queued
         self._write()
         self._task = asyncio.ensure_future(self._run())
 
@@ -194,8 +229,21 @@ class WebSocket:
         """The next message as its event: a :class:`~libws.TextMessage` or
         :class:`~libws.BytesMessage`, whose ``compressed`` says whether it
         arrived compressed (permessage-deflate) and ``rsv`` carries
-        application-claimed RSV bits. Raises as :meth:`recv`."""
-        item = await self._messages.get()
+        application-claimed RSV bits. Raises as :meth:`recv`.
+
+        A call made once every message received has been returned is the
+        sign that the application is done with them: a close from the
+        peer waiting behind them is answered then (see :class:`WebSocket`)."""
+        self._waiting += 1
+        if self._holding:
+            self._wake.set()
+        item: Any = _CLOSED
+        try:
+            item = await self._messages.get()
+        finally:
+            self._waiting -= 1
+            if item is not _CLOSED:
+                self._delivered += 1
         if item is _CLOSED:
             self._messages.put_nowait(_CLOSED)
             raise _closed_error(self._close_event, self._failure())
@@ -259,7 +307,12 @@ class WebSocket:
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Starts the closing handshake, waits (``close_timeout``) for it to
-        finish and closes the transport."""
+        finish and closes the transport. If the peer's close (or a fault of
+        the peer) is waiting behind messages not yet taken, it is answered
+        now instead (with the peer's code, or the fault's), and those
+        messages stay available to :meth:`recv`."""
+        self._release = True
+        self._wake.set()
         if not self._done.is_set():
             try:
                 if self.protocol.state == State.OPEN:
@@ -333,6 +386,7 @@ class WebSocket:
             t = type(ev)
             if t is TextMessage or t is BytesMessage:
                 put(ev)
+                self._queued += 1
             elif t is Close:
                 self._close_event = ev  # type: ignore[assignment]
             elif t is Ping:
@@ -353,11 +407,40 @@ class WebSocket:
                 {"message": f"libws: the {getattr(hook, '__name__', 'ping/pong')} hook raised", "exception": e}
             )
 
+    def _must_hold(self) -> bool:
+        """Whether the queued close must wait: messages were received and
+        the application has not yet taken them all and asked for more."""
+        if self._release or not self._queued:
+            return False
+        return not (self._waiting and self._delivered >= self._queued)
+
+    async def _take_held_close(self) -> None:
+        """The reader's side of the deferred close: waits until the
+        application is done with the messages before it (or calls close(),
+        or close_timeout passes without a recv() call), then takes the
+        close, which queues our close frame, and writes it."""
+        self._holding = True
+        try:
+            while self._must_hold():
+                # Every recv() call wakes us and restarts the timer.
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.close_timeout)
+                except asyncio.TimeoutError:
+                    break
+        finally:
+            self._holding = False
+        self._held = False
+        self._handle(self.protocol.events_received())
+        self._write()
+
     async def _run(self) -> None:
         deadline: Optional[float] = None
         loop = asyncio.get_running_loop()
         try:
             while True:
+                if self._held:
+                    await self._take_held_close()
                 hint = self.protocol.hint
                 if hint == Hint.CLOSE:
                     break
@@ -382,9 +465,15 @@ class WebSocket:
                     self.protocol.receive_data(data)
                 else:
                     self.protocol.receive_eof()
-                self._handle(self.protocol.events_received())
+                # A close that queues our close frame stays queued
+                # (self._held) until the application is done with the
+                # messages before it.
+                events, self._held = self.protocol._events_before_close()
+                self._handle(events)
                 self._write()
                 if not data:
+                    if self._held:
+                        await self._take_held_close()
                     break
         except asyncio.CancelledError:
             pass
@@ -421,7 +510,7 @@ async def _handshake(
     request: Optional[Request] = None
     data = b"x"
     while True:
-        events = conn.events_received()
+        events = conn.events_before_close()  # a close right behind: see WebSocket
         for i, ev in enumerate(events):
             if isinstance(ev, Request):
                 request = ev

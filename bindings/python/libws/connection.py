@@ -124,6 +124,7 @@ _W_BINARY = _head(EV_BINARY, Opcode.BINARY, EVF_FIRST | EVF_LAST)
 
 #: Events taken per ws_next_events call.
 BATCH = 256
+_ST_CLOSING = int(State.CLOSING)
 
 # A batch made only of whole text (binary) messages has these heads.
 _WT_RUN = _Q.pack(_W_TEXT) * BATCH
@@ -246,6 +247,7 @@ class Connection:
         "_optr_ref",
         "_olen_ref",
         "_big_output",
+        "_sent_close",
         "__weakref__",
     )
 
@@ -285,6 +287,8 @@ class Connection:
         self._olen_ref = byref(self._olen)
         # data_to_send: the last output did not fit OUT_CAP (see there).
         self._big_output = False
+        # close() queued our close frame (see close_queued).
+        self._sent_close = False
 
     def _create(self, role: Role, options: Mapping[str, Any], make: Callable[[int, Any], int]) -> None:
         self._setup(role, options)
@@ -556,7 +560,8 @@ class Connection:
         Unlike :meth:`events`, this takes every event at once, including a
         final :class:`~libws.Close` from the peer — which queues our close
         reply and ends sending: to answer the messages that arrived with
-        the peer's close, iterate :meth:`events` instead."""
+        the peer's close, iterate :meth:`events` or use
+        :meth:`events_before_close` instead."""
         out: List[Event] = []
         while True:
             batch = self._take(copy, True)
@@ -583,15 +588,58 @@ class Connection:
         """The number of events queued in libws (``ws_pending_events``)."""
         return self._call(_F.ws_pending_events)
 
-    def _take(self, copy: bool, whole: bool = False) -> List[Event]:
-        """Takes and converts a batch of events. libws ends a batch just
-        before a Close (ws.h: a WS_EV_CLOSE starts its own batch), because
-        taking the peer's Close queues our reply and ends sending: the
-        messages before it stay answerable while the caller iterates."""
+    @property
+    def close_queued(self) -> bool:
+        """True while a :class:`~libws.Close` is queued whose taking
+        queues our close frame: the peer's close, or the failure of the
+        connection on a peer fault, with no close sent by :meth:`close`.
+
+        libws defers that close frame until the event is taken (ws.h,
+        ws_next_event), so that the messages received before it can be
+        answered first; this Close is always the last queued event (input
+        is not parsed after it). Then :attr:`state` is ``CLOSING`` and
+        sending still works. :meth:`events_before_close` takes the events
+        before it and leaves it queued.
+
+        (Known from the state, ws.h having no peek: only that Close, or
+        our own close frame, makes a connection ``CLOSING``.)"""
+        return self._call(_F.ws_state) == _ST_CLOSING and not self._sent_close
+
+    def events_before_close(self, *, copy: bool = True) -> List[Event]:
+        """As :meth:`events_received`, but a Close that would queue our
+        close frame stays queued (see :attr:`close_queued`): take it (with
+        :meth:`events_received`, :meth:`next_event` or :meth:`events`)
+        once the messages returned here have been answered. Without such
+        a Close this is :meth:`events_received`."""
+        return self._events_before_close(copy)[0]
+
+    def _events_before_close(self, copy: bool = True) -> Tuple[List[Event], bool]:
+        """(the events before a close that queues our close frame, whether
+        that close is left queued). One ws_state call, and ws_pending_events
+        only when it is."""
+        if not self.close_queued:
+            return self.events_received(copy=copy), False
+        # The close is the last queued event: take all but one.
+        left = self._call(_F.ws_pending_events) - 1
+        out: List[Event] = []
+        while left > 0:
+            batch = self._take(copy, True, min(left, BATCH))
+            if not batch:
+                break
+            out.extend(batch)
+            left -= len(batch)
+        return out, True
+
+    def _take(self, copy: bool, whole: bool = False, limit: int = BATCH) -> List[Event]:
+        """Takes and converts a batch of events (at most limit). libws ends
+        a batch just before a Close (ws.h: a WS_EV_CLOSE starts its own
+        batch), because taking the peer's Close queues our reply and ends
+        sending: the messages before it stay answerable while the caller
+        iterates."""
         h = self._enter()
         try:
             buf = _evbuf
-            n = _F.ws_next_events(h, buf.addr, BATCH)
+            n = _F.ws_next_events(h, buf.addr, limit)
             if n <= 0:
                 if n < 0:
                     _ffi.raise_error(n)
@@ -1015,6 +1063,7 @@ class Connection:
         c = 0 if code is None else as_c_int("code", code)
         r = reason.encode("utf-8") if isinstance(reason, str) else reason
         self._send_buf(_F.ws_close, (c,), r)
+        self._sent_close = True
 
     def heartbeat(self) -> None:
         """Call when the connection has been idle for your interval: queues

@@ -27,6 +27,16 @@ connection is idle for ``ping_interval`` seconds, and queues the messages
 that :meth:`WebSocket.recv` returns. Calls on one WebSocket may come from
 several threads: the binding's connection is only touched under a lock.
 
+Closing keeps the order of the connection: when the peer's close (or a
+protocol fault of the peer) arrives behind messages, every one of those
+messages is still returned by :meth:`WebSocket.recv`, and the close reply
+goes out only once the application has taken them all and asks for more
+(calls ``recv()`` again, or the iteration reaches the end) — so what it
+sends in answer to them goes out before the close frame, as libws allows
+(RFC 6455 §5.5.1). An application that stops taking messages has the close
+answered anyway after ``close_timeout`` seconds without a ``recv()``, and
+:meth:`WebSocket.close` answers it at once.
+
 What the reader sees is public: ``on_ping``/``on_pong`` hooks get the
 payload of every ping and pong received, :meth:`WebSocket.recv_message`
 returns a message as its event (with ``compressed`` and ``rsv``), and
@@ -139,6 +149,20 @@ class WebSocket:
     events: keep them short and do not block (they may call :meth:`send`).
     An exception they raise goes to ``threading.excepthook``; the
     connection goes on.
+
+    When the peer closes (or breaks the protocol) right behind messages,
+    libws queues our close frame only when the reader takes the
+    :class:`~libws.Close` event (:attr:`~libws.Connection.close_queued`).
+    The reader leaves it queued while the application still has messages
+    to take: until every message received has been returned by
+    :meth:`recv` and ``recv()`` is called again (the iteration asks for the
+    next one), until :meth:`close`, or — for an application that stopped
+    reading — until ``close_timeout`` seconds pass without a ``recv()``
+    call. Meanwhile :meth:`send` works (the connection is ``CLOSING``), so
+    the answers to those messages precede the close frame; input after
+    the peer's close is not read (libws ignores it). The pongs to pings
+    received before the close are already queued and sent. With no
+    message ever received, the close is answered at once.
     """
 
     def __init__(
@@ -171,7 +195,21 @@ class WebSocket:
         self._pings: Dict[bytes, threading.Event] = {}
         self._done = threading.Event()
         self._eof = False
+        # The deferred close (see the class docstring). _queued: messages
+        # the reader queued (reader only); under _ask_lock: _delivered,
+        # messages recv() returned, _waiting, recv() calls in progress,
+        # _holding, the reader waits on _hold, _release, close() was called.
+        self._queued = 0
+        self._delivered = 0
+        self._waiting = 0
+        self._holding = False
+        self._release = False
+        self._ask_lock = threading.Lock()
+        self._hold = threading.Condition(self._ask_lock)
         self._handle(list(events))
+        # A close that came with the handshake's response stays queued too.
+        with self._lock:
+            self._held = protocol.close_queued
         self._flush()
         self._reader = threading.Thread(target=self._run, name="libws-reader", daemon=True)
         self._reader.start()
@@ -249,11 +287,25 @@ class WebSocket:
         """The next message as its event: a :class:`~libws.TextMessage` or
         :class:`~libws.BytesMessage`, whose ``compressed`` says whether it
         arrived compressed (permessage-deflate) and ``rsv`` carries
-        application-claimed RSV bits. Raises as :meth:`recv`."""
+        application-claimed RSV bits. Raises as :meth:`recv`.
+
+        A call made once every message received has been returned is the
+        sign that the application is done with them: a close from the
+        peer waiting behind them is answered then (see :class:`WebSocket`)."""
+        with self._ask_lock:
+            self._waiting += 1
+            if self._holding:
+                self._hold.notify_all()
+        item: Any = _CLOSED
         try:
             item = self._messages.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError("no message within the timeout") from None
+        finally:
+            with self._ask_lock:
+                self._waiting -= 1
+                if item is not _CLOSED:
+                    self._delivered += 1
         if item is _CLOSED:
             self._messages.put(_CLOSED)  # for the next recv
             raise _closed_error(self._close_event, self._failure())
@@ -316,7 +368,13 @@ class WebSocket:
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Starts the closing handshake and waits (``close_timeout``) for
         it to finish, then closes the socket. Does nothing if already
-        closed."""
+        closed. If the peer's close (or a fault of the peer) is waiting
+        behind messages not yet taken, it is answered now instead (with
+        the peer's code, or the fault's), and those messages stay
+        available to :meth:`recv`."""
+        with self._hold:
+            self._release = True
+            self._hold.notify_all()
         if not self._done.is_set():
             try:
                 with self._lock:
@@ -410,6 +468,7 @@ class WebSocket:
             t = type(ev)
             if t is TextMessage or t is BytesMessage:
                 put(ev)
+                self._queued += 1
             elif t is Close:
                 self._close_event = ev  # type: ignore[assignment]
             elif t is Ping:
@@ -429,6 +488,34 @@ class WebSocket:
             exc_type, exc, tb = sys.exc_info()
             threading.excepthook(threading.ExceptHookArgs((exc_type, exc, tb, threading.current_thread())))
 
+    def _must_hold(self) -> bool:
+        """Whether the queued close must wait (_ask_lock held): messages
+        were received and the application has not yet taken them all and
+        asked for more."""
+        if self._release or not self._queued:
+            return False
+        return not (self._waiting and self._delivered >= self._queued)
+
+    def _take_held_close(self) -> None:
+        """The reader's side of the deferred close: waits until the
+        application is done with the messages before it (or calls close(),
+        or close_timeout passes without a recv() call), then takes the
+        close, which queues our close frame, and sends it."""
+        with self._hold:
+            self._holding = True
+            try:
+                while self._must_hold():
+                    # Every recv() call wakes us and restarts the timer.
+                    if not self._hold.wait(self.close_timeout):
+                        break
+            finally:
+                self._holding = False
+        self._held = False
+        with self._lock:
+            events = self.protocol.events_received()
+        self._handle(events)
+        self._flush(wait=False)
+
     def _run(self) -> None:
         sock = self.socket
         sel = selectors.DefaultSelector()
@@ -436,6 +523,8 @@ class WebSocket:
             sel.register(sock, selectors.EVENT_READ)
             deadline: Optional[float] = None
             while True:
+                if self._held:
+                    self._take_held_close()
                 with self._lock:
                     hint = self.protocol.hint
                 if hint == Hint.CLOSE:
@@ -462,10 +551,15 @@ class WebSocket:
                         self.protocol.receive_data(data)
                     else:
                         self.protocol.receive_eof()
-                    events = self.protocol.events_received()
+                    # A close that queues our close frame stays queued
+                    # (self._held) until the application is done with the
+                    # messages before it.
+                    events, self._held = self.protocol._events_before_close()
                 self._handle(events)
                 self._flush(wait=False)
                 if not data:
+                    if self._held:
+                        self._take_held_close()
                     break
         except Exception:
             pass
@@ -523,7 +617,9 @@ def _handshake(
     request: Optional[Request] = None
     data = b"x"
     while True:
-        events = conn.events_received()
+        # A close right behind the handshake stays queued: WebSocket takes
+        # it once its messages are answered.
+        events = conn.events_before_close()
         for i, ev in enumerate(events):
             if isinstance(ev, Request):
                 request = ev

@@ -81,6 +81,29 @@ func BenchmarkSend(b *testing.B) {
 	}
 }
 
+// BenchmarkSendText: a client sends printable ASCII text messages (as in
+// the shared W5a/W5b workloads), draining the output whenever 64 KiB are
+// pending. One op is one message.
+func BenchmarkSendText(b *testing.B) {
+	for _, size := range []int{16, 1 << 10} {
+		b.Run(sizeName(size), func(b *testing.B) {
+			payload := []byte(strings.Repeat("The quick brown fox jumps over the lazy dog. ", size/45+1)[:size])
+			c := mustConn(b, &Config{Role: RoleClient}, nil)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.SendText(payload); err != nil {
+					b.Fatal(err)
+				}
+				if c.OutputLen() >= 64<<10 {
+					c.Consume(c.OutputLen())
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkDeflateRoundTrip: a client compresses 16 KiB of JSON-like text
 // and a server inflates it, with and without context takeover.
 func BenchmarkDeflateRoundTrip(b *testing.B) {

@@ -58,6 +58,7 @@ func (s *utf8State) feed(b []byte) int {
 		}
 	}
 	i := 0
+	vector := n >= asciiScanMin // one vector scan per call, at the first ASCII run
 	// Finish a character split across calls.
 	for ; s.need > 0; i++ {
 		if i == n {
@@ -73,6 +74,10 @@ func (s *utf8State) feed(b []byte) int {
 scan:
 	for {
 		// ASCII; a word with a non-ASCII byte jumps straight to it.
+		if vector && n-i >= asciiScanMin {
+			i += asciiPrefix(&b[i], n-i)
+			vector = false
+		}
 		for ; i+32 <= n; i += 32 {
 			q := b[i : i+32 : i+32]
 			if (binary.LittleEndian.Uint64(q)|binary.LittleEndian.Uint64(q[8:])|

@@ -473,3 +473,38 @@ func BenchmarkUTF8(b *testing.B) {
 		})
 	}
 }
+
+// TestASCIIPrefix: the vector scan stops before the first 16-byte block
+// holding a non-ASCII byte, wherever that byte is, and feed still finds
+// the exact offending byte after it.
+func TestASCIIPrefix(t *testing.T) {
+	if asciiScanMin > 1<<20 {
+		t.Skip("no vector scan on this platform")
+	}
+	buf := bytes.Repeat([]byte("0123456789abcdef"), 40)
+	for off := range 3 {
+		for n := 0; n+off <= len(buf) && n <= 300; n++ {
+			for bad := -1; bad < n; bad++ {
+				b := bytes.Clone(buf[off : off+n])
+				if bad >= 0 {
+					b[bad] = 0xFF
+				}
+				want := n &^ 15
+				if bad >= 0 {
+					want = min(want, bad&^15)
+				}
+				got := 0
+				if n > 0 {
+					got = asciiPrefix(&b[0], n)
+				}
+				if got != want {
+					t.Fatalf("off=%d n=%d bad=%d: asciiPrefix = %d, want %d", off, n, bad, got, want)
+				}
+				var s utf8State
+				if i := s.feed(b); i != bad {
+					t.Fatalf("off=%d n=%d bad=%d: feed = %d", off, n, bad, i)
+				}
+			}
+		}
+	}
+}

@@ -11,9 +11,11 @@
 #
 # Other options go to the driver (build/conformance -h). Builds what it
 # needs: libws.so and the C examples (make lib examples at the top), the
-# driver, the Go surface and the C adapter. Needs Go, a C compiler and
-# /usr/bin/python3 (installed with apt-get when run as root). The exit
-# status is 1 when a case FAILED.
+# driver, the Go surface and the C adapter. Needs Go, a C compiler,
+# /usr/bin/python3 and, for the Perl surface, perl with FFI::Platypus and
+# HTTP::Message (Debian packages installed with apt-get when run as root;
+# otherwise the run fails saying what to install). The exit status is 1
+# when a case FAILED.
 set -eu
 set -f # case patterns like 7.9.* are not file names
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,11 +26,17 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 
 full=
 args=
+surfaces= # the surfaces named with --surface (all when none)
+next_surface=
 for a in "$@"; do
+	if [ -n "$next_surface" ]; then
+		surfaces="$surfaces,$a"
+		next_surface=
+	fi
 	case $a in
 	--full) full=1; args="$args -full" ;;
-	--surface) args="$args -surface" ;;
-	--surface=*) args="$args -surface ${a#--surface=}" ;;
+	--surface) args="$args -surface"; next_surface=1 ;;
+	--surface=*) args="$args -surface ${a#--surface=}"; surfaces="$surfaces,${a#--surface=}" ;;
 	--*) args="$args -${a#--}" ;;
 	*) args="$args $a" ;;
 	esac
@@ -37,6 +45,26 @@ done
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
 	sh "$root/scripts/need.sh" python3 python3
 fi
+
+# need_perl MODULE DEBIAN-PACKAGE: as scripts/need.sh, for a Perl module.
+need_perl() {
+	perl -M"$1" -e 1 2>/dev/null && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "run.sh: installing $2 (for perl -M$1)"
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null || true
+		perl -M"$1" -e 1 2>/dev/null && return 0
+	fi
+	echo "run.sh: the Perl surface needs $1: install the Debian package $2 (e.g. sudo apt-get install $2)," >&2
+	echo "  or leave Perl out: --surface c --surface python --surface go" >&2
+	exit 1
+}
+case ",$surfaces," in
+,, | *,perl,*)
+	sh "$root/scripts/need.sh" perl perl
+	need_perl FFI::Platypus libffi-platypus-perl
+	need_perl HTTP::Response libhttp-message-perl
+	;;
+esac
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

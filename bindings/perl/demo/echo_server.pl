@@ -5,6 +5,9 @@
 #
 #   perl demo/echo_server.pl [host:]port [--heartbeat SECONDS]
 #
+# The heartbeat pings a client idle for SECONDS (default 10) and gives up
+# after 3 unanswered pings (close 1008); --heartbeat 0 turns it off.
+#
 # Port 0 picks a free port; the server prints "listening on HOST:PORT".
 # The parent never touches libws: each child loads it after fork(), as a
 # pre-forking server would.
@@ -28,6 +31,7 @@ use Net::WebSocket::PMCE::deflate::Server ();
 
 my $heartbeat = 10;
 Getopt::Long::GetOptions( 'heartbeat=f' => \$heartbeat ) or die "usage: $0 [host:]port [--heartbeat SECONDS]\n";
+die "$0: --heartbeat: seconds must be >= 0 (0: no heartbeat)\n" if $heartbeat < 0;
 
 my $host_port = shift @ARGV // die "usage: $0 [host:]port [--heartbeat SECONDS]\n";
 $host_port = "127.0.0.1:$host_port" if index( $host_port, ':' ) == -1;
@@ -89,9 +93,13 @@ sub serve {
 
     my $select = IO::Select->new($sock);
 
+    # select() waits for ever without a timeout: no heartbeat then (a
+    # timeout of 0 would not block at all, and every turn would ping).
+    my $idle = $heartbeat > 0 ? $heartbeat : undef;
+
     while ( !$ept->is_closed() ) {
-        if ( !$reader->pending() && !$select->can_read($heartbeat) ) {
-            $ept->check_heartbeat();
+        if ( !$reader->pending() && !$select->can_read($idle) ) {
+            $ept->check_heartbeat() if $idle;    # not after an EINTR without a heartbeat
             next;
         }
 

@@ -2,6 +2,7 @@ use strict;
 use warnings;
 
 use Test::More;
+use POSIX ();
 use FindBin ();
 use lib "$FindBin::Bin/lib";
 use TestWS qw( hexs throws_x );
@@ -144,5 +145,68 @@ is( Net::WebSocket::Constants::status_name_to_code('BAD_GATEWAY'), 1014, 'status
 is( Net::WebSocket::Constants::status_code_to_name(1011), 'INTERNAL_ERROR', 'status_code_to_name(1011)' );
 is( Net::WebSocket::Constants::status_code_to_name(1008), 'POLICY_VIOLATION', 'status_code_to_name(1008)' );
 is( Net::WebSocket::Constants::status_code_to_name(4000), undef, 'no name for 4000' );
+
+# to_bytes: headers libws encoded are reused for frames that differ only in
+# key and payload, and short payloads are masked in Perl: check both
+# against libws's own decoding and masking, around the size where masking
+# moves to libws, for each first byte and with payloads that are numbers
+# or character strings.
+{
+    require Net::WebSocket::Frame::ping;
+    require Net::WebSocket::Mask;
+    for my $size ( 0, 1, 3, 4, 5, 125, 126, 2047, 2048, 2049, 5000, 65536 ) {
+        for my $case ( [ 'Net::WebSocket::Frame::text', 1, 0 ], [ 'Net::WebSocket::Frame::text', 0, 0 ], [ 'Net::WebSocket::Frame::binary', 1, 4 ],
+            [ 'Net::WebSocket::Frame::continuation', 1, 3 ], [ 'Net::WebSocket::Frame::ping', 1, 0 ] ) {
+            my ( $class, $fin, $rsv ) = @$case;
+            next if $class =~ m<ping> && $size > 125;
+            for my $masked ( 0, 1 ) {
+                for my $round ( 1, 2 ) {    # the second time from the cache
+                    my $payload = join '', map { chr( ( $_ * 7 + $round ) % 256 ) } 1 .. $size;
+                    my $mask = $masked ? Net::WebSocket::Mask::create() : '';
+                    my $f = $class->new( fin => $fin, rsv => $rsv, mask => $mask, payload => $payload );
+                    $f->[4] = undef;    # no header cached in the frame: to_bytes makes it
+                    my $wire = $f->to_bytes();
+                    my ($h) = Net::WebSocket::LibWS::frame_parse_header($wire);
+                    my $body = substr( $wire, $h->{header_length} );
+                    $body = Net::WebSocket::LibWS::mask( $h->{mask}, $body ) if $h->{masked} && length $body;
+                    my $what = "to_bytes: $class fin $fin rsv $rsv, $size bytes, " . ( $masked ? 'masked' : 'unmasked' ) . ", round $round";
+                    ok( $h->{fin} == $fin && $h->{rsv} == $rsv && $h->{opcode} == $class->get_opcode() && $h->{masked} == $masked
+                        && $h->{length} == $size && $h->{mask} eq $mask && $body eq $payload, $what ) or diag explain $h;
+                }
+            }
+        }
+    }
+
+    my $mask = "\x01\x02\x03\x04";
+    my $num = Net::WebSocket::Frame::text->new( mask => $mask, payload => 12345 );
+    is( $num->to_bytes(), "\x81\x85$mask" . ( "12345" ^ "\x01\x02\x03\x04\x01" ), 'to_bytes: a number as payload is masked as its digits' );
+    my $chars = "caf\x{e9}";
+    utf8::upgrade($chars);
+    my $up = Net::WebSocket::Frame::binary->new( mask => $mask, payload => $chars );
+    is( $up->to_bytes(), "\x82\x84$mask" . ( "caf\xe9" ^ $mask ), 'to_bytes: an upgraded string is masked as its bytes' );
+}
+
+# Masking keys: 4 bytes, not repeating; a forked child draws keys of its own.
+{
+    require Net::WebSocket::Mask;
+    my %seen;
+    $seen{ Net::WebSocket::Mask::create() }++ for 1 .. 3000;
+    ok( ( grep { length != 4 } keys %seen ) == 0, 'Mask::create: 4 bytes' );
+    cmp_ok( scalar keys %seen, '>', 2990, 'Mask::create: keys do not repeat (3000 drawn)' );
+    pipe( my $r, my $w ) or die $!;
+    my $pid = fork // die "fork: $!";
+    if ( !$pid ) {
+        close $r;
+        print {$w} join '', map { Net::WebSocket::Mask::create() } 1 .. 8;
+        close $w;
+        POSIX::_exit(0);
+    }
+    close $w;
+    my $child = do { local $/; <$r> };
+    waitpid $pid, 0;
+    my $parent = join '', map { Net::WebSocket::Mask::create() } 1 .. 8;
+    is( length $child, 32, 'Mask::create in a forked child' );
+    isnt( $child, $parent, 'a forked child does not draw the keys its parent draws' );
+}
 
 done_testing();

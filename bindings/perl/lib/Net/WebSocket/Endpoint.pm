@@ -166,7 +166,8 @@ sub create_message {
     $payload //= q<>;
     $payload = Net::WebSocket::LibWS::_bytes($payload) if utf8::is_utf8($payload);
 
-    if ( $c->[1] eq 'text' ) {
+    # libws checks text that is not plain ASCII (which is UTF-8).
+    if ( $c->[1] eq 'text' && $payload =~ tr/\x80-\xff// ) {
         my $ok = Net::WebSocket::LibWS::_ws_utf8_valid( $payload, length $payload );
         Net::WebSocket::LibWS::_croak_rc($ok, 'ws_utf8_valid') if $ok < 0;
         die Net::WebSocket::X->create('BadArg', payload => $payload, 'A text message must be UTF-8') if !$ok;
@@ -178,8 +179,8 @@ sub create_message {
 
     # A final data frame without RSV bits: libws encodes its header (and
     # masks its payload) in to_bytes().
-    my %mask = $self->FRAME_MASK_ARGS();
-    my $mask = $mask{'mask'} // q<>;
+    my @mask = $self->FRAME_MASK_ARGS();
+    my $mask = !@mask ? q<> : ( @mask == 2 && $mask[0] eq 'mask' ) ? $mask[1] // q<> : { @mask }->{'mask'} // q<>;
     die Net::WebSocket::X->create('BadArg', mask => $mask, 'Mask must be 4 bytes long, or empty') if length($mask) && length($mask) != 4;
 
     return bless [ bless( [ 1, 0, $mask, $payload, undef ], $c->[0] ) ], 'Net::WebSocket::Message';

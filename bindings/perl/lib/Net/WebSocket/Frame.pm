@@ -244,14 +244,47 @@ sub get_payload { return '' . $_[0][_PAYLOAD] }
 
 sub is_control_frame { return $_[0]->is_control() }
 
+# Headers libws encoded (and so accepted), by fin, RSV, opcode, masking
+# and length, without the masking key: frames that differ only in their
+# key or payload bytes share one (bounded: a table is cleared when full).
+my @HEADER;
+use constant _HEADER_CACHE_MAX => 1024;
+
+# Opcodes of the classes whose get_opcode() is this distribution's
+# constant (other classes are asked each time).
+my %OPCODE = map { ( "Net::WebSocket::Frame::$_->[0]" => $_->[1] ) }
+    [ continuation => 0 ], [ text => 1 ], [ binary => 2 ], [ close => 8 ], [ ping => 9 ], [ pong => 10 ];
+
+# Payloads up to this size are masked by Perl's string xor; longer ones by
+# libws (ws_mask, vectorised).
+use constant _PERL_MASK_MAX => 2048;
+
 sub to_bytes {
-    my ($self) = @_;
+    my $self = $_[0];
 
-    $self->_check_header() if !defined $self->[_HDR];
+    my $hdr = $self->[_HDR] // do {
+        # By the header's first byte (fin, RSV, opcode) and masking, then length.
+        my $by = $HEADER[ ( ( $self->[_FIN] ? 0x80 : 0 ) | ( $self->[_RSV] << 4 ) | ( $OPCODE{ ref $self } // $self->get_opcode() ) ) * 2 + ( length( $self->[_MASK] ) ? 1 : 0 ) ] //= {};
+        if ( defined $by->{ length $self->[_PAYLOAD] } ) {
+            $self->[_HDR] = $by->{ length $self->[_PAYLOAD] } . $self->[_MASK];
+        }
+        else {
+            $self->_check_header();
+            %$by = () if keys(%$by) >= _HEADER_CACHE_MAX;
+            $by->{ length $self->[_PAYLOAD] } = substr( $self->[_HDR], 0, length( $self->[_HDR] ) - length $self->[_MASK] );
+            $self->[_HDR];
+        }
+    };
 
-    return $self->[_HDR] . $self->[_PAYLOAD] if !length $self->[_MASK];
+    return $hdr . $self->[_PAYLOAD] if !length $self->[_MASK];
 
-    return $self->[_HDR] . Net::WebSocket::LibWS::_masked( $self->[_MASK], $self->[_PAYLOAD] );
+    my $len = length $self->[_PAYLOAD];
+
+    # The masking key repeated over the payload, xor'ed as strings (both
+    # operands are byte strings; "" makes the payload one).
+    return $hdr . ( "$self->[_PAYLOAD]" ^ substr( $self->[_MASK] x ( ( $len >> 2 ) + 1 ), 0, $len ) ) if $len <= _PERL_MASK_MAX;
+
+    return $hdr . Net::WebSocket::LibWS::_masked( $self->[_MASK], $self->[_PAYLOAD] );
 }
 
 1;

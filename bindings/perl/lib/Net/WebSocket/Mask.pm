@@ -21,8 +21,11 @@ Net::WebSocket::Mask - WebSocket masking keys and masking
 
 =over
 
-=item C<create()> - a new masking key: 4 bytes from libws's CSPRNG
-(ChaCha8 seeded by the operating system).
+=item C<create()> - a new masking key: 4 bytes from the operating
+system's CSPRNG (F</dev/urandom>, read 4 KiB at a time: one system call
+gives 1024 keys; a process that forks, or a new thread, starts a pool of
+its own), or, where there is no F</dev/urandom>, from libws's CSPRNG
+(ChaCha8 seeded by the operating system; one call into libws per key).
 
 =item C<apply(SCALAR_REF, MASK)> - XORs the string SCALAR_REF points to
 with the 4-byte MASK (RFC 6455 §5.3), in place: the referenced scalar gets
@@ -35,7 +38,7 @@ C<ws_mask()> does the work.
 
 The original made keys with Perl's C<rand()> (not cryptographically
 secure); RFC 6455 §5.3 asks for a strong source of entropy, and this one
-uses libws's CSPRNG. Frame and streamer constructors never mask a caller's
+uses a CSPRNG. Frame and streamer constructors never mask a caller's
 buffer in place (the original's client streamer did); only C<apply()>
 changes the scalar you give it, as its interface says.
 
@@ -44,9 +47,39 @@ changes the scalar you give it, as its interface says.
 use Net::WebSocket::LibWS ();
 use Net::WebSocket::X ();
 
+# Random bytes for keys, taken from the end; refilled when empty, and
+# dropped when the process is not the one that read them (after fork).
+my $POOL = q<>;
+my $POOL_PID = 0;
+my $URANDOM;    # the handle, or 0 when /dev/urandom cannot be read
+
+use constant _POOL_BYTES => 4096;
+
 sub create {
-    return Net::WebSocket::LibWS::random_mask();
+    return substr( $POOL, -4, 4, q<> ) if length($POOL) >= 4 && $POOL_PID == $$;
+    return _refill() ? substr( $POOL, -4, 4, q<> ) : Net::WebSocket::LibWS::random_mask();
 }
+
+sub _refill {
+    $POOL = q<>;
+    $URANDOM = undef if $POOL_PID != $$;    # a child reopens it
+    $POOL_PID = $$;
+    if ( !defined $URANDOM ) {
+        my $fh;
+        $URANDOM = open( $fh, '<:raw', '/dev/urandom' ) ? $fh : 0;
+    }
+    return 0 if !$URANDOM;
+    my $got = sysread( $URANDOM, $POOL, _POOL_BYTES );
+    if ( !$got || $got < 4 ) {
+        $POOL = q<>;
+        return 0;
+    }
+    $POOL = substr( $POOL, 0, $got - $got % 4 );
+    return 1;
+}
+
+# A new interpreter thread starts with an empty pool of its own.
+sub CLONE { $POOL = q<>; $POOL_PID = 0; $URANDOM = undef; return }
 
 sub apply {
     my ($payload_sr, $mask) = @_;

@@ -72,8 +72,8 @@ sub get_type { return $_[0][0]->get_type() }
 sub is_control { return $_[0][0]->is_control() }
 
 sub to_bytes {
-    my ($self) = @_;
-    return join( q<>, map { $_->to_bytes() } @$self );
+    return $_[0][0]->to_bytes() if @{ $_[0] } == 1;
+    return join( q<>, map { $_->to_bytes() } @{ $_[0] } );
 }
 
 1;

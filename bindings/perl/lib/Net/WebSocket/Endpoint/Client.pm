@@ -8,7 +8,9 @@ our $VERSION = '1.000';
 use parent qw( Net::WebSocket::Endpoint );
 
 use constant _ROLE => 'client';
-sub FRAME_MASK_ARGS { require Net::WebSocket::Mask; return ( mask => Net::WebSocket::Mask::create() ) }
+use Net::WebSocket::Mask ();
+
+sub FRAME_MASK_ARGS { return ( mask => Net::WebSocket::Mask::create() ) }
 
 =encoding utf-8
 
@@ -54,7 +56,7 @@ Wraps the obvious parts of a WebSocket endpoint's work: reading messages,
 answering pings, echoing the close frame, the heartbeat. Its twin is
 L<Net::WebSocket::Endpoint::Server>, which documents the methods both
 share; the two differ only in masking: a client masks every frame it
-sends (with a fresh key from libws's CSPRNG) and refuses masked frames
+sends (with a fresh key from a CSPRNG: see L<Net::WebSocket::Mask>) and refuses masked frames
 from the server.
 
 Behind the endpoint is a libws connection, already open: the bytes read

@@ -2,12 +2,12 @@
 
 #include "textflag.h"
 
-// func asciiPrefix(p *byte, n int) int
+// func asciiPrefixSSE2(p *byte, n int) int
 //
 // Returns a multiple of 16, at most n, such that p[:result] is all ASCII:
 // 64 bytes per iteration (three PORs and one PMOVMSKB), then 16 at a time,
 // stopping before the first 16-byte block with a byte >= 0x80.
-TEXT ·asciiPrefix(SB), NOSPLIT, $0-24
+TEXT ·asciiPrefixSSE2(SB), NOSPLIT, $0-24
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), DX
 	XORQ BX, BX
@@ -45,5 +45,59 @@ loop16:
 	JMP      loop16
 
 done:
+	MOVQ BX, ret+16(FP)
+	RET
+
+// func asciiPrefixAVX2(p *byte, n int) int
+//
+// asciiPrefix with 32-byte vectors: 128 bytes per iteration, then 32 at a
+// time, then one 16-byte block (SSE2 under VEX encoding).
+TEXT ·asciiPrefixAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), DX
+	XORQ BX, BX
+
+	LEAQ -128(DX), R9
+	CMPQ BX, R9
+	JG   avxTail
+
+avxLoop128:
+	VMOVDQU   0(SI)(BX*1), Y0
+	VPOR      32(SI)(BX*1), Y0, Y0
+	VMOVDQU   64(SI)(BX*1), Y1
+	VPOR      96(SI)(BX*1), Y1, Y1
+	VPOR      Y1, Y0, Y0
+	VPMOVMSKB Y0, AX
+	TESTL     AX, AX
+	JNZ       avxTail
+	ADDQ      $128, BX
+	CMPQ      BX, R9
+	JLE       avxLoop128
+
+avxTail:
+	LEAQ -32(DX), R9
+
+avxLoop32:
+	CMPQ      BX, R9
+	JG        avx16
+	VMOVDQU   (SI)(BX*1), Y0
+	VPMOVMSKB Y0, AX
+	TESTL     AX, AX
+	JNZ       avx16
+	ADDQ      $32, BX
+	JMP       avxLoop32
+
+avx16:
+	VZEROUPPER
+	LEAQ      16(BX), R9
+	CMPQ      R9, DX
+	JG        avxDone
+	VMOVDQU   (SI)(BX*1), X0
+	VPMOVMSKB X0, AX
+	TESTL     AX, AX
+	JNZ       avxDone
+	MOVQ      R9, BX
+
+avxDone:
 	MOVQ BX, ret+16(FP)
 	RET

@@ -6,3 +6,5 @@ package ws
 const asciiScanMin = 1<<31 - 1
 
 func asciiPrefix(p *byte, n int) int { return 0 }
+
+var asciiUseAVX2 = false

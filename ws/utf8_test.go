@@ -481,6 +481,15 @@ func TestASCIIPrefix(t *testing.T) {
 	if asciiScanMin > 1<<20 {
 		t.Skip("no vector scan on this platform")
 	}
+	saved := asciiUseAVX2
+	defer func() { asciiUseAVX2 = saved }()
+	for _, avx := range []bool{false, saved} { // SSE2, and AVX2 if the CPU has it
+		asciiUseAVX2 = avx
+		checkASCIIPrefix(t)
+	}
+}
+
+func checkASCIIPrefix(t *testing.T) {
 	buf := bytes.Repeat([]byte("0123456789abcdef"), 40)
 	for off := range 3 {
 		for n := 0; n+off <= len(buf) && n <= 300; n++ {
@@ -498,7 +507,7 @@ func TestASCIIPrefix(t *testing.T) {
 					got = asciiPrefix(&b[0], n)
 				}
 				if got != want {
-					t.Fatalf("off=%d n=%d bad=%d: asciiPrefix = %d, want %d", off, n, bad, got, want)
+					t.Fatalf("avx2=%v off=%d n=%d bad=%d: asciiPrefix = %d, want %d", asciiUseAVX2, off, n, bad, got, want)
 				}
 				var s utf8State
 				if i := s.feed(b); i != bad {

@@ -135,4 +135,30 @@ for my $mode ( 'reader', 'filehandle' ) {
 throws_x( sub { Net::WebSocket::Parser->new() }, 'BadArg', 'a parser needs a reader' );
 throws_x( sub { Net::WebSocket::Parser->new( {} ) }, 'BadArg', 'a reader needs read()' );
 
+# Masked frames of every size class, unmasked by Perl (short) or libws
+# (long, or character strings from the reader): the payloads come back.
+{
+    require Net::WebSocket::LibWS::Connection;
+    package ByteReader {
+        sub new { return bless { buf => $_[1], up => $_[2] }, $_[0] }
+        sub read {
+            return undef if length( $_[0]{buf} ) < $_[1];
+            my $s = substr( $_[0]{buf}, 0, $_[1], '' );
+            utf8::upgrade($s) if $_[0]{up};
+            return $s;
+        }
+    }
+    my $client = Net::WebSocket::LibWS::Connection->new_open( role => 'client', max_message => 0 );
+    my @want = map { join '', map { chr( ( $_ * 13 ) % 256 ) } 1 .. $_ } 0, 1, 3, 4, 5, 125, 126, 2047, 2048, 2049, 70000;
+    $client->send_binary($_) for @want;
+    my $wire = $client->take_output();
+    for my $up ( 0, 1 ) {
+        my $p = Net::WebSocket::Parser->new( ByteReader->new( $wire, $up ) );
+        my @got;
+        while ( ref( my $f = $p->get_next_frame() ) ) { push @got, $f->get_payload() }
+        is_deeply( [ map { length } @got ], [ map { length } @want ], 'masked frames: every frame' . ( $up ? ' (character strings)' : '' ) );
+        ok( ( grep { $got[$_] ne $want[$_] } 0 .. $#want ) == 0, 'masked frames: the payloads unmasked' . ( $up ? ' (character strings)' : '' ) );
+    }
+}
+
 done_testing();

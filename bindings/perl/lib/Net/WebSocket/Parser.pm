@@ -162,6 +162,8 @@ sub get_next_frame {
             my $got = $reader->read( $self->{'_need'} - length $self->{'_buf'} );
             return undef if !defined $got;
             return q<> if !length $got;
+            # Characters (from a reader that decodes) stand for bytes.
+            $got = Net::WebSocket::LibWS::_bytes($got) if utf8::is_utf8($got);
             $self->{'_buf'} .= $got;
 
             # A frame's first two bytes give the header's length and a
@@ -216,11 +218,19 @@ sub get_next_frame {
         my $more = $reader->read( $h->[6] - length $payload );
         return undef if !defined $more;
         return q<> if !length $more;
+        $more = Net::WebSocket::LibWS::_bytes($more) if utf8::is_utf8($more);
         $payload .= $more;
     }
 
     my $mask = $h->[4] ? $h->[5] : q<>;
-    $payload = Net::WebSocket::LibWS::mask( $mask, $payload ) if length $mask && length $payload;
+    if ( length $mask && length $payload ) {
+        # Short byte strings are unmasked by Perl's string xor, the rest by
+        # libws (ws_mask).
+        my $len = length $payload;
+        $payload = $len <= 2048
+            ? $payload ^ substr( $mask x ( ( $len >> 2 ) + 1 ), 0, $len )
+            : Net::WebSocket::LibWS::mask( $mask, $payload );
+    }
 
     $self->{'_buf'} = q<>;
     $self->{'_need'} = 2;

@@ -405,3 +405,41 @@ func TestAnswerBeforeFailure(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 }
+
+// TestWriteFrameEncoding: every length encoding, RSV bits and FIN, masked
+// (client) or not (server), byte for byte as AppendHeader and MaskCopy
+// would write them.
+func TestWriteFrameEncoding(t *testing.T) {
+	for _, role := range []Role{RoleClient, RoleServer} {
+		for _, n := range []int{0, 1, 3, 4, 17, 125, 126, 127, 1000, 0xFFFF, 0x10000, 70001} {
+			p := make([]byte, n)
+			for i := range p {
+				p[i] = byte(i*7 + 1)
+			}
+			for _, f := range []struct {
+				op  Opcode
+				rsv uint8
+				fin bool
+			}{{OpText, 0, true}, {OpBinary, RSV2 | RSV3, false}, {OpContinuation, RSV1, true}, {Opcode(5), 7, false}} {
+				c := mustConn(t, &Config{Role: role}, nil)
+				if !c.writeFrame(f.op, f.rsv, f.fin, p) {
+					t.Fatal("writeFrame failed")
+				}
+				out := c.Output()
+				h := Header{Fin: f.fin, RSV: f.rsv, Opcode: f.op, Length: int64(n), Masked: role == RoleClient}
+				if h.Masked {
+					copy(h.Mask[:], out[h.Len()-4:])
+				}
+				want := AppendHeader(nil, &h)
+				hl := len(want)
+				want = append(want, p...)
+				if h.Masked {
+					MaskCopy(want[hl:], p, h.Mask, 0)
+				}
+				if !bytes.Equal(out, want) {
+					t.Fatalf("%v n=%d %+v: frame differs", role, n, f)
+				}
+			}
+		}
+	}
+}

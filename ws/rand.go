@@ -31,7 +31,15 @@ func readRandom(b []byte) {
 		}
 		csprng.g = rand.NewChaCha8(seed)
 	}
-	_, _ = csprng.g.Read(b)
+	// Whole words straight from the generator: Read's buffering and copy
+	// cost as much again for a batch of masking keys.
+	g := csprng.g
+	for ; len(b) >= 8; b = b[8:] {
+		binary.LittleEndian.PutUint64(b, g.Uint64())
+	}
+	if len(b) > 0 {
+		_, _ = g.Read(b)
+	}
 	csprng.Unlock()
 }
 
@@ -47,10 +55,9 @@ func (m *maskSource) next() [4]byte {
 		readRandom(m.buf[:])
 		m.n = 0
 	}
-	var k [4]byte
-	copy(k[:], m.buf[4*int(m.n):])
+	i := 4 * int(m.n)
 	m.n++
-	return k
+	return [4]byte(m.buf[i : i+4])
 }
 
 // NewMaskKey returns a masking key from the library's CSPRNG.

@@ -51,6 +51,41 @@ func wsgo_next_events(h C.uintptr_t, evs unsafe.Pointer, max C.size_t) (rc C.int
 		return rc
 	}
 	defer o.leave(&rc)
+	return takeEvents(o.conn, evs, max)
+}
+
+//export wsgo_feed_events
+func wsgo_feed_events(h C.uintptr_t, p unsafe.Pointer, n C.size_t, evs unsafe.Pointer, max C.size_t) (rc C.int) {
+	o, rc := conn(h)
+	if rc != 0 {
+		return rc
+	}
+	defer o.leave(&rc)
+	if max > 0 && C.size_t((*C.ws_event)(evs).size) < minEventSize {
+		return argError("ws_event.size must be set to sizeof(ws_event)")
+	}
+	if rc := status(o.conn.Feed(goBytes(p, n))); rc != 0 {
+		return rc
+	}
+	if max == 0 {
+		return 0
+	}
+	return takeEvents(o.conn, evs, max)
+}
+
+//export wsgo_peek_event
+func wsgo_peek_event(h C.uintptr_t) C.int {
+	return intCall(h, func(c *ws.Conn) int {
+		t, ok := c.PeekEvent()
+		if !ok {
+			return 0
+		}
+		return int(t)
+	})
+}
+
+// takeEvents fills evs with up to max events (ws_next_events).
+func takeEvents(c *ws.Conn, evs unsafe.Pointer, max C.size_t) C.int {
 	stride := C.size_t((*C.ws_event)(evs).size)
 	if stride < minEventSize {
 		return argError("ws_event.size must be set to sizeof(ws_event)")
@@ -63,10 +98,10 @@ func wsgo_next_events(h C.uintptr_t, evs unsafe.Pointer, max C.size_t) (rc C.int
 		// A close event starts a batch of its own: taking it may queue the
 		// close reply, and the host must get the chance to answer the
 		// messages before it first.
-		if t, _ := o.conn.PeekEvent(); n > 0 && t == ws.EventClose {
+		if t, _ := c.PeekEvent(); n > 0 && t == ws.EventClose {
 			break
 		}
-		e, ok := o.conn.NextEvent()
+		e, ok := c.NextEvent()
 		if !ok {
 			break
 		}

@@ -134,6 +134,13 @@ func wsgo_random_mask(key *C.uint8_t) (rc C.int) {
 	return C.WS_OK
 }
 
+//export wsgo_random_bytes
+func wsgo_random_bytes(buf unsafe.Pointer, n C.size_t) (rc C.int) {
+	defer guard(&rc)
+	ws.RandomBytes(goBytes(buf, n))
+	return C.WS_OK
+}
+
 //export wsgo_accept_key
 func wsgo_accept_key(key *C.char, out *C.char) (rc C.int) {
 	defer guard(&rc)

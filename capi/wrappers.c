@@ -341,6 +341,21 @@ int ws_next_events(ws_conn *c, ws_event *evs, size_t max) {
     return GO(wsgo_next_events(H(c), evs, max));
 }
 
+int ws_feed_events(ws_conn *c, const void *buf, size_t len, ws_event *evs, size_t max) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    if (max > 0)
+        NOT_NULL(evs);
+    return GO(wsgo_feed_events(H(c), (void *)buf, len, evs, max));
+}
+
+int ws_peek_event(ws_conn *c) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    return GO(wsgo_peek_event(H(c)));
+}
+
 int ws_pending_events(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);
@@ -652,6 +667,14 @@ int ws_random_mask(uint8_t key[4]) {
     FORK_GUARD();
     NOT_NULL(key);
     return GO(wsgo_random_mask(key));
+}
+
+int ws_random_bytes(void *buf, size_t len) {
+    FORK_GUARD();
+    BUFFER(buf, len);
+    if (len == 0)
+        return WS_OK;
+    return GO(wsgo_random_bytes(buf, len));
 }
 
 int ws_accept_key(const char *key, char out[29]) {

@@ -437,6 +437,20 @@ int ws_next_event(ws_conn *c, ws_event *ev);
  * close reply is queued (see ws_next_event). */
 int ws_next_events(ws_conn *c, ws_event *evs, size_t max);
 
+/* ws_feed then ws_next_events in one call — one crossing into the library
+ * instead of two, for hosts that feed a frame or a read at a time (the Perl
+ * binding's read(N) path). Returns the number of events taken (0..max), or a
+ * negative WS_E_* code from feeding, in which case no event is taken. max 0
+ * only feeds (evs may then be NULL). Feeding invalidates the data of events
+ * taken before this call; the new events live as ws_next_event's. */
+int ws_feed_events(ws_conn *c, const void *buf, size_t len, ws_event *evs, size_t max);
+
+/* The type (WS_EV_*) of the next queued event, without taking it: 0 if none
+ * is queued, or a negative WS_E_* code. Taking a WS_EV_CLOSE may queue our
+ * close reply (see ws_next_event); peeking never does, so a host can hold
+ * it back until it has answered the messages before it. */
+int ws_peek_event(ws_conn *c);
+
 /* The number of events queued. */
 int ws_pending_events(ws_conn *c);
 
@@ -683,6 +697,11 @@ int ws_mask(const uint8_t key[4], int pos, const void *src, void *dst, size_t le
 
 /* Fills key with a fresh masking key from the library's CSPRNG. */
 int ws_random_mask(uint8_t key[4]);
+
+/* Fills buf with len bytes from the same CSPRNG (ChaCha8 seeded by the
+ * operating system; masking keys for bindings that keep a pool of them).
+ * Returns WS_OK, WS_E_NULL (buf NULL with len > 0) or WS_E_FORKED. */
+int ws_random_bytes(void *buf, size_t len);
 
 /* Writes the Sec-WebSocket-Accept value for a Sec-WebSocket-Key into out
  * (29 bytes: 28 characters and a NUL). */

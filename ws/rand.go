@@ -67,6 +67,16 @@ func NewMaskKey() [4]byte {
 	return k
 }
 
+// RandomBytes fills b from the library's CSPRNG (ChaCha8 seeded by the
+// operating system): for bindings that keep a pool of masking keys.
+func RandomBytes(b []byte) {
+	for len(b) > 0 { // a chunk at a time: other connections share the lock
+		n := min(len(b), 4096)
+		readRandom(b[:n])
+		b = b[n:]
+	}
+}
+
 // randomKey returns a fresh Sec-WebSocket-Key: base64 of 16 random bytes.
 func randomKey() string {
 	var b [16]byte

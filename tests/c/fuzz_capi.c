@@ -193,7 +193,7 @@ static void one_call(void) {
     ws_event evs[8];
     int64_t v;
     int a, b, c2, d;
-    switch (below(40)) {
+    switch (below(42)) {
     case 0: new_config((int)below(POOL)); break;
     case 1: new_conn((int)below(POOL)); break;
     case 2: len = fill_input(); check(ws_feed(a_conn(), below(10) ? buf : a_buf(len), below(10) ? len : a_len(len)), "ws_feed"); break;
@@ -252,6 +252,10 @@ static void one_call(void) {
     case 36: { ws_frame_header h; size_t need; len = fill_input(); check(ws_frame_parse_header(buf, below(len + 1), &h, &need), "parse_header"); check(ws_frame_encode_header(&h, buf, below(16)), "encode_header"); break; }
     case 37: { uint8_t key[4]; check(ws_random_mask(key), "ws_random_mask"); len = below(3000); check(ws_mask(key, (int)below(8), buf, buf, len), "ws_mask"); break; }
     case 38: { char acc[29]; check(ws_accept_key("x", acc), "ws_accept_key"); len = fill_input(); check(ws_utf8_valid(buf, len), "ws_utf8_valid"); check(ws_close_code_valid((int)rnd()), "valid"); (void)ws_close_code_name((int)rnd()); (void)ws_strerror((int)rnd()); break; }
+    case 40: evs[0].size = below(10) ? sizeof(ws_event) : (uint32_t)below(40); len = fill_input();
+        check(ws_feed_events(a_conn(), below(10) ? buf : a_buf(len), below(10) ? len : a_len(len), below(10) ? evs : NULL, below(9)), "ws_feed_events");
+        break;
+    case 41: check(ws_peek_event(a_conn()), "ws_peek_event"); len = below(300); check(ws_random_bytes(below(10) ? buf : NULL, len), "ws_random_bytes"); break;
     default: { /* pump one connection's output into another */
         ws_conn *from = conns[below(POOL)], *to = conns[below(POOL)];
         if (ws_output(from, &out, &out_len) == WS_OK && out_len > 0) {

@@ -3136,6 +3136,71 @@ static void test_mask(void **state) {
     assert_true(differs);
 }
 
+/* ws_feed_events: feed and take in one call; ws_peek_event: look without
+ * taking (a close is not answered until taken); ws_random_bytes. */
+static void test_feed_events_peek_random(void **state) {
+    (void)state;
+    ws_conn *c, *s;
+    open_pair(&c, &s);
+    assert_int_equal(ws_send_text(c, "a1", 2), WS_OK);
+    assert_int_equal(ws_send_text(c, "a2", 2), WS_OK);
+    assert_int_equal(ws_close(c, 1000, "bye", 3), WS_OK);
+    uint8_t *out;
+    size_t len;
+    assert_int_equal(util_take_output(c, &out, &len), WS_OK);
+
+    ws_event evs[4];
+    memset(evs, 0, sizeof evs);
+    /* Misuse: nothing fed, nothing taken. */
+    assert_int_equal(ws_feed_events(NULL, out, len, evs, 4), WS_E_NULL);
+    assert_int_equal(ws_feed_events(s, NULL, 5, evs, 4), WS_E_NULL);
+    assert_int_equal(ws_feed_events(s, out, len, NULL, 4), WS_E_NULL);
+    assert_int_equal(ws_feed_events(s, out, len, evs, 4), WS_E_ARG); /* evs[0].size unset */
+    assert_int_equal(ws_pending_events(s), 0);
+    assert_int_equal(ws_peek_event(s), 0);
+    assert_int_equal(ws_peek_event(NULL), WS_E_NULL);
+
+    /* Feed everything: the two messages come back, the close waits. */
+    evs[0].size = sizeof(ws_event);
+    assert_int_equal(ws_feed_events(s, out, len, evs, 4), 2);
+    assert_int_equal(evs[0].type, WS_EV_TEXT);
+    assert_memory_equal(evs[0].data, "a1", 2);
+    assert_memory_equal(evs[1].data, "a2", 2);
+    assert_int_equal(ws_peek_event(s), WS_EV_CLOSE);
+    assert_int_equal(ws_peek_event(s), WS_EV_CLOSE); /* peeking takes nothing */
+    assert_int_equal(output_len(s), 0);             /* and queues no reply */
+    assert_int_equal(ws_send_text(s, "a2", 2), WS_OK); /* the echo goes first */
+    /* max 0 only feeds; then the close is taken and the reply queued. */
+    assert_int_equal(ws_feed_events(s, NULL, 0, NULL, 0), 0);
+    assert_int_equal(ws_feed_events(s, NULL, 0, evs, 4), 1);
+    assert_int_equal(evs[0].type, WS_EV_CLOSE);
+    assert_int_equal(evs[0].code, 1000);
+    assert_int_equal(ws_peek_event(s), 0);
+    assert_true(output_len(s) > 4);
+    free(out);
+    /* Bytes after the closing handshake are ignored, as ws_feed does. */
+    assert_int_equal(ws_feed_events(s, "x", 1, evs, 4), 0);
+    free_pair(c, s);
+    assert_int_equal(ws_feed_events(s, "x", 1, evs, 4), WS_E_BAD_HANDLE);
+    assert_int_equal(ws_peek_event(s), WS_E_BAD_HANDLE);
+
+    /* Random bytes: filled, and not the same twice. */
+    uint8_t r1[100], r2[100];
+    memset(r1, 0, sizeof r1);
+    memset(r2, 0, sizeof r2);
+    assert_int_equal(ws_random_bytes(r1, sizeof r1), WS_OK);
+    assert_int_equal(ws_random_bytes(r2, sizeof r2), WS_OK);
+    assert_memory_not_equal(r1, r2, sizeof r1);
+    assert_int_equal(ws_random_bytes(NULL, 0), WS_OK);
+    assert_int_equal(ws_random_bytes(NULL, 4), WS_E_NULL);
+    static uint8_t big[1 << 16];
+    assert_int_equal(ws_random_bytes(big, sizeof big), WS_OK);
+    size_t zeros = 0;
+    for (size_t i = 0; i < sizeof big; i++)
+        zeros += big[i] == 0;
+    assert_true(zeros < 1024); /* about 256 expected */
+}
+
 static void test_accept_key(void **state) {
     (void)state;
     char out[29];
@@ -3338,6 +3403,7 @@ int main(void) {
         cmocka_unit_test(test_batch_stops_before_close),
         cmocka_unit_test(test_output_copy_and_header_lists),
         cmocka_unit_test(test_compressor),
+        cmocka_unit_test(test_feed_events_peek_random),
     };
     return cmocka_run_group_tests_name("libws C API", tests, NULL, NULL);
 }

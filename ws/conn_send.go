@@ -39,13 +39,18 @@ func (c *Conn) SendMessage(op Opcode, p []byte, flags SendFlags) error {
 	if c.send.active {
 		return newError(CodeState, "a fragmented message is being sent; finish it with SendFragment(final=true) first")
 	}
-	if op == OpText && !c.skipUTF8 && !ValidUTF8(p) {
-		return newError(CodeArg, "text message is not valid UTF-8")
-	}
+	// §5.6: text is UTF-8. Checked here, or by putFrame as it copies p.
+	text := op == OpText && !c.skipUTF8
 	if err := c.checkRoom(len(p)); err != nil {
+		if text && !ValidUTF8(p) {
+			return errSendUTF8()
+		}
 		return err
 	}
 	if c.compresses(op, len(p), flags) {
+		if text && !ValidUTF8(p) {
+			return errSendUTF8()
+		}
 		c.defl.begin()
 		z, err := c.defl.write(p, true)
 		if err == nil {
@@ -54,8 +59,17 @@ func (c *Conn) SendMessage(op Opcode, p []byte, flags SendFlags) error {
 		c.defl.end()
 		return err
 	}
-	return c.writeData(op, 0, true, p)
+	switch c.putFrame(op, c.send.rsv, true, p, text) {
+	case frameNoMem:
+		return errSendNoMem()
+	case frameBadUTF8:
+		return errSendUTF8()
+	}
+	return nil
 }
+
+func errSendUTF8() error  { return newError(CodeArg, "text message is not valid UTF-8") }
+func errSendNoMem() error { return newError(CodeNoMem, "out of memory queuing output") }
 
 // compresses decides whether a message of n bytes is compressed.
 func (c *Conn) compresses(op Opcode, n int, flags SendFlags) bool {
@@ -324,7 +338,7 @@ func (c *Conn) checkRoom(n int) error {
 
 func (c *Conn) writeData(op Opcode, rsv uint8, fin bool, p []byte) error {
 	if !c.writeFrame(op, rsv|c.send.rsv, fin, p) {
-		return newError(CodeNoMem, "out of memory queuing output")
+		return errSendNoMem()
 	}
 	return nil
 }
@@ -339,11 +353,26 @@ func (c *Conn) writeControl(op Opcode, rsv uint8, p []byte) {
 
 // writeFrame appends a frame to the output, masking it on a client with a
 // fresh key (§5.3), in one pass over p.
+func (c *Conn) writeFrame(op Opcode, rsv uint8, fin bool, p []byte) bool {
+	return c.putFrame(op, rsv, fin, p, false) == frameOK
+}
+
+// putFrame results.
+const (
+	frameOK = iota
+	frameNoMem
+	frameBadUTF8
+)
+
+// putFrame is writeFrame that, with text set, also checks that p is valid
+// UTF-8 (queuing nothing when it is not): on a client, for payloads the
+// vector loop masks, in the masking pass itself, which reports whether p
+// was all ASCII, so that only other text is validated separately.
 //
 // The header is written here rather than with putHeader: this runs once per
 // message sent, and building a Header to encode cost a third of a small
 // message's time.
-func (c *Conn) writeFrame(op Opcode, rsv uint8, fin bool, p []byte) bool {
+func (c *Conn) putFrame(op Opcode, rsv uint8, fin bool, p []byte, text bool) int {
 	n := len(p)
 	hl, l7 := 2, byte(n) // §5.2: the minimal length encoding
 	switch {
@@ -363,7 +392,7 @@ func (c *Conn) writeFrame(op Opcode, rsv uint8, fin bool, p []byte) bool {
 	dst := c.tx.b[c.tx.n:]
 	if len(dst) < hl+n {
 		if dst = c.tx.reserve(c.alloc, hl+n); dst == nil {
-			return false
+			return frameNoMem
 		}
 	} else {
 		c.tx.peak = max(c.tx.peak, c.tx.n+hl+n)
@@ -385,13 +414,27 @@ func (c *Conn) writeFrame(op Opcode, rsv uint8, fin bool, p []byte) bool {
 		// §5.3: a fresh, unpredictable key for every frame.
 		key := c.masks.next()
 		copy(dst[hl-4:hl], key[:])
-		maskCopy(dst[hl:], p, key, 0)
+		ascii, checked := false, false
+		if text {
+			ascii, checked = maskCopyASCII(dst[hl:], p, binary.LittleEndian.Uint32(key[:]))
+		}
+		if !checked {
+			if text && !ValidUTF8(p) {
+				return frameBadUTF8
+			}
+			maskCopy(dst[hl:], p, key, 0)
+		} else if !ascii && !ValidUTF8(p) {
+			return frameBadUTF8
+		}
 	} else {
+		if text && !ValidUTF8(p) {
+			return frameBadUTF8
+		}
 		dst[1] = l7
 		copy(dst[hl:], p)
 	}
 	c.tx.n += hl + n
-	return true
+	return frameOK
 }
 
 // queueRaw appends bytes (an HTTP head) to the output.

@@ -443,3 +443,48 @@ func TestWriteFrameEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestSendTextChecksInMaskingPass: text long enough for the fused
+// mask-and-check pass is refused, queuing nothing, wherever its invalid
+// byte is; valid text, ASCII or not, arrives intact.
+func TestSendTextChecksInMaskingPass(t *testing.T) {
+	base := bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz012345"), 40)
+	for _, role := range []Role{RoleClient, RoleServer} {
+		for _, n := range []int{31, 32, 33, 255, 256, 257, 300, 511, 1024, 1029} {
+			for _, bad := range []int{-2, -1, 0, 1, 31, 32, 100, n - 33, n - 32, n - 2, n - 1} {
+				if bad >= n {
+					continue
+				}
+				p := bytes.Clone(base[:n])
+				valid := bad < 0
+				switch {
+				case bad == -2 && n >= 4: // valid, not ASCII
+					copy(p[n/2:], "é€")
+					valid = true
+				case bad >= 0:
+					p[bad] = 0xC0
+				}
+				orig := bytes.Clone(p)
+				c := mustConn(t, &Config{Role: role}, nil)
+				err := c.SendText(p)
+				if !bytes.Equal(p, orig) {
+					t.Fatalf("%v n=%d: the input was modified", role, n)
+				}
+				if !valid {
+					if err == nil || c.OutputLen() != 0 {
+						t.Fatalf("%v n=%d bad=%d: err=%v, %d bytes queued", role, n, bad, err, c.OutputLen())
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%v n=%d: %v", role, n, err)
+				}
+				peer := mustConn(t, &Config{Role: 3 - role}, nil)
+				got := feedSplit(t, peer, c.Output())
+				if len(got) != 1 || got[0].Type != EventText || got[0].Data != string(p) {
+					t.Fatalf("%v n=%d: received %v", role, n, got)
+				}
+			}
+		}
+	}
+}

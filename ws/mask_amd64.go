@@ -34,3 +34,22 @@ func maskSSE2(dst, src *byte, n int, k64 uint64) (hi int)
 //
 //go:noescape
 func maskAVX2(dst, src *byte, n int, k64 uint64) (hi int)
+
+// maskAVX2Src is maskAVX2 that ORs what it reads rather than what it
+// writes; dst does not overlap src.
+//
+//go:noescape
+func maskAVX2Src(dst, src *byte, n int, k64 uint64) (hi int)
+
+// maskCopyASCII masks src (longer than maskSmall) into dst, which does not
+// overlap it, with the rotated key k, reporting whether src is all ASCII;
+// ok is false when this platform or length has no fused pass (the caller
+// then checks src itself, and dst is not written).
+func maskCopyASCII(dst, src []byte, k uint32) (ascii, ok bool) {
+	n := len(src)
+	if n < maskAVX2Min || !maskUseAVX2 {
+		return false, false
+	}
+	dst = dst[:n]
+	return maskAVX2Src(&dst[0], &src[0], n, uint64(k)*0x1_0000_0001) == 0, true
+}

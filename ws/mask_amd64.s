@@ -186,3 +186,94 @@ avxDone:
 	MOVQ      AX, hi+32(FP)
 	VZEROUPPER
 	RET
+
+// func maskAVX2Src(dst, src *byte, n int, k64 uint64) (hi int)
+// maskAVX2 for sending: hi is the byte mask of the OR of src, not of dst,
+// so that a text message's ASCII check rides on the masking pass. dst does
+// not overlap src.
+TEXT ·maskAVX2Src(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), DX
+	MOVQ k64+24(FP), R8
+
+	// Head: 32 bytes at 0.
+	VMOVQ        R8, X0
+	VPBROADCASTQ X0, Y0
+	VMOVDQU      (SI), Y8 // the OR of everything read
+	VPXOR        Y8, Y0, Y7
+
+	// Tail: 32 bytes ending at n.
+	MOVQ         R8, AX
+	MOVQ         DX, CX
+	ANDQ         $3, CX
+	SHLQ         $3, CX
+	RORQ         CX, AX
+	VMOVQ        AX, X5
+	VPBROADCASTQ X5, Y5
+	VMOVDQU      -32(SI)(DX*1), Y6
+	VPOR         Y6, Y8, Y8
+	VPXOR        Y6, Y5, Y5
+
+	// Body: from the first 32-byte boundary of dst after 0 (1..32).
+	MOVQ DI, BX
+	NEGQ BX
+	ANDQ $31, BX
+	JNZ  srcKey
+	MOVQ $32, BX
+
+srcKey:
+	MOVQ         R8, AX
+	MOVQ         BX, CX
+	ANDQ         $3, CX
+	SHLQ         $3, CX
+	RORQ         CX, AX
+	VMOVQ        AX, X0
+	VPBROADCASTQ X0, Y0
+
+	LEAQ -128(DX), R9
+	CMPQ BX, R9
+	JG   src32
+
+src128:
+	VMOVDQU 0(SI)(BX*1), Y1
+	VMOVDQU 32(SI)(BX*1), Y2
+	VMOVDQU 64(SI)(BX*1), Y3
+	VMOVDQU 96(SI)(BX*1), Y4
+	VPOR    Y1, Y2, Y9
+	VPOR    Y3, Y4, Y10
+	VPOR    Y9, Y8, Y8
+	VPOR    Y10, Y8, Y8
+	VPXOR   Y1, Y0, Y1
+	VPXOR   Y2, Y0, Y2
+	VPXOR   Y3, Y0, Y3
+	VPXOR   Y4, Y0, Y4
+	VMOVDQA Y1, 0(DI)(BX*1)
+	VMOVDQA Y2, 32(DI)(BX*1)
+	VMOVDQA Y3, 64(DI)(BX*1)
+	VMOVDQA Y4, 96(DI)(BX*1)
+	ADDQ    $128, BX
+	CMPQ    BX, R9
+	JLE     src128
+
+src32:
+	LEAQ -32(DX), R9
+	CMPQ BX, R9
+	JG   srcDone
+
+src32loop:
+	VMOVDQU (SI)(BX*1), Y1
+	VPOR    Y1, Y8, Y8
+	VPXOR   Y1, Y0, Y1
+	VMOVDQA Y1, (DI)(BX*1)
+	ADDQ    $32, BX
+	CMPQ    BX, R9
+	JLE     src32loop
+
+srcDone:
+	VMOVDQU   Y7, (DI)
+	VMOVDQU   Y5, -32(DI)(DX*1)
+	VPMOVMSKB Y8, AX
+	MOVQ      AX, hi+32(FP)
+	VZEROUPPER
+	RET

@@ -254,6 +254,14 @@ func TestMaskASCII(t *testing.T) {
 					}
 				}
 			}
+			// The sending direction: the check is on what is read.
+			for off := range 3 {
+				dst := make([]byte, n+off)[off:]
+				ascii, ok := maskCopyASCII(dst, p, k)
+				if ok && (ascii != (hi < 0) || !bytes.Equal(dst, src)) {
+					t.Fatalf("maskCopyASCII n=%d off=%d high byte at %d: ascii=%v, output ok=%v", n, off, hi, ascii, bytes.Equal(dst, src))
+				}
+			}
 		}
 	}
 }

@@ -6,9 +6,10 @@
 # every message, mod 2^32) checked against the manifest. Three contenders
 # in the same run:
 #
-#   native     Net::WebSocket::LibWS::Connection (feed, next_events batches
-#              of event objects)
-#   raw        the same with next_events_raw (flat lists, no objects)
+#   native     Net::WebSocket::LibWS::Connection (feed_events: feed and the
+#              first batch of event objects in one call; then next_events)
+#   raw        the same with feed_events_raw/next_events_raw (flat lists,
+#              no objects)
 #   original   Net::WebSocket::Endpoint::Server over a Parser and a read(N)
 #              reader (the original Net::WebSocket API, on libws)
 #   orig+ra    the same with a reader that also offers read_available()
@@ -87,13 +88,14 @@ sub run_native {
     my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'server' );
     my ($n, $sum) = (0, 0);
     for my $slice (@$slices) {
-        $conn->feed($slice);
-        while ( my @ev = $conn->next_events() ) {
+        my @ev = $conn->feed_events($slice);
+        while (@ev) {
             for my $ev (@ev) {
                 my $m = $ev->[1];
                 $n++;
                 $sum += ord($m) + ord( substr $m, -1 );
             }
+            @ev = $conn->next_events();
         }
     }
     return ( $n, $sum % 2**32 );
@@ -104,13 +106,14 @@ sub run_raw {
     my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'server' );
     my ($n, $sum) = (0, 0);
     for my $slice (@$slices) {
-        $conn->feed($slice);
-        while ( my @f = $conn->next_events_raw() ) {
+        my @f = $conn->feed_events_raw($slice);
+        while (@f) {
             for ( my $i = 1; $i < @f; $i += 3 ) {
                 my $m = $f[$i];
                 $n++;
                 $sum += ord($m) + ord( substr $m, -1 );
             }
+            @f = $conn->next_events_raw();
         }
     }
     return ( $n, $sum % 2**32 );

@@ -166,6 +166,54 @@ my $CONN = 'Net::WebSocket::LibWS::Connection';
     is( $s3->need, 0, 'need: nothing more' );
 }
 
+# ---- feed_events, peek_event
+
+{
+    my ($c, $s) = open_pair();
+    $c->send_text("m$_") for 1 .. 3;
+    $c->ping('p');
+    $c->close( 1000, 'bye' );
+    my $wire = $c->take_output;
+
+    # Feeding and taking in one call: the first batch, the rest with next_events.
+    my @ev = $s->feed_events( $wire, 2 );
+    is_deeply( [ map { [ $_->type, $_->data ] } @ev ], [ [ text => 'm1' ], [ text => 'm2' ] ], 'feed_events: the first batch (MAX 2)' );
+    is( $s->peek_event, WS_EV_TEXT, 'peek_event: the next type' );
+    is( $s->pending_events, 3, 'peek_event took nothing' );
+    @ev = $s->next_events;
+    is_deeply( [ map { $_->type } @ev ], [qw( text ping )], 'next_events: the rest, up to the close' );
+    is( $s->peek_event, WS_EV_CLOSE, 'peek_event: the close is next' );
+    is( $s->state, WS_STATE_CLOSING, 'peeking at the close queued no reply' );
+    my $pong = $s->take_output;
+    ok( length $pong, 'the pong was queued' );
+    $c->feed($pong);
+    is( $s->next_event->type, 'close', 'the close' );
+    is( $s->state, WS_STATE_CLOSED, 'taking it queued the reply' );
+    is( $s->peek_event, 0, 'peek_event: 0 when none is queued' );
+    is_deeply( [ $s->feed_events('') ], [], 'feed_events of nothing: no events' );
+
+    # The flat form; an empty payload; UTF-8-flagged bytes.
+    my ($c2, $s2) = open_pair();
+    $c2->send_binary('');
+    $c2->send_text("caf\xc3\xa9");
+    my $w2 = $c2->take_output;
+    utf8::upgrade($w2);
+    my @raw = $s2->feed_events_raw($w2);
+    is( scalar @raw, 6, 'feed_events_raw: three values per event' );
+    is_deeply( [ @raw[ 0, 1, 3, 4 ] ], [ WS_EV_BINARY, undef, WS_EV_TEXT, "caf\xc3\xa9" ], 'feed_events_raw: type and data (undef when empty); upgraded input fed as its bytes' );
+
+    # A feed that fails takes no event and throws as feed does.
+    my ($c3, $s3) = open_pair();
+    $c3->send_text('kept');
+    $s3->feed( $c3->take_output );
+    throws_x( sub { $s3->feed_events("\x{263a}") }, 'BadArg', 'feed_events: a wide character' );
+    is( $s3->pending_events, 1, '... nothing taken' );
+    $s3->feed_eof;
+    all_events($s3);
+    my $err = throws_x( sub { $s3->feed_events('x') }, 'LibWS', 'feed_events after the end' );
+    ok( $err->get('code') < 0, '... with a WS_E_* code' );
+}
+
 # ---- Peer faults fail the connection with the right code
 
 {

@@ -5,8 +5,9 @@ use warnings;
 # every length class (7-bit, 16-bit and 64-bit lengths; empty), masked and
 # not, control frames between fragments; a read(N) reader that fails the
 # test if a read crosses a frame boundary; bytes after the close frame
-# that must stay unread; and the reads per frame (two for a frame of up to
-# 125 bytes, three for a longer one, one for an empty unmasked frame).
+# that must stay unread; the reads per frame (two for a frame of up to
+# 125 bytes, three for a longer one, one for an empty unmasked frame); and
+# the calls into libws per frame (one: ws_feed_events).
 
 use Test::More;
 use FindBin ();
@@ -205,6 +206,57 @@ for my $role (qw( server client )) {
         }
         is_deeply( \@got, \@want, "$kind: every message" );
     }
+}
+
+# Calls into libws on the read(N) path: one per frame of up to 64 KiB
+# (ws_feed_events feeds the frame and takes its event) on the endpoint's
+# fast path, and on the general loop's states for a frame whose first 2
+# bytes came before the rest.
+{
+    my %calls;
+    my %orig;
+    {
+        no strict 'refs';
+        no warnings 'redefine';
+        for my $name ( grep { /\A_ws_/ && defined &{"Net::WebSocket::LibWS::$_"} } keys %Net::WebSocket::LibWS:: ) {
+            my $cr = $orig{$name} = \&{"Net::WebSocket::LibWS::$name"};
+            *{"Net::WebSocket::LibWS::$name"} = sub { $calls{$name}++; goto &$cr };
+        }
+    }
+
+    my $peer = Net::WebSocket::LibWS::Connection->new_open( role => 'client', max_message => 0 );
+    my @want = map { 'x' x $_ } 0, 1, 17, 125, 126, 1000, 65535;
+
+    for my $pace ( 'whole frames', 'split frames' ) {
+        my @frames = frames_from( $peer, map { [ send_text => $_ ] } @want );
+        my $r = BoundaryReader->new( \@frames );
+        my $ept = Net::WebSocket::Endpoint::Server->new( parser => Net::WebSocket::Parser->new($r), out => writer(), max_message => 0, max_frame => 0 );
+        %calls = ();
+        my @got;
+        my $avail = 0;
+        for my $f (@frames) {
+            if ( $pace eq 'split frames' ) {
+                # The first 2 bytes now, the rest on the next call.
+                $r->allow( $avail + 2 );
+                my $m = $ept->get_next_message();
+                push @got, $m->get_payload() if ref $m;
+            }
+            $r->allow( $avail += length $f );
+            while ( ref( my $m = $ept->get_next_message() ) ) { push @got, $m->get_payload() }
+        }
+        is_deeply( \@got, \@want, "calls into libws, $pace: every message" );
+        # Split after its first 2 bytes, a frame with a 16-bit length
+        # takes two: its header is fed first (libws checks it and ws_need
+        # says how much payload follows), then the payload.
+        my $long = grep { length > 125 } @want;
+        is_deeply( \%calls, $pace eq 'whole frames' ? { _ws_feed_events => scalar @frames } : { _ws_feed_events => @frames + $long, _ws_need => $long },
+            "$pace: calls into libws (one ws_feed_events per frame" . ( $pace eq 'whole frames' ? ')' : ', two and a ws_need per longer one)' ) )
+            or diag explain \%calls;
+    }
+
+    no strict 'refs';
+    no warnings 'redefine';
+    *{"Net::WebSocket::LibWS::$_"} = $orig{$_} for keys %orig;
 }
 
 done_testing();

@@ -181,6 +181,21 @@ sub _take {
     return $k;
 }
 
+# Feeds bytes and takes the events they complete onto _events, in one call
+# into libws (ws_feed_events). Returns how many events were taken.
+sub _feed_take {
+    my $self = $_[0];    # $_[1]: bytes
+    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->{'_c'}, ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ), length $_[1],
+        $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+    if ( $k <= 0 ) {
+        Net::WebSocket::LibWS::_croak_rc($k, 'feed') if $k < 0;
+        return 0;
+    }
+    push @{ $self->{'_events'} }, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
+    $self->{'_more'} = 1 if $k == EV_BATCH || $self->{'_read_available'};
+    return $k;
+}
+
 # Reads what libws needs, feeds it and takes the events it gives, until
 # a message is complete.
 #
@@ -204,12 +219,12 @@ sub _take {
 #         asked): read what ws_need says, feed it, ask again.
 #
 # Events (one chunk per frame) arrive when a frame ends, and a frame ends
-# with the feed that completes it: the events are taken then, in one
-# ws_next_events call. A frame of up to 64 KiB costs two or three reads,
-# one ws_feed and one ws_next_events.
+# with the feed that completes it: every feed takes the events it
+# completes in the same call into libws (ws_feed_events). A frame of up to
+# 64 KiB costs two or three reads and one call into libws.
 #
 # A reader with read_available() is given up to READ_AHEAD bytes at once,
-# and the events are taken after each feed.
+# and each feed takes its events the same way.
 #
 # _fast says that the next call may start with _next_fast: a read(N)
 # reader, at a frame's start, nothing pending or queued, not ended, no
@@ -242,7 +257,7 @@ sub _set_fast {
 my $EV1 = '@4 C @4 Q< @24 J @16 x0/P';
 
 # The common case: a frame from its start, read in two or three reads,
-# fed whole in one call, its event taken in another. Returns a whole text
+# fed whole and its event taken in one call (ws_feed_events). Returns a whole text
 # or binary message; 0 when the reader has nothing yet (libws holds no
 # event then); undef when the general loop must go on from the state this
 # leaves (other events were queued, a frame was only partly read, the
@@ -293,11 +308,7 @@ sub _next_fast {
     # stand for.
     $buf = Net::WebSocket::LibWS::_bytes($buf) if length($buf) != do { use bytes; length $buf };
 
-    my $c = $self->{'_c'};
-    my $k = Net::WebSocket::LibWS::_ws_feed( $c, $buf, length $buf );
-    Net::WebSocket::LibWS::_croak_rc($k, 'feed') if $k < 0;
-
-    $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->{'_c'}, $buf, length $buf, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
     if ( $k == 1 ) {
         my ($type, $info, $data) = unpack $EV1, $Net::WebSocket::LibWS::Connection::EV_VIEW;
         # A whole text or binary message (flags FIRST and LAST).
@@ -313,7 +324,7 @@ sub _next_fast {
         $self->{'_more'} = 1 if $k == EV_BATCH;
     }
     elsif ( $k < 0 ) {
-        Net::WebSocket::LibWS::_croak_rc($k, 'next_events');
+        Net::WebSocket::LibWS::_croak_rc($k, 'feed');
     }
     return undef;
 }
@@ -336,9 +347,8 @@ sub _fast_partial {
         @$self{qw( _st _want _head _pending )} = ( 4, 0, $have, q<> );
         return undef;
     }
-    $self->_feed( $have . $got );
+    $self->_feed_take( $have . $got );
     @$self{qw( _st _want )} = ( 4, 0 );
-    $self->_take();
     return undef;
 }
 
@@ -389,8 +399,7 @@ sub _next_slow {
                 return undef;
             }
             return $self->_end_of_input() if !length $bytes;
-            $self->_feed($bytes);
-            $self->_take();
+            $self->_feed_take($bytes);
             next;
         }
 
@@ -453,10 +462,9 @@ sub _next_slow {
         }
         if ( length($bytes) != $want ) {
             # Not what was asked: feed it, and let ws_need lead from here.
-            $self->_feed( ( delete( $self->{'_head'} ) // q<> ) . $bytes );
+            $self->_feed_take( ( delete( $self->{'_head'} ) // q<> ) . $bytes );
             $self->{'_st'} = 4;
             $self->{'_want'} = 0;
-            $self->_take();
             next;
         }
 
@@ -470,7 +478,7 @@ sub _next_slow {
                     @$self{qw( _st _want _head )} = ( 1, $mask + $l7, $bytes );
                     next;
                 }
-                $self->_feed($bytes);    # an empty unmasked frame: complete already
+                $self->_feed_take($bytes);    # an empty unmasked frame: complete already
             }
             else {
                 @$self{qw( _st _want _head )} = ( 2, $mask + ( $l7 == 126 ? 2 : 8 ), $bytes );
@@ -479,13 +487,13 @@ sub _next_slow {
         }
         elsif ( $st == 1 ) {
             # The rest of a small frame: feed the frame whole.
-            $self->_feed( $self->{'_head'} . $bytes );
+            $self->_feed_take( $self->{'_head'} . $bytes );
             @$self{qw( _st _head )} = ( 0, undef );
         }
         elsif ( $st == 2 ) {
             # The rest of a longer frame's header: libws checks it, then
             # says how much payload follows.
-            $self->_feed( $self->{'_head'} . $bytes );
+            $self->_feed_take( $self->{'_head'} . $bytes );
             $self->{'_head'} = undef;
             my $need = Net::WebSocket::LibWS::_ws_need($c);
             Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
@@ -499,31 +507,24 @@ sub _next_slow {
         }
         elsif ( $st == 3 ) {
             # The payload: the frame ends with it.
-            $self->_feed($bytes);
+            $self->_feed_take($bytes);
             $self->{'_st'} = 0;
         }
         else {
             # Generic: ws_need led; a frame ended if libws needs a new
             # frame's 2 bytes (or nothing) next.
-            $self->_feed($bytes);
+            my $k = $self->_feed_take($bytes);
             my $need = Net::WebSocket::LibWS::_ws_need($c);
             Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
             $self->{'_want'} = $need;
             next if $need != 2 && $need;
-            # An event proves that a frame ended here: back to the fast states.
-            @$self{qw( _st _want )} = ( 0, 0 ) if $need == 2 && $self->_take();
+            # An event (this feed took every event libws had) proves that
+            # a frame ended here: back to the fast states.
+            @$self{qw( _st _want )} = ( 0, 0 ) if $need == 2 && $k;
             next;
         }
 
-        # A frame ended: take its event (inline _take).
-        my $k = Net::WebSocket::LibWS::_ws_next_events( $c, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
-        if ( $k > 0 ) {
-            push @$events, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
-            $self->{'_more'} = 1 if $k == EV_BATCH;
-        }
-        elsif ( $k < 0 ) {
-            Net::WebSocket::LibWS::_croak_rc($k, 'next_events');
-        }
+        # A frame ended, and the feed took its event.
     }
 }
 

@@ -172,6 +172,10 @@ empty string.
 
 =item C<random_mask()> - 4 bytes from libws's CSPRNG.
 
+=item C<random_bytes(N)> - N bytes from the same CSPRNG (ChaCha8 seeded by
+the operating system; C<ws_random_bytes>). L<Net::WebSocket::Mask> keeps
+its pool of masking keys filled from it.
+
 =item C<mask(KEY, BYTES, [POS])> - BYTES masked (or unmasked) with KEY from
 key offset POS (default 0); returns the new string (BYTES is unchanged).
 
@@ -376,6 +380,8 @@ my @FUNCTIONS = (
     [ ws_feed_response => ['opaque', 'int', 'string', 'string[]', 'string[]', 'size_t'] => 'int' ],
 
     [ ws_next_events    => ['opaque', 'opaque', 'size_t'] => 'int' ],
+    [ ws_feed_events    => ['opaque', 'string', 'size_t', 'opaque', 'size_t'] => 'int' ],
+    [ ws_peek_event     => ['opaque'] => 'int' ],
     [ ws_pending_events => ['opaque'] => 'int' ],
 
     [ ws_send_text     => ['opaque', 'string', 'size_t'] => 'int' ],
@@ -420,6 +426,7 @@ my @FUNCTIONS = (
     [ ws_frame_encode_header => ['string', 'string', 'size_t'] => 'int' ],
     [ ws_mask          => ['string', 'int', 'string', 'string', 'size_t'] => 'int' ],
     [ ws_random_mask   => ['string'] => 'int' ],
+    [ ws_random_bytes  => ['string', 'size_t'] => 'int' ],
     [ ws_accept_key    => ['string', 'string'] => 'int' ],
     [ ws_utf8_valid    => ['string', 'size_t'] => 'int' ],
     [ ws_close_code_valid => ['int'] => 'int' ],
@@ -655,6 +662,20 @@ sub random_mask {
     my $rc = _ws_random_mask($S_KEY);
     _croak_rc($rc, 'ws_random_mask') if $rc < 0;
     return "$S_KEY";
+}
+
+sub random_bytes {
+    my ($n) = @_;
+    _ensure();
+    if ( !defined $n || $n !~ m<\A[0-9]+\z> ) {
+        die Net::WebSocket::X->create('BadArg', length => $n, 'Give a number of bytes');
+    }
+    return q<> if !$n;
+    my $buf;
+    FFI::Platypus::Buffer::grow( $buf, $n, { set_length => 1 } );
+    my $rc = _ws_random_bytes( $buf, $n );
+    _croak_rc($rc, 'ws_random_bytes') if $rc < 0;
+    return $buf;
 }
 
 sub accept_key {

@@ -24,13 +24,16 @@ Net::WebSocket::LibWS::Connection - a sans-IO WebSocket connection (libws)
 
     while (1) {
         my $n = sysread $sock, my $buf, 65536;
-        if ($n) { $conn->feed($buf) } else { $conn->feed_eof() }
+        my @events;
+        if ($n) { @events = $conn->feed_events($buf) }   # feed + next_events
+        else    { $conn->feed_eof(); @events = $conn->next_events() }
 
-        while ( my @events = $conn->next_events() ) {
+        while (@events) {
             for my $ev (@events) {
                 if ($ev->type eq 'text')      { $conn->send_text( $ev->data ) }
                 elsif ($ev->type eq 'close')  { printf "closed: %d\n", $ev->code }
             }
+            @events = $conn->next_events();
         }
 
         my $out = $conn->output();
@@ -135,15 +138,38 @@ response head your HTTP code parsed.
 
 =over
 
-=item C<next_event()> - the next event, or undef.
-
 =item C<next_events([MAX])> - the next batch of queued events (up to MAX,
-at most and by default 64: one call into the library). A C<close> event
+at most and by default 256: one call into the library). A C<close> event
 always starts a batch of its own: a batch stops just before it, so that
 you can answer the messages that came before the close, whose reply
 libws queues when you take it. Loop until it returns nothing:
 
     while ( my @events = $conn->next_events() ) { ... }
+
+=item C<feed_events(BYTES, [MAX])> - C<feed(BYTES)> then
+C<next_events(MAX)> in one call into the library (C<ws_feed_events>):
+the first batch of events queued once BYTES are fed. Take the rest with
+C<next_events> as above:
+
+    my @events = $conn->feed_events($bytes);
+    while (@events) {
+        ...;
+        @events = $conn->next_events();
+    }
+
+If feeding fails it throws, as C<feed> does, and no event is taken.
+
+=item C<next_events_raw([MAX])>, C<feed_events_raw(BYTES, [MAX])> - the
+same, as one flat list of (type code, data or undef, info) per event
+instead of event objects (C<Net::WebSocket::LibWS::Event-E<gt>new_raw>
+makes one of a triple).
+
+=item C<next_event()> - the next event, or undef.
+
+=item C<peek_event()> - the type code (C<WS_EV_*>) of the next queued
+event without taking it, or 0 if none is queued (C<ws_peek_event>). Taking
+a C<close> event queues libws's close reply; peeking never does, so a
+program can first answer what came before it.
 
 =item C<pending_events()> - how many are queued.
 
@@ -443,6 +469,39 @@ sub next_events_raw {
         return;
     }
     return unpack $EV_TEMPLATE[$k], $EV_VIEW;
+}
+
+sub feed_events {
+    my $self = $_[0];
+    $self->[_GEN]++;
+    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->[_C], ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ) // '', length( $_[1] // '' ),
+        $EV_BUF, ( !$_[2] || $_[2] > _EVMAX ) ? _EVMAX : $_[2] );
+    if ($k <= 0) {
+        _fail($k, 'feed_events') if $k < 0;
+        return;
+    }
+    my @f = unpack $EV_TEMPLATE[$k], $EV_VIEW;
+    my @out = map { bless [ splice @f, 0, 3 ], 'Net::WebSocket::LibWS::Event' } 1 .. $k;
+    defined $_->[1] or $_->[1] = '' for @out;
+    return @out;
+}
+
+sub feed_events_raw {
+    my $self = $_[0];
+    $self->[_GEN]++;
+    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->[_C], ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ) // '', length( $_[1] // '' ),
+        $EV_BUF, ( !$_[2] || $_[2] > _EVMAX ) ? _EVMAX : $_[2] );
+    if ($k <= 0) {
+        _fail($k, 'feed_events_raw') if $k < 0;
+        return;
+    }
+    return unpack $EV_TEMPLATE[$k], $EV_VIEW;
+}
+
+sub peek_event {
+    my $t = Net::WebSocket::LibWS::_ws_peek_event( $_[0][_C] );
+    _fail($t, 'peek_event') if $t < 0;
+    return $t;
 }
 
 sub next_event {

@@ -79,6 +79,13 @@ for (1 .. 50) {
 }
 cmp_ok( scalar keys %keys, '>=', 49, 'random masks differ' );
 
+my $rb = Net::WebSocket::LibWS::random_bytes(4096);
+is( length $rb, 4096, 'random_bytes(4096)' );
+isnt( Net::WebSocket::LibWS::random_bytes(16), Net::WebSocket::LibWS::random_bytes(16), 'random_bytes differ' );
+cmp_ok( scalar( () = $rb =~ /\0/g ), '<', 64, 'random_bytes: not zeros' );
+is( Net::WebSocket::LibWS::random_bytes(0), '', 'random_bytes(0)' );
+throws_x( sub { Net::WebSocket::LibWS::random_bytes(-1) }, 'BadArg', 'random_bytes(-1)' );
+
 # RFC 6455 §5.7
 my $key = "\x37\xfa\x21\x3d";
 is( hexs( Net::WebSocket::LibWS::mask( $key, 'Hello' ) ), '7f 9f 4d 51 58', 'mask (RFC 6455 §5.7)' );

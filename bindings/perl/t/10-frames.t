@@ -186,27 +186,44 @@ is( Net::WebSocket::Constants::status_code_to_name(4000), undef, 'no name for 40
     is( $up->to_bytes(), "\x82\x84$mask" . ( "caf\xe9" ^ $mask ), 'to_bytes: an upgraded string is masked as its bytes' );
 }
 
-# Masking keys: 4 bytes, not repeating; a forked child draws keys of its own.
+# Masking keys: 4 bytes, not repeating across refills of the pool (1024
+# keys each), unchanged by later refills; a child forked after libws was
+# loaded gets Forked, not the keys left in its parent's pool.
 {
     require Net::WebSocket::Mask;
+    my @keys = map { Net::WebSocket::Mask::create() } 1 .. 3000;
+    my $snapshot = join '', @keys;
     my %seen;
-    $seen{ Net::WebSocket::Mask::create() }++ for 1 .. 3000;
-    ok( ( grep { length != 4 } keys %seen ) == 0, 'Mask::create: 4 bytes' );
+    $seen{$_}++ for @keys;
+    ok( ( grep { length != 4 } @keys ) == 0, 'Mask::create: 4 bytes' );
     cmp_ok( scalar keys %seen, '>', 2990, 'Mask::create: keys do not repeat (3000 drawn)' );
+    Net::WebSocket::Mask::create() for 1 .. 2100;
+    is( join( '', @keys ), $snapshot, 'keys handed out are not changed by later refills' );
+
+    {
+        my $refills = 0;
+        no warnings 'redefine';
+        my $orig = \&Net::WebSocket::LibWS::_ws_random_bytes;
+        local *Net::WebSocket::LibWS::_ws_random_bytes = sub { $refills++; goto &$orig };
+        Net::WebSocket::Mask::create() for 1 .. 2048;
+        is( $refills, 2, 'one call into libws (ws_random_bytes) per 1024 keys' );
+    }
+
+    Net::WebSocket::Mask::create();    # the pool has keys left
     pipe( my $r, my $w ) or die $!;
     my $pid = fork // die "fork: $!";
     if ( !$pid ) {
         close $r;
-        print {$w} join '', map { Net::WebSocket::Mask::create() } 1 .. 8;
+        my $got = eval { Net::WebSocket::Mask::create() } // ref($@);
+        print {$w} $got;
         close $w;
         POSIX::_exit(0);
     }
     close $w;
     my $child = do { local $/; <$r> };
     waitpid $pid, 0;
-    my $parent = join '', map { Net::WebSocket::Mask::create() } 1 .. 8;
-    is( length $child, 32, 'Mask::create in a forked child' );
-    isnt( $child, $parent, 'a forked child does not draw the keys its parent draws' );
+    is( $child, 'Net::WebSocket::X::Forked', 'Mask::create in a child forked after libws was loaded: Forked (its parent\'s pool is not used)' );
+    is( length Net::WebSocket::Mask::create(), 4, 'the parent still draws keys' );
 }
 
 done_testing();

@@ -12,6 +12,7 @@ use Net::WebSocket::LibWS ();
 use Net::WebSocket::LibWS::Connection ();
 use Net::WebSocket::Endpoint::Server ();
 use Net::WebSocket::Frame::text ();
+use Net::WebSocket::Mask ();
 
 # Runs CODE in a child; returns its exit status and what it printed.
 sub in_child {
@@ -39,10 +40,10 @@ my ($st, $out) = in_child( sub {
     my $c = Net::WebSocket::LibWS::Connection->new_open( role => 'server' );
     $c->feed( Net::WebSocket::Frame::text->new( payload => 'hi', mask => 'abcd' )->to_bytes );
     my ($ev) = $c->next_events;
-    return $ev->data . ' ' . Net::WebSocket::LibWS::is_loaded();
+    return $ev->data . ' ' . Net::WebSocket::LibWS::is_loaded() . ' ' . length( Net::WebSocket::Mask::create() );
 } );
 is( $st, 0, 'child exits normally' );
-is( $out, 'hi 1', 'a child that loads libws after fork works' );
+is( $out, 'hi 1 4', 'a child that loads libws after fork works (masking keys too)' );
 
 # Now the parent loads it; its children inherit a used library.
 my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'server' );
@@ -56,6 +57,7 @@ my $t0 = time;
         [ 'inherited connection', sub { $conn->feed('x') } ],
         [ 'helper', sub { Net::WebSocket::LibWS::utf8_valid('x') } ],
         [ 'frame', sub { Net::WebSocket::Frame::text->new( payload => 'x' )->to_bytes } ],
+        [ 'mask key', sub { Net::WebSocket::Mask::create() } ],
         [ 'load', sub { Net::WebSocket::LibWS::load(); Net::WebSocket::LibWS::version() } ],
     ) {
         my ($name, $cr) = @$try;
@@ -66,7 +68,7 @@ my $t0 = time;
     return join "\n", @r;
 } );
 is( $st, 0, 'the child exits normally (no hang, no crash)' );
-is( $out, join( "\n", map { "$_: Net::WebSocket::X::Forked" } 'new connection', 'inherited connection', 'helper', 'frame', 'load' ),
+is( $out, join( "\n", map { "$_: Net::WebSocket::X::Forked" } 'new connection', 'inherited connection', 'helper', 'frame', 'mask key', 'load' ),
     'every use in a child of a loaded parent throws Net::WebSocket::X::Forked' );
 cmp_ok( time - $t0, '<', 15, 'quickly' );
 

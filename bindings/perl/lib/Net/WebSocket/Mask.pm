@@ -21,11 +21,14 @@ Net::WebSocket::Mask - WebSocket masking keys and masking
 
 =over
 
-=item C<create()> - a new masking key: 4 bytes from the operating
-system's CSPRNG (F</dev/urandom>, read 4 KiB at a time: one system call
-gives 1024 keys; a process that forks, or a new thread, starts a pool of
-its own), or, where there is no F</dev/urandom>, from libws's CSPRNG
-(ChaCha8 seeded by the operating system; one call into libws per key).
+=item C<create()> - a new masking key: 4 bytes from libws's CSPRNG
+(ChaCha8 seeded by the operating system, C<ws_random_bytes>), taken from a
+pool filled 4 KiB at a time: one call into libws gives 1024 keys. A new
+interpreter thread starts a pool of its own. A process forked after libws
+was loaded cannot use libws (see L<Net::WebSocket::LibWS/fork()>): there
+C<create()> throws L<Net::WebSocket::X::Forked|Net::WebSocket::X> rather
+than hand out the keys its parent's pool still held (or keys from
+anywhere else).
 
 =item C<apply(SCALAR_REF, MASK)> - XORs the string SCALAR_REF points to
 with the 4-byte MASK (RFC 6455 §5.3), in place: the referenced scalar gets
@@ -44,42 +47,41 @@ changes the scalar you give it, as its interface says.
 
 =cut
 
+use FFI::Platypus::Buffer ();
+
 use Net::WebSocket::LibWS ();
 use Net::WebSocket::X ();
 
-# Random bytes for keys, taken from the end; refilled when empty, and
-# dropped when the process is not the one that read them (after fork).
+# Random bytes for keys from libws, taken from the end; refilled when
+# empty. The pool belongs to the process that filled it: a forked child
+# does not use it (the refill then throws Forked, as any libws call there).
 my $POOL = q<>;
 my $POOL_PID = 0;
-my $URANDOM;    # the handle, or 0 when /dev/urandom cannot be read
 
 use constant _POOL_BYTES => 4096;
 
 sub create {
-    return substr( $POOL, -4, 4, q<> ) if length($POOL) >= 4 && $POOL_PID == $$;
-    return _refill() ? substr( $POOL, -4, 4, q<> ) : Net::WebSocket::LibWS::random_mask();
+    return substr( $POOL, -4, 4, q<> ) if length($POOL) && $POOL_PID == $$;
+    _refill();
+    return substr( $POOL, -4, 4, q<> );
 }
 
 sub _refill {
     $POOL = q<>;
-    $URANDOM = undef if $POOL_PID != $$;    # a child reopens it
+    # Loads libws on first use; throws Forked in a child of a process
+    # that had loaded it (ws_random_bytes would say WS_E_FORKED too).
+    Net::WebSocket::LibWS::_ensure();
+    my $pool;
+    FFI::Platypus::Buffer::grow( $pool, _POOL_BYTES, { set_length => 1 } );
+    my $rc = Net::WebSocket::LibWS::_ws_random_bytes( $pool, _POOL_BYTES );
+    Net::WebSocket::LibWS::_croak_rc( $rc, 'ws_random_bytes' ) if $rc < 0;
+    $POOL = $pool;
     $POOL_PID = $$;
-    if ( !defined $URANDOM ) {
-        my $fh;
-        $URANDOM = open( $fh, '<:raw', '/dev/urandom' ) ? $fh : 0;
-    }
-    return 0 if !$URANDOM;
-    my $got = sysread( $URANDOM, $POOL, _POOL_BYTES );
-    if ( !$got || $got < 4 ) {
-        $POOL = q<>;
-        return 0;
-    }
-    $POOL = substr( $POOL, 0, $got - $got % 4 );
-    return 1;
+    return;
 }
 
 # A new interpreter thread starts with an empty pool of its own.
-sub CLONE { $POOL = q<>; $POOL_PID = 0; $URANDOM = undef; return }
+sub CLONE { $POOL = q<>; $POOL_PID = 0; return }
 
 sub apply {
     my ($payload_sr, $mask) = @_;

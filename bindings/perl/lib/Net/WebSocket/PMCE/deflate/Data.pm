@@ -87,6 +87,7 @@ use parent qw( Net::WebSocket::PMCE::Data );
 
 use Net::WebSocket::Frame ();
 use Net::WebSocket::LibWS ();
+use Net::WebSocket::Mask ();
 use Net::WebSocket::Message ();
 use Net::WebSocket::X ();
 
@@ -134,8 +135,9 @@ sub _compress {
     return $n ? unpack( "P$n", pack 'J', $p ) : q<>;
 }
 
-# The mask for a frame this endpoint sends.
-sub _mask { return $_[0]->_ROLE() eq 'client' ? Net::WebSocket::LibWS::random_mask() : q<> }
+# The mask for a frame this endpoint sends (from the key pool of
+# Net::WebSocket::Mask: one call into libws per 1024 keys).
+sub _mask { return $_[0]->_ROLE() eq 'client' ? Net::WebSocket::Mask::create() : q<> }
 
 # The frame class of a data frame type (text, binary, a custom class).
 sub _data_frame_class {

@@ -94,6 +94,7 @@ func takeEvents(c *ws.Conn, evs unsafe.Pointer, max C.size_t) C.int {
 		max = 1 << 20
 	}
 	n := C.size_t(0)
+	var e ws.Event
 	for ; n < max; n++ {
 		// A close event starts a batch of its own: taking it may queue the
 		// close reply, and the host must get the chance to answer the
@@ -101,8 +102,7 @@ func takeEvents(c *ws.Conn, evs unsafe.Pointer, max C.size_t) C.int {
 		if t, _ := c.PeekEvent(); n > 0 && t == ws.EventClose {
 			break
 		}
-		e, ok := c.NextEvent()
-		if !ok {
+		if !c.TakeEvent(&e) {
 			break
 		}
 		dst := unsafe.Add(evs, uintptr(n*stride))

@@ -61,6 +61,42 @@ func BenchmarkReceive(b *testing.B) {
 	}
 }
 
+// BenchmarkReceiveTake is BenchmarkReceive for text, taking events with
+// TakeEvent rather than NextEvent.
+func BenchmarkReceiveTake(b *testing.B) {
+	for _, size := range []int{16, 1 << 10} {
+		b.Run("text/"+sizeName(size), func(b *testing.B) {
+			payload := []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz012345", size/32+1)[:size])
+			one := frame(true, 0, OpText, true, payload)
+			var wire []byte
+			for i := 0; i < max(1, (256<<10)/len(one)); i++ {
+				wire = append(wire, one...)
+			}
+			c := mustConn(b, &Config{Role: RoleServer}, nil)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			got := 0
+			var sum uint32
+			var e Event
+			for got < b.N {
+				for w := wire; len(w) > 0; {
+					n := min(len(w), 64<<10)
+					if err := c.Feed(w[:n]); err != nil {
+						b.Fatal(err)
+					}
+					w = w[n:]
+					for c.TakeEvent(&e) {
+						sum += uint32(e.Data[0]) + uint32(e.Data[len(e.Data)-1])
+						got++
+					}
+				}
+			}
+			_ = sum
+		})
+	}
+}
+
 // BenchmarkSend: a client frames and masks messages; the output is drained
 // after each send. One op is one message.
 func BenchmarkSend(b *testing.B) {

@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -257,5 +258,36 @@ func TestPeekEvent(t *testing.T) {
 	c.NextEvent()
 	if typ, _ := c.PeekEvent(); typ != EventClose || c.OutputLen() != 0 {
 		t.Fatal("peeking at the close must not take it (no reply yet)")
+	}
+}
+
+// TestTakeEvent: TakeEvent gives what NextEvent gives, clears Data left
+// from an earlier event, queues the close reply as it takes the close, and
+// leaves *ev alone once the queue is empty.
+func TestTakeEvent(t *testing.T) {
+	wire := cat(cframe(true, OpText, "hello"), cframe(true, OpPing, "p"), cframe(true, OpBinary, ""),
+		cframe(false, OpText, "a"), cframe(true, OpContinuation, "b"), cframe(true, OpPong, ""),
+		cframe(true, OpClose, closePayload(1001, "bye")))
+	a, b := server(t), server(t)
+	a.Feed(wire)
+	b.Feed(wire)
+	var e Event
+	for {
+		want, ok := a.NextEvent()
+		if got := b.TakeEvent(&e); got != ok {
+			t.Fatalf("TakeEvent = %v, NextEvent = %v", got, ok)
+		}
+		if !ok {
+			break
+		}
+		if !reflect.DeepEqual(e, want) {
+			t.Fatalf("TakeEvent gave %+v, NextEvent %+v", e, want)
+		}
+		if !bytes.Equal(a.Output(), b.Output()) {
+			t.Fatalf("outputs differ after %v", want.Type)
+		}
+	}
+	if e.Type != EventClose || b.OutputLen() == 0 {
+		t.Fatalf("last event %v, %d bytes of output", e.Type, b.OutputLen())
 	}
 }

@@ -46,6 +46,9 @@ func TestFeedWholeMatchesGeneralPath(t *testing.T) {
 					wire = append(wire, frame(true, 0, OpContinuation, masked, p)...)
 				case 2:
 					wire = append(wire, frame(true, RSV2, op, masked, p)...)
+				case 7: // compressed (or, with random bytes, not inflatable)
+					wire = append(wire, frame(true, RSV1, op, masked, []byte{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00})...)
+					wire = append(wire, frame(true, RSV1, op, masked, p)...)
 				case 3:
 					wire = append(wire, frame(true, 0, op, !masked, p)...)
 				case 4: // a 16-bit length for a 7-bit one
@@ -78,8 +81,15 @@ func TestFeedWholeMatchesGeneralPath(t *testing.T) {
 				{Role: role, MaxMessageSize: 50},
 				{Role: role, SkipUTF8Validation: true},
 				{Role: role, Streaming: true},
+				{Role: role, Streaming: true, ChunkPerFrame: true},
+				{Role: role, AllowRSV: RSV2, AllowOpcodes: 1 << 3},
+				{Role: role, Deflate: &DeflateConfig{}}, // with permessage-deflate agreed
 			} {
-				c1, c2 := mustConn(t, &cfg, nil), mustConn(t, &cfg, nil)
+				var a *Agreement
+				if cfg.Deflate != nil {
+					a = &Agreement{Deflate: &DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}}
+				}
+				c1, c2 := mustConn(t, &cfg, a), mustConn(t, &cfg, a)
 				whole := feedSplit(t, c1, wire)
 				bytewise := feedSplit(t, c2, wire, 1)
 				if cfg.Streaming {

@@ -28,11 +28,16 @@ static pthread_mutex_t setup = PTHREAD_MUTEX_INITIALIZER;
 
 /* While forwarding is on, every ws_* call blocks these signals on the
  * calling thread for the time it spends in the Go runtime (see
- * wrappers.c): inside Go the thread may run on a small goroutine stack, and
- * a host handler installed without SA_ONSTACK would get its signal frame
- * written there. The set is every asynchronous signal; the synchronous
- * ones, and those the Go runtime needs (SIGURG for preemption, SIGPROF),
- * stay deliverable. */
+ * wrappers.c): inside Go the thread runs on a small goroutine stack, and
+ * a disposition without SA_ONSTACK would get its signal frame written
+ * there. harden() below adds SA_ONSTACK, but only when the trampoline
+ * runs: after the host re-installs its handler (perl: every %SIG
+ * assignment, with flags 0) the next signal is delivered on whatever stack
+ * is current, which is why this is a mask and not a flag the trampoline
+ * could test. It also keeps the host's handler (which may longjmp: perl's
+ * pending-signal limit) out of Go code. The set is every asynchronous
+ * signal; the synchronous ones, and those the Go runtime needs (SIGURG for
+ * preemption, SIGPROF), stay deliverable. */
 volatile sig_atomic_t wsint_sigguard;
 sigset_t wsint_sigguard_set;
 

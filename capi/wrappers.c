@@ -115,7 +115,20 @@ static int check_pairs(const char *const *names, const char *const *values, size
 
 /* GO(call) makes a call into the Go runtime. While ws_signal_forward is on,
  * asynchronous signals are blocked on this thread for the duration (see
- * signals.c): a host handler must not run on a goroutine stack. */
+ * signals.c); restoring the mask delivers what arrived meanwhile, here on
+ * the caller's stack. Off, the cost is one predictable branch.
+ *
+ * It has to be the signal mask. A thread-local "inside Go" flag (no system
+ * call) could make the trampoline put the host's handler off until the
+ * call returns, but not keep the signal frame off the goroutine stack the
+ * thread runs on: a host that re-installs the trampoline without
+ * SA_ONSTACK (perl, on every %SIG assignment) leaves it so until the
+ * trampoline next runs, and the kernel writes that next signal's frame
+ * (3 KiB or more with AVX-512 state) on the current stack before the
+ * trampoline can do anything; Go's goroutine stacks start at a few KiB.
+ * test_signals' control shows it happening with the guard off. Two
+ * rt_sigprocmask calls are the floor (about 0.25 us here; glibc adds
+ * nothing measurable over a raw syscall): the mask changes twice. */
 #define GO(call)                                                                  \
     __extension__({                                                               \
         __typeof__(call) go_r_;                                                   \

@@ -87,6 +87,11 @@
  *   runtime requires it for handlers that may run on its threads).
  * - Write to sockets with MSG_NOSIGNAL (or ignore SIGPIPE), as any program
  *   should: a write to a closed socket otherwise kills the process.
+ * - Hosts whose handlers must run on one thread (threaded perl before 5.42)
+ *   use ws_signal_forward (below). It makes every ws_* call block the
+ *   asynchronous signals for its time in the Go runtime, which costs two
+ *   system calls per call; such hosts should prefer the calls that do more
+ *   per crossing (ws_feed_events, ws_next_events).
  *
  * ------------------------------------------------------------------------
  * FORK
@@ -785,14 +790,28 @@ void ws_decompressor_free(ws_decompressor *z);
  * without SA_ONSTACK, which the Go runtime requires of handlers that may run
  * on its threads (a signal frame written onto a small goroutine stack
  * corrupts it):
- * - the trampoline is installed, and re-installs itself whenever the host
- *   replaces its disposition, with SA_ONSTACK and a mask that keeps the
- *   routed signals from nesting; a foreign thread that received a signal
- *   blocks it from then on;
+ * - the trampoline is installed with SA_ONSTACK and a mask that keeps the
+ *   routed signals from nesting, and each time it runs it puts them back
+ *   if the host has re-installed the disposition without them (perl does
+ *   on every %SIG assignment, local ones included); a foreign thread that
+ *   received a signal blocks it from then on;
  * - every ws_* call then blocks the asynchronous signals on the calling
  *   thread while it runs inside the Go runtime (a pending signal is handled
- *   as soon as the call returns). This costs two system calls per call
- *   (about 0.3 µs here), paid only by hosts that call ws_signal_forward.
+ *   as soon as the call returns, on the caller's stack). This costs two
+ *   system calls per call (about 0.25 µs here; a call without it costs
+ *   about 65 ns), paid only by hosts that call ws_signal_forward.
+ *
+ * Why a signal mask, and not a cheaper "inside libws" flag that the
+ * trampoline would check to put the host's handler off until the call
+ * returns: between the host's re-installing its disposition (without
+ * SA_ONSTACK) and the trampoline's next run, the kernel writes the frame
+ * of a signal that arrives while the thread runs Go code onto the current
+ * stack, a goroutine stack of a few KiB, before any handler code runs
+ * (the frame alone takes 3 KiB or more on CPUs with AVX-512). Only a
+ * blocked signal never gets that frame. The guard also keeps the host's
+ * handler from running, or longjmp()ing out (perl's "Maximal count of
+ * pending signals"), inside Go code. tests/c/test_signals.c checks this,
+ * with a control that shows the handler on goroutine stacks without it.
  *
  * Hosts can also keep most signals off the runtime's threads altogether:
  * load libws (dlopen) with the asynchronous signals blocked in the loading

@@ -9,10 +9,15 @@
  * The library is loaded with dlopen() (not linked) so that load time and
  * RSS before/after can be measured.
  *
+ * With BENCH_SIGNAL_FORWARD=1 in the environment, a handler is routed
+ * through ws_signal_forward first (as the Perl binding does), so every call
+ * pays for libws's signal guard.
+ *
  * Usage: bench_calls PATH/TO/libws.so [iterations]
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +36,15 @@ static struct {
     int (*next_event)(ws_conn *, ws_event *);
     int (*next_events)(ws_conn *, ws_event *, size_t);
     int (*mask)(const uint8_t *, int, const void *, void *, size_t);
+    int (*signal_forward)(void **);
 } api;
+
+static volatile sig_atomic_t usr1_seen;
+static void host_handler(int sig, siginfo_t *info, void *uc) {
+    (void)sig, (void)info, (void)uc;
+    usr1_seen = 1;
+}
+static void *handler_slot = (void *)host_handler;
 
 static unsigned long iters = 2000000;
 
@@ -149,7 +162,21 @@ int main(int argc, char **argv) {
     SYM(next_event, "ws_next_event");
     SYM(next_events, "ws_next_events");
     SYM(mask, "ws_mask");
+    SYM(signal_forward, "ws_signal_forward");
 #undef SYM
+    const char *fwd = getenv("BENCH_SIGNAL_FORWARD");
+    int forwarding = fwd != NULL && *fwd != 0 && *fwd != '0';
+    if (forwarding) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))handler_slot;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGUSR1, &sa, NULL);
+        if (api.signal_forward(&handler_slot) != WS_OK) {
+            fprintf(stderr, "ws_signal_forward failed\n");
+            return 1;
+        }
+    }
     t0 = now();
     ws_config *cfg;
     ws_conn *s = new_server(&cfg);
@@ -175,7 +202,8 @@ int main(int argc, char **argv) {
 
     struct stat st;
     long long size = stat(argv[1], &st) == 0 ? (long long)st.st_size : -1;
-    printf("libws call costs (%lu iterations; ns per call, lower is better)\n", iters);
+    printf("libws call costs (%lu iterations; ns per call, lower is better; signal forwarding %s)\n", iters,
+           forwarding ? "on" : "off");
     printf("  %-44s %12s %12s\n", "", "main thread", "other thread");
     printf("  %-44s %12.1f %12.1f\n", "ws_state", main_r.state_ns, thr_r.state_ns);
     printf("  %-44s %12.1f %12.1f\n", "ws_feed(16-byte frame) + ws_next_event", main_r.feed_ns, thr_r.feed_ns);

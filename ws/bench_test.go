@@ -97,6 +97,47 @@ func BenchmarkReceiveTake(b *testing.B) {
 	}
 }
 
+// BenchmarkParserFrames: the frame API (Parser) driven as bench/go's
+// libws-frames contender drives it: parse 16-byte masked frames fed in 64
+// KiB slices, unmask each payload into a buffer. One op is one frame.
+func BenchmarkParserFrames(b *testing.B) {
+	payload := []byte("abcdefghijklmnop")
+	one := frame(true, 0, OpText, true, payload)
+	var wire []byte
+	for i := 0; i < (256<<10)/len(one); i++ {
+		wire = append(wire, one...)
+	}
+	p := NewParser(ParserConfig{Role: RoleServer, MaxFrameSize: -1, MaxMessageSize: -1})
+	buf := make([]byte, 1024)
+	b.ReportAllocs()
+	b.ResetTimer()
+	got := 0
+	var sum uint32
+	for got < b.N {
+		for w := wire; len(w) > 0; {
+			n := min(len(w), 64<<10)
+			sl := w[:n]
+			w = w[n:]
+			for len(sl) > 0 {
+				seg, k, err := p.Parse(sl)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sl = sl[k:]
+				h := &seg.Header
+				if len(seg.Data) > 0 {
+					MaskCopy(buf[seg.Offset:h.Length], seg.Data, h.Mask, seg.MaskPos)
+				}
+				if seg.End {
+					sum += uint32(buf[0])
+					got++
+				}
+			}
+		}
+	}
+	_ = sum
+}
+
 // BenchmarkSend: a client frames and masks messages; the output is drained
 // after each send. One op is one message.
 func BenchmarkSend(b *testing.B) {

@@ -164,12 +164,12 @@ func (p *Parser) Parse(b []byte) (seg Segment, n int, err error) {
 // readHeader gathers and checks a header; it sets p.inFrame when one is
 // complete. It returns how many bytes of b it used.
 func (p *Parser) readHeader(b []byte) (int, error) {
-	var h Header
+	h := &p.h // free: no frame is being read
 	var hl, used int
 	var err error
 	if p.hn == 0 {
 		// Common case: the whole header is in b.
-		h, hl, err = ParseHeader(b)
+		hl, err = parseHeader(h, b)
 		if err != nil {
 			return 0, p.fail(err)
 		}
@@ -191,16 +191,14 @@ func (p *Parser) readHeader(b []byte) (int, error) {
 			p.hn += c
 			used += c
 		}
-		h, hl, err = ParseHeader(p.hdr[:p.hn])
-		if err != nil {
+		if _, err = parseHeader(h, p.hdr[:p.hn]); err != nil {
 			return used, p.fail(err)
 		}
 		p.hn = 0
 	}
-	if err := p.check(&h); err != nil {
+	if err := p.check(h); err != nil {
 		return used, p.fail(err)
 	}
-	p.h = h
 	p.inFrame = true
 	p.left = h.Length
 	p.maskPos = 0

@@ -289,7 +289,8 @@ class SyncVisibilityTest(unittest.TestCase):
         seen: List[libws.Request] = []
         with SyncServer(echo, process_request=lambda r: seen.append(r)) as srv:  # type: ignore[func-returns-value]
             with lws_sync.connect(srv.url, key=key) as ws:
-                self.assertEqual(ws.protocol.key, key)  # type: ignore[attr-defined]
+                with ws._lock:  # the reader thread may be using the connection (Busy otherwise)
+                    self.assertEqual(ws.protocol.key, key)  # type: ignore[attr-defined]
                 self.assertIn(("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), ws.response_headers)
         self.assertIn(("Sec-WebSocket-Key", key), seen[0].headers)
 

@@ -22,8 +22,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 BUILD="$HERE/build"
 DATA="$HERE/data"
-GEN="$ROOT/../shared/bench/gen_workloads.py"
-[ -e "$GEN" ] || GEN=/work/shared/bench/gen_workloads.py
+# The shared workload generator (shared/bench beside the checkout), or
+# WORKLOADS_GEN=path/to/gen_workloads.py.
+GEN=${WORKLOADS_GEN:-"$ROOT/../shared/bench/gen_workloads.py"}
 PY=/usr/bin/python3
 
 say() { echo "bench/run.sh: $*" >&2; }
@@ -76,6 +77,10 @@ cc $CFLAGS -o "$BUILD/bench_calls" "$ROOT/tests/c/bench_calls.c" -ldl -lpthread
 # ---- workloads, generated once ----------------------------------------------------
 
 if [ ! -e "$DATA/manifest.json" ]; then
+    if [ ! -e "$GEN" ]; then
+        say "the workload generator $GEN is missing: set WORKLOADS_GEN to shared/bench/gen_workloads.py"
+        exit 1
+    fi
     say "generating the workloads into bench/data"
     mkdir -p "$DATA"
     "$PY" "$GEN" "$DATA" >/dev/null

@@ -66,143 +66,18 @@ and the endpoint writes those answers to C<out> at once.
 
 =head1 METHODS
 
-=head2 CLASS->new( %OPTS )
-
-=over
-
-=item * C<parser> (required) - a L<Net::WebSocket::Parser>.
-
-=item * C<out> (required) - the output object (C<write(BYTES)>, e.g.
-L<IO::Framed>) or a filehandle.
-
-=item * C<max_pings> (optional, default 3) - unanswered heartbeat pings
-before the endpoint closes with 1008 (C<POLICY_VIOLATION>).
-
-=item * C<on_data_frame> (optional) - receives every data frame as
-C<get_next_message()> reads it (for streaming large messages).
-
-=item * C<handshake> (optional) - the L<Net::WebSocket::Handshake::Server>
-(or C<::Client>) that negotiated this connection; its agreed subprotocol
-and extensions are applied.
-
-=item * C<extensions> (optional) - instead of C<handshake>: negotiated
-extension objects (e.g. L<Net::WebSocket::PMCE::deflate::Server>) or
-C<Sec-WebSocket-Extensions> strings; C<subprotocol> - the agreed
-subprotocol.
-
-=item * C<max_message>, C<max_frame> (optional) - libws limits (64 MiB
-each by default; 1009 when exceeded).
-
-=back
-
-=head2 get_next_message()
-
-Returns a L<Net::WebSocket::Message> when one is complete, C<undef> if
-none is complete yet (call again when the reader has more), or an empty
-string at end of file. Control frames that arrive before or among message
-frames are handled here:
-
-=over
-
-=item * close: libws answers with a close frame echoing the code; then, by
-default, L<Net::WebSocket::X::ReceivedClose|Net::WebSocket::X> is thrown
-(see C<do_not_die_on_close()>).
-
-=item * ping: libws answers with a pong (unless a subclass defines
-C<on_ping>, which then does it).
-
-=item * pong: libws matches it with the heartbeat's pings.
-
-=back
-
-If the peer breaks the protocol, libws fails the connection: the close
-frame (1002, 1007, 1009, ...) is written to C<out> and
-L<Net::WebSocket::X::ReceivedBadDataFrame|Net::WebSocket::X> or
-C<ReceivedBadControlFrame> is thrown (C<< get('code') >>: the code sent).
-After the connection is closed it throws C<EndpointAlreadyClosed>.
-
-=head2 create_message( FRAME_TYPE, PAYLOAD )
-
-An unfragmented message (C<text>, C<binary>, or a frame class name),
-masked if this is a client. A C<text> payload that is not UTF-8 throws
-C<BadArg>. Write C<< $msg->to_bytes() >> to your output yourself. See
-L<Net::WebSocket::PMCE::deflate::Data> for compressed messages.
-
-=head2 check_heartbeat()
-
-Sends a ping with a payload no other ping carries (libws's heartbeat).
-A pong echoing any outstanding ping answers them all. Once C<max_pings>
-pings are unanswered, it closes the connection with 1008 and the reason
-C<Unanswered ping(s): N> instead. After that it does nothing.
-
-=head2 close( code => CODE, reason => REASON ) (alias C<shutdown>)
-
-Sends a close frame (code: a number or a L<Net::WebSocket::Constants>
-name; default C<ENDPOINT_UNAVAILABLE>, 1001). Only the first call sends.
-
-=head2 sent_close_frame(), received_close_frame()
-
-The close frames sent and received (L<Net::WebSocket::Frame::close>), or
-undef.
-
-=head2 is_closed()
-
-True once a close frame was sent (by C<close()>, the close echo, the
-heartbeat, or a protocol failure) or the connection ended.
-
-=head2 do_not_die_on_close(), die_on_close()
-
-Whether receiving a close frame throws C<ReceivedClose> (the default) or
-just ends the conversation (check C<received_close_frame()>).
-
-=head2 get_connection()
-
-(This distribution.) The L<Net::WebSocket::LibWS::Connection> behind the
-endpoint, for its state, subprotocol, limits and memory.
-
-=head1 EXTENSIONS
-
-Messages keep one frame per frame received, so C<get_frames()> shows
-reserved bits that an application extension claimed. A subclass may
-define C<on_I<type>> methods for control frame types; C<on_ping> and
-C<on_pong> replace the defaults. Custom control opcodes need a parser
-that knows them (see L<Net::WebSocket::Parser>).
+The same as L<Net::WebSocket::Endpoint::Server>'s, documented there:
+C<new> (the same options), C<get_next_message>, C<create_message> (here
+the frames are masked), C<check_heartbeat>, C<close>/C<shutdown>,
+C<sent_close_frame>, C<received_close_frame>, C<is_closed>,
+C<do_not_die_on_close>, C<die_on_close>, C<get_connection>; and the same
+L<Net::WebSocket::Endpoint::Server/EXTENSIONS>.
 
 =head1 DIFFERENCES FROM Net::WebSocket
 
-Where the original broke RFC 6455/7692, this endpoint follows the RFCs,
-as libws does:
-
-=over
-
-=item * A server's masked frames, RSV bits or opcodes nobody negotiated,
-fragmented or oversized control frames, invalid UTF-8 in text, and bad
-close codes fail the connection with the proper close code (1002, 1007),
-which is sent before the exception is thrown; the original accepted most
-of these, and threw without sending a close for the rest.
-
-=item * Data that arrives after the peer's close frame is not delivered.
-
-=item * C<check_heartbeat()> sends one close frame when it gives up (the
-original sent one on every later call), with code 1008.
-
-=item * Limits: messages and frames over C<max_message>/C<max_frame>
-(64 MiB) fail with 1009; inflated sizes are checked while inflating.
-
-=item * permessage-deflate is applied by the endpoint when you pass the
-handshake (or the negotiated extensions): messages are inflated for you
-and C<message_is_compressed()> is false for them. Without that the
-endpoint knows of no extension, and a compressed frame (RSV1) fails the
-connection, as RFC 6455 §5.2 requires.
-
-=item * The close reply echoes the code without the reason, and close
-frames you send must have codes libws allows (1000-1003, 1007-1014,
-3000-4999).
-
-=item * Received frames carry the unmasked payload without the peer's
-mask.
-
-=back
+Those of L<Net::WebSocket::Endpoint::Server/DIFFERENCES FROM
+Net::WebSocket>, with roles swapped: here it is the server's I<masked>
+frames that fail the connection with 1002.
 
 =cut
 

@@ -68,7 +68,7 @@ from .connection import ClientConnection, Connection, ServerConnection
 from .constants import HandshakeFailure, Hint, Initiator, State
 from .errors import BadHandle, ConnectionClosed, ConnectionClosedOK, HandshakeError, InvalidState
 from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
-from .sync import Message, PingHook, _closed_error, _handshake_error
+from .sync import Message, PingHook, _closed_error, _handshake_error, _Status
 
 __all__ = ["WebSocket", "connect", "serve", "Server", "Message", "PingHook"]
 
@@ -77,7 +77,7 @@ _CLOSED = object()
 _READ_SIZE = 65536
 
 
-class WebSocket:
+class WebSocket(_Status):
     """An asyncio WebSocket connection.
 
     Made by :func:`connect` (client) or given to the handler of
@@ -114,6 +114,8 @@ class WebSocket:
     already queued and sent. With no message ever received, the close is
     answered at once.
     """
+
+    _done: asyncio.Event
 
     def __init__(
         self,
@@ -159,62 +161,6 @@ class WebSocket:
         self._held = protocol.close_queued
         self._write()
         self._task = asyncio.ensure_future(self._run())
-
-    @property
-    def subprotocol(self) -> Optional[str]:
-        """The agreed subprotocol, or None."""
-        return self.open_event.subprotocol if self.open_event else None
-
-    @property
-    def extensions(self) -> str:
-        """The Sec-WebSocket-Extensions value in use ("" if none)."""
-        return self.open_event.extensions if self.open_event else ""
-
-    @property
-    def deflate(self) -> Optional[DeflateParams]:
-        """The permessage-deflate parameters in use, or None."""
-        return self.open_event.deflate if self.open_event else None
-
-    @property
-    def response_headers(self) -> Tuple[Tuple[str, str], ...]:
-        """(client) The header fields of the server's 101 response, in
-        order; () on a server."""
-        return self.open_event.headers if self.open_event else ()
-
-    @property
-    def close_event(self) -> Optional[Close]:
-        """The :class:`~libws.Close` event once the connection is closing
-        or closed (code, reason, ``initiator``), else None."""
-        return self._close_event
-
-    @property
-    def close_initiator(self) -> Optional[Initiator]:
-        """Who started the closing: ``Initiator.PEER``, ``US``,
-        ``FAILURE`` (we failed the connection: a peer fault, an unanswered
-        heartbeat) or ``ABNORMAL`` (the transport ended without a closing
-        handshake); None while open."""
-        if self._close_event is not None:
-            return self._close_event.initiator
-        return Initiator.ABNORMAL if self._done.is_set() else None
-
-    @property
-    def close_code(self) -> Optional[int]:
-        """The close code once closed (1006 without a closing handshake)."""
-        if self._close_event is not None:
-            return self._close_event.code
-        return 1006 if self._done.is_set() else None
-
-    @property
-    def close_reason(self) -> Optional[str]:
-        """The close reason once closed."""
-        if self._close_event is not None:
-            return self._close_event.reason
-        return "" if self._done.is_set() else None
-
-    @property
-    def closed(self) -> bool:
-        """True once the connection has ended."""
-        return self._done.is_set()
 
     async def recv(self) -> Data:
         """The next message: str for text, bytes for binary.
@@ -406,13 +352,6 @@ class WebSocket:
             asyncio.get_running_loop().call_exception_handler(
                 {"message": f"libws: the {getattr(hook, '__name__', 'ping/pong')} hook raised", "exception": e}
             )
-
-    def _must_hold(self) -> bool:
-        """Whether the queued close must wait: messages were received and
-        the application has not yet taken them all and asked for more."""
-        if self._release or not self._queued:
-            return False
-        return not (self._waiting and self._delivered >= self._queued)
 
     async def _take_held_close(self) -> None:
         """The reader's side of the deferred close: waits until the

@@ -44,7 +44,21 @@ class Hint(enum.IntEnum):
     CLOSE = 2
 
 
-class Initiator(enum.IntEnum):
+class _OpenEnum(enum.IntEnum):
+    """An IntEnum that maps a value a newer libws may add to a pseudo-member
+    (``UNKNOWN_<n>``) instead of raising."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> "_OpenEnum | None":
+        if not isinstance(value, int):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        return member
+
+
+class Initiator(_OpenEnum):
     """Who started the closing of a connection (``WS_CLOSED_BY_*``)."""
 
     #: The peer sent a close frame first; taking the event queued our reply.
@@ -57,18 +71,8 @@ class Initiator(enum.IntEnum):
     #: The transport ended without a closing handshake (code 1006).
     ABNORMAL = 4
 
-    @classmethod
-    def _missing_(cls, value: object) -> "Initiator | None":
-        # A value a newer libws may add: a pseudo-member, not an error.
-        if not isinstance(value, int):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"UNKNOWN_{value}"
-        member._value_ = value
-        return member
 
-
-class HandshakeFailure(enum.IntEnum):
+class HandshakeFailure(_OpenEnum):
     """Why an opening handshake failed (``WS_FAIL_*``, from
     ``ws_handshake_failure``): the ``failure`` of a :class:`~libws.Rejected`
     event and of :class:`~libws.HandshakeError`. The kinds that concern a
@@ -107,16 +111,6 @@ class HandshakeFailure(enum.IntEnum):
     #: permessage-deflate is required (``Deflate(required=True)``) and was
     #: not agreed.
     REQUIRED = 15
-
-    @classmethod
-    def _missing_(cls, value: object) -> "HandshakeFailure | None":
-        # A kind a newer libws may add: a pseudo-member, not an error.
-        if not isinstance(value, int):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"UNKNOWN_{value}"
-        member._value_ = value
-        return member
 
 
 class Opcode(enum.IntEnum):

@@ -54,7 +54,7 @@ import ssl as ssl_module
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Tuple, Union
 from urllib.parse import urlsplit
 
 from .connection import ClientConnection, Connection, ServerConnection
@@ -124,97 +124,24 @@ def _closed_error(close: Optional[Close], failure: str = "") -> ConnectionClosed
     )
 
 
-class WebSocket:
-    """A blocking WebSocket connection over a socket.
+class _Flag(Protocol):
+    def is_set(self) -> bool: ...
 
-    Made by :func:`connect` (client) or given to the handler of
-    :func:`serve` (server). Iterating yields the messages until the
-    connection closes normally.
 
-    Attributes:
-        socket: the transport.
-        protocol: the sans-I/O :class:`~libws.Connection`. The reader thread
-            uses it: calling it directly from another thread may raise
-            :class:`~libws.Busy` — use this class's methods and properties.
-        request: (server) the opening :class:`~libws.Request` (its
-            ``headers`` are the request's header fields).
-        open_event: the :class:`~libws.Open` event of the handshake (on a
-            client, its ``headers`` are the 101 response's).
-        on_ping: called with the payload of each ping received (libws has
-            queued the pong already), or None.
-        on_pong: called with the payload of each pong received (answers to
-            :meth:`ping` and to the heartbeat, unsolicited pongs), or None.
+class _Status:
+    """What both WebSocket classes (this one and libws.asyncio's) report
+    about the connection, from their open event, close event and done
+    flag (a threading.Event or an asyncio.Event)."""
 
-    The hooks run in the reader thread, in the order of the connection's
-    events: keep them short and do not block (they may call :meth:`send`).
-    An exception they raise goes to ``threading.excepthook``; the
-    connection goes on.
-
-    When the peer closes (or breaks the protocol) right behind messages,
-    libws queues our close frame only when the reader takes the
-    :class:`~libws.Close` event (:attr:`~libws.Connection.close_queued`).
-    The reader leaves it queued while the application still has messages
-    to take: until every message received has been returned by
-    :meth:`recv` and ``recv()`` is called again (the iteration asks for the
-    next one), until :meth:`close`, or — for an application that stopped
-    reading — until ``close_timeout`` seconds pass without a ``recv()``
-    call. Meanwhile :meth:`send` works (the connection is ``CLOSING``), so
-    the answers to those messages precede the close frame; input after
-    the peer's close is not read (libws ignores it). The pongs to pings
-    received before the close are already queued and sent. With no
-    message ever received, the close is answered at once.
-    """
-
-    def __init__(
-        self,
-        sock: socket.socket,
-        protocol: Connection,
-        *,
-        events: Iterable[Event] = (),
-        ping_interval: Optional[float] = 20.0,
-        close_timeout: float = 10.0,
-        max_queue: int = 0,
-        request: Optional[Request] = None,
-        open_event: Optional[Open] = None,
-        on_ping: Optional[PingHook] = None,
-        on_pong: Optional[PingHook] = None,
-    ) -> None:
-        self.socket = sock
-        self.protocol = protocol
-        self.request = request
-        self.open_event = open_event
-        self.on_ping = on_ping
-        self.on_pong = on_pong
-        self.ping_interval = ping_interval
-        self.close_timeout = close_timeout
-        self._lock = threading.Lock()  # the sans-I/O connection
-        self._wlock = threading.Lock()  # socket writes, in output order
-        self._send_lock = threading.RLock()  # one message at a time (fragments)
-        self._messages: "queue.Queue[Any]" = queue.Queue(max_queue)
-        self._close_event: Optional[Close] = None
-        self._pings: Dict[bytes, threading.Event] = {}
-        self._done = threading.Event()
-        self._eof = False
-        # The deferred close (see the class docstring). _queued: messages
-        # the reader queued (reader only); under _ask_lock: _delivered,
-        # messages recv() returned, _waiting, recv() calls in progress,
-        # _holding, the reader waits on _hold, _release, close() was called.
-        self._queued = 0
-        self._delivered = 0
-        self._waiting = 0
-        self._holding = False
-        self._release = False
-        self._ask_lock = threading.Lock()
-        self._hold = threading.Condition(self._ask_lock)
-        self._handle(list(events))
-        # A close that came with the handshake's response stays queued too.
-        with self._lock:
-            self._held = protocol.close_queued
-        self._flush()
-        self._reader = threading.Thread(target=self._run, name="libws-reader", daemon=True)
-        self._reader.start()
-
-    # ---- public API -----------------------------------------------------
+    open_event: Optional[Open]
+    _close_event: Optional[Close]
+    _done: _Flag
+    # The deferred close: messages queued by the reader, returned by
+    # recv(), recv() calls in progress; close() called.
+    _queued: int
+    _delivered: int
+    _waiting: int
+    _release: bool
 
     @property
     def subprotocol(self) -> Optional[str]:
@@ -272,6 +199,109 @@ class WebSocket:
     def closed(self) -> bool:
         """True once the connection has ended (the reader stopped)."""
         return self._done.is_set()
+
+    def _must_hold(self) -> bool:
+        """Whether the queued close must wait (the sync class holds
+        _ask_lock for the counters): messages were received and the application
+        has not yet taken them all and asked for more."""
+        if self._release or not self._queued:
+            return False
+        return not (self._waiting and self._delivered >= self._queued)
+
+
+class WebSocket(_Status):
+    """A blocking WebSocket connection over a socket.
+
+    Made by :func:`connect` (client) or given to the handler of
+    :func:`serve` (server). Iterating yields the messages until the
+    connection closes normally.
+
+    Attributes:
+        socket: the transport.
+        protocol: the sans-I/O :class:`~libws.Connection`. The reader thread
+            uses it: calling it directly from another thread may raise
+            :class:`~libws.Busy` — use this class's methods and properties.
+        request: (server) the opening :class:`~libws.Request` (its
+            ``headers`` are the request's header fields).
+        open_event: the :class:`~libws.Open` event of the handshake (on a
+            client, its ``headers`` are the 101 response's).
+        on_ping: called with the payload of each ping received (libws has
+            queued the pong already), or None.
+        on_pong: called with the payload of each pong received (answers to
+            :meth:`ping` and to the heartbeat, unsolicited pongs), or None.
+
+    The hooks run in the reader thread, in the order of the connection's
+    events: keep them short and do not block (they may call :meth:`send`).
+    An exception they raise goes to ``threading.excepthook``; the
+    connection goes on.
+
+    When the peer closes (or breaks the protocol) right behind messages,
+    libws queues our close frame only when the reader takes the
+    :class:`~libws.Close` event (:attr:`~libws.Connection.close_queued`).
+    The reader leaves it queued while the application still has messages
+    to take: until every message received has been returned by
+    :meth:`recv` and ``recv()`` is called again (the iteration asks for the
+    next one), until :meth:`close`, or — for an application that stopped
+    reading — until ``close_timeout`` seconds pass without a ``recv()``
+    call. Meanwhile :meth:`send` works (the connection is ``CLOSING``), so
+    the answers to those messages precede the close frame; input after
+    the peer's close is not read (libws ignores it). The pongs to pings
+    received before the close are already queued and sent. With no
+    message ever received, the close is answered at once.
+    """
+
+    _done: threading.Event
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        protocol: Connection,
+        *,
+        events: Iterable[Event] = (),
+        ping_interval: Optional[float] = 20.0,
+        close_timeout: float = 10.0,
+        max_queue: int = 0,
+        request: Optional[Request] = None,
+        open_event: Optional[Open] = None,
+        on_ping: Optional[PingHook] = None,
+        on_pong: Optional[PingHook] = None,
+    ) -> None:
+        self.socket = sock
+        self.protocol = protocol
+        self.request = request
+        self.open_event = open_event
+        self.on_ping = on_ping
+        self.on_pong = on_pong
+        self.ping_interval = ping_interval
+        self.close_timeout = close_timeout
+        self._lock = threading.Lock()  # the sans-I/O connection
+        self._wlock = threading.Lock()  # socket writes, in output order
+        self._send_lock = threading.RLock()  # one message at a time (fragments)
+        self._messages: "queue.Queue[Any]" = queue.Queue(max_queue)
+        self._close_event: Optional[Close] = None
+        self._pings: Dict[bytes, threading.Event] = {}
+        self._done = threading.Event()
+        self._eof = False
+        # The deferred close (see the class docstring). _queued: messages
+        # the reader queued (reader only); under _ask_lock: _delivered,
+        # messages recv() returned, _waiting, recv() calls in progress,
+        # _holding, the reader waits on _hold, _release, close() was called.
+        self._queued = 0
+        self._delivered = 0
+        self._waiting = 0
+        self._holding = False
+        self._release = False
+        self._ask_lock = threading.Lock()
+        self._hold = threading.Condition(self._ask_lock)
+        self._handle(list(events))
+        # A close that came with the handshake's response stays queued too.
+        with self._lock:
+            self._held = protocol.close_queued
+        self._flush()
+        self._reader = threading.Thread(target=self._run, name="libws-reader", daemon=True)
+        self._reader.start()
+
+    # ---- public API -----------------------------------------------------
 
     def recv(self, timeout: Optional[float] = None) -> Data:
         """The next message: str for text, bytes for binary.
@@ -487,14 +517,6 @@ class WebSocket:
         except Exception:
             exc_type, exc, tb = sys.exc_info()
             threading.excepthook(threading.ExceptHookArgs((exc_type, exc, tb, threading.current_thread())))
-
-    def _must_hold(self) -> bool:
-        """Whether the queued close must wait (_ask_lock held): messages
-        were received and the application has not yet taken them all and
-        asked for more."""
-        if self._release or not self._queued:
-            return False
-        return not (self._waiting and self._delivered >= self._queued)
 
     def _take_held_close(self) -> None:
         """The reader's side of the deferred close: waits until the

@@ -97,6 +97,8 @@ func wsgo_config_set(h C.uintptr_t, opt C.int, value C.int64_t) (rc C.int) {
 		return limit(&c.MaxFrameSize)
 	case C.WS_OPT_MAX_OUTPUT:
 		return limit(&c.MaxOutput)
+	case C.WS_OPT_MAX_QUEUED:
+		return limit(&c.MaxQueued)
 	case C.WS_OPT_MAX_HANDSHAKE:
 		return intIn(&c.MaxHandshakeSize, 256, 1<<30, "WS_OPT_MAX_HANDSHAKE must be 256..2^30 bytes (or 0)")
 	case C.WS_OPT_MAX_HEADERS:
@@ -177,6 +179,8 @@ func wsgo_config_get(h C.uintptr_t, opt C.int, out *C.int64_t) (rc C.int) {
 		v = or(c.MaxFrameSize, ws.DefaultMaxFrameSize)
 	case C.WS_OPT_MAX_OUTPUT:
 		v = or(c.MaxOutput, ws.DefaultMaxOutput)
+	case C.WS_OPT_MAX_QUEUED:
+		v = or(c.MaxQueued, ws.DefaultMaxQueued)
 	case C.WS_OPT_MAX_HANDSHAKE:
 		v = or(int64(c.MaxHandshakeSize), ws.DefaultMaxHandshakeSize)
 	case C.WS_OPT_MAX_HEADERS:

@@ -79,7 +79,15 @@ func conn(h C.uintptr_t) (*object, C.int) { return enter(h, kindConn) }
 
 //export wsgo_feed
 func wsgo_feed(h C.uintptr_t, p unsafe.Pointer, n C.size_t) C.int {
-	return call(h, func(c *ws.Conn) error { return c.Feed(goBytes(p, n)) })
+	left := 0
+	if rc := call(h, func(c *ws.Conn) error {
+		used, err := c.Feed(goBytes(p, n))
+		left = int(n) - used
+		return err
+	}); rc != 0 {
+		return rc
+	}
+	return C.int(left) // n ≤ INT_MAX (checked in ws_feed)
 }
 
 //export wsgo_feed_eof

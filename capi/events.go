@@ -54,8 +54,8 @@ func wsgo_next_events(h C.uintptr_t, evs unsafe.Pointer, max C.size_t) (rc C.int
 	return takeEvents(o.conn, evs, max)
 }
 
-//export wsgo_feed_events
-func wsgo_feed_events(h C.uintptr_t, p unsafe.Pointer, n C.size_t, evs unsafe.Pointer, max C.size_t) (rc C.int) {
+//export wsgo_feed_next
+func wsgo_feed_next(h C.uintptr_t, p unsafe.Pointer, n C.size_t, used *C.size_t, evs unsafe.Pointer, max C.size_t, all C.int) (rc C.int) {
 	o, rc := conn(h)
 	if rc != 0 {
 		return rc
@@ -64,9 +64,18 @@ func wsgo_feed_events(h C.uintptr_t, p unsafe.Pointer, n C.size_t, evs unsafe.Po
 	if max > 0 && C.size_t((*C.ws_event)(evs).size) < minEventSize {
 		return argError("ws_event.size must be set to sizeof(ws_event)")
 	}
-	if rc := status(o.conn.Feed(goBytes(p, n))); rc != 0 {
+	b := goBytes(p, n)
+	var k int
+	var err error
+	if all != 0 {
+		k, err = o.conn.FeedAll(b)
+	} else {
+		k, err = o.conn.Feed(b)
+	}
+	if rc := status(err); rc != 0 {
 		return rc
 	}
+	*used = C.size_t(k)
 	if max == 0 {
 		return 0
 	}

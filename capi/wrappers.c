@@ -3,6 +3,7 @@
  * before the Go runtime is entered, then a call to the wsgo_* export that
  * does the work. Nothing here makes a protocol decision.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -296,6 +297,8 @@ int ws_feed(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
+    if (len > INT_MAX) /* the count left must fit the int result */
+        return err(WS_E_ARG, "ws_feed: len exceeds INT_MAX; feed in pieces");
     return GO(wsgo_feed(H(c), (void *)buf, len));
 }
 
@@ -354,13 +357,25 @@ int ws_next_events(ws_conn *c, ws_event *evs, size_t max) {
     return GO(wsgo_next_events(H(c), evs, max));
 }
 
+int ws_feed_next(ws_conn *c, const void *buf, size_t len, size_t *used, ws_event *evs, size_t max) {
+    FORK_GUARD();
+    NOT_NULL(used);
+    *used = 0;
+    NOT_NULL(c);
+    BUFFER(buf, len);
+    if (max > 0)
+        NOT_NULL(evs);
+    return GO(wsgo_feed_next(H(c), (void *)buf, len, used, evs, max, 0));
+}
+
 int ws_feed_events(ws_conn *c, const void *buf, size_t len, ws_event *evs, size_t max) {
     FORK_GUARD();
     NOT_NULL(c);
     BUFFER(buf, len);
     if (max > 0)
         NOT_NULL(evs);
-    return GO(wsgo_feed_events(H(c), (void *)buf, len, evs, max));
+    size_t used = 0;
+    return GO(wsgo_feed_next(H(c), (void *)buf, len, &used, evs, max, 1));
 }
 
 int ws_peek_event(ws_conn *c) {

@@ -17,7 +17,7 @@
  *     ws_server_new(cfg, &c);
  *     for (;;) {
  *         n = read(fd, buf, sizeof buf);
- *         if (n > 0) ws_feed(c, buf, n);        // any chunking works
+ *         if (n > 0) feed_all(c, buf, n);       // ws_feed; see "Input"
  *         else       ws_feed_eof(c);
  *         ws_event ev = { .size = sizeof ev };
  *         while (ws_next_event(c, &ev) > 0) {   // pull events
@@ -249,7 +249,9 @@ enum ws_option {
     WS_OPT_DEFLATE_REQUIRED                   = 19, /* 1: server rejects requests without it (400); client fails with 1010 */
     /* Application extensions. */
     WS_OPT_ALLOW_RSV         = 20, /* bit set of RSV bits (WS_RSV2|WS_RSV3, or WS_RSV1 without WS_OPT_DEFLATE) an extension claims */
-    WS_OPT_ALLOW_OPCODES     = 21  /* bit set (1 << opcode) of reserved opcodes an extension claims */
+    WS_OPT_ALLOW_OPCODES     = 21, /* bit set (1 << opcode) of reserved opcodes an extension claims */
+    WS_OPT_MAX_QUEUED        = 22  /* receive budget: bytes of untaken events a ws_feed may queue (1 MiB; -1 =
+                                    * unlimited); once reached, ws_feed stops and returns the bytes left */
 };
 
 /* Sets an integer option. Returns WS_OK, WS_E_ARG (unknown option or value
@@ -334,12 +336,37 @@ void ws_conn_free(ws_conn *c);
 /* ---- Input ------------------------------------------------------------ */
 
 /* Gives the connection len bytes read from the transport, in any chunking
- * (one byte at a time gives the same events as one big buffer). Everything
- * is parsed at once; results are queued as events, replies as output.
- * Event data returned before this call becomes invalid.
- * Returns WS_OK; WS_E_STATE after ws_feed_eof; WS_E_NULL (buf NULL with
- * len > 0); WS_E_BUSY, WS_E_BAD_HANDLE. Bytes arriving after the
- * connection closed are discarded (WS_OK). */
+ * (one byte at a time gives the same events as one big buffer). What can
+ * be parsed is parsed at once; results are queued as events, replies as
+ * output. Event data returned before this call becomes invalid.
+ *
+ * The receive budget. What the connection holds for you — queued events
+ * not yet taken and the message being assembled — is bounded by
+ * WS_OPT_MAX_QUEUED (1 MiB), however big len is: once the queued events
+ * reach it, ws_feed stops consuming input and returns how many trailing
+ * bytes of buf it did not consume. Take the queued events (they are valid
+ * until the next ws_feed), then feed those bytes again:
+ *
+ *     size_t off = 0;
+ *     while (off < n) {
+ *         int left = ws_feed(c, buf + off, n - off);
+ *         if (left < 0) break;                  // misuse: see the codes
+ *         off = n - (size_t)left;
+ *         while (ws_next_event(c, &ev) > 0) ...;
+ *     }
+ *
+ * A single message may still grow to WS_OPT_MAX_MESSAGE while no event is
+ * queued; compressed input is inflated as it arrives (a deflate bomb costs
+ * at most the message limit plus the window, never the whole bomb). So a
+ * peer can make a connection hold at most about WS_OPT_MAX_QUEUED +
+ * WS_OPT_MAX_MESSAGE + WS_OPT_MAX_OUTPUT + 64 KiB, for any chunking. Feeding
+ * again while the budget is full and no event was taken consumes nothing.
+ *
+ * Returns WS_OK (0) when all of buf was consumed, or the positive count of
+ * bytes not consumed; WS_E_ARG when len > INT_MAX (feed in pieces);
+ * WS_E_STATE after ws_feed_eof; WS_E_NULL (buf NULL with len > 0); WS_E_BUSY,
+ * WS_E_BAD_HANDLE. Bytes arriving after the connection closed are
+ * discarded (WS_OK). */
 int ws_feed(ws_conn *c, const void *buf, size_t len);
 
 /* Tells the connection the transport has ended. Without a completed close
@@ -444,10 +471,19 @@ int ws_next_events(ws_conn *c, ws_event *evs, size_t max);
 
 /* ws_feed then ws_next_events in one call — one crossing into the library
  * instead of two, for hosts that feed a frame or a read at a time (the Perl
- * binding's read(N) path). Returns the number of events taken (0..max), or a
- * negative WS_E_* code from feeding, in which case no event is taken. max 0
- * only feeds (evs may then be NULL). Feeding invalidates the data of events
- * taken before this call; the new events live as ws_next_event's. */
+ * binding's read(N) path). *used receives the number of bytes of buf
+ * consumed (all of them unless the receive budget filled: then take the
+ * events and feed buf + *used again, as with ws_feed). Returns the number
+ * of events taken (0..max), or a negative WS_E_* code from feeding, in which
+ * case no event is taken and *used is 0. max 0 only feeds (evs may then be
+ * NULL); used must not be NULL (WS_E_NULL). Feeding invalidates the data of
+ * events taken before this call; the new events live as ws_next_event's. */
+int ws_feed_next(ws_conn *c, const void *buf, size_t len, size_t *used, ws_event *evs, size_t max);
+
+/* The libws 1.0 form of ws_feed_next, kept for programs built against it:
+ * it has no way to report unconsumed input, so it consumes all of buf,
+ * lifting the receive budget for this call only (what the call queues is
+ * then bounded by the message limits and len). Prefer ws_feed_next. */
 int ws_feed_events(ws_conn *c, const void *buf, size_t len, ws_event *evs, size_t max);
 
 /* The type (WS_EV_*) of the next queued event, without taking it: 0 if none

@@ -45,7 +45,7 @@ func BenchmarkReceive(b *testing.B) {
 				for got < b.N {
 					for w := wire; len(w) > 0; {
 						n := min(len(w), 64<<10)
-						if err := c.Feed(w[:n]); err != nil {
+						if _, err := c.Feed(w[:n]); err != nil {
 							b.Fatal(err)
 						}
 						w = w[n:]
@@ -82,7 +82,7 @@ func BenchmarkReceiveTake(b *testing.B) {
 			for got < b.N {
 				for w := wire; len(w) > 0; {
 					n := min(len(w), 64<<10)
-					if err := c.Feed(w[:n]); err != nil {
+					if _, err := c.Feed(w[:n]); err != nil {
 						b.Fatal(err)
 					}
 					w = w[n:]

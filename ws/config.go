@@ -25,6 +25,7 @@ const (
 	DefaultMaxMessageSize   = 64 << 20 // bytes, after inflating
 	DefaultMaxFrameSize     = 64 << 20 // bytes of one frame's payload
 	DefaultMaxOutput        = 64 << 20 // bytes of unsent output before sends fail
+	DefaultMaxQueued        = 1 << 20  // bytes of received events one Feed may queue
 	DefaultMaxHandshakeSize = 16 << 10 // bytes of one HTTP head
 	DefaultMaxHeaderCount   = 100      // header lines in one HTTP head
 	DefaultMaxPings         = 3        // unanswered heartbeat pings before closing with 1008
@@ -47,9 +48,20 @@ type Config struct {
 	// MaxOutput is backpressure on sending: while the output holds this
 	// many bytes or more, data sends fail with CodeOutputFull and queue
 	// nothing (a send into a smaller queue is accepted whole). Control
-	// frames (pongs, closes) are always queued. Zero means DefaultMaxOutput;
+	// frames are queued regardless, but unsent pongs are coalesced and a
+	// peer whose pings would grow the output past it fails the connection
+	// (1008). Zero means DefaultMaxOutput;
 	// negative means unlimited.
 	MaxOutput int64
+	// MaxQueued is the receive budget: once the events queued and not yet
+	// taken (their payloads plus a small record each) reach this many
+	// bytes, Feed stops consuming input and returns how much it used; take
+	// the events and feed the rest. A single message may still grow to
+	// MaxMessageSize while no event is queued. So whatever the chunking of
+	// the input, a peer can make a connection hold about MaxQueued +
+	// MaxMessageSize + MaxOutput at most. Zero means DefaultMaxQueued;
+	// negative means unlimited (every Feed consumes all its input).
+	MaxQueued int64
 	// MaxHandshakeSize and MaxHeaderCount bound an HTTP head. Zero means the
 	// defaults.
 	MaxHandshakeSize int
@@ -173,6 +185,7 @@ type Allocator interface {
 // limits resolved from a Config.
 type limits struct {
 	maxMessage, maxFrame, maxOutput int64
+	maxQueued                       int
 	maxHead, maxHeaders             int
 	maxPings                        int
 }
@@ -192,6 +205,7 @@ func (c *Config) limits() limits {
 		maxMessage: orDefault64(c.MaxMessageSize, DefaultMaxMessageSize),
 		maxFrame:   orDefault64(c.MaxFrameSize, DefaultMaxFrameSize),
 		maxOutput:  orDefault64(c.MaxOutput, DefaultMaxOutput),
+		maxQueued:  int(min(orDefault64(c.MaxQueued, DefaultMaxQueued), 1<<62)),
 		maxHead:    c.MaxHandshakeSize,
 		maxHeaders: c.MaxHeaderCount,
 		maxPings:   c.MaxPings,

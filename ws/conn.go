@@ -78,6 +78,9 @@ type Conn struct {
 	cx        buffer // control payloads and close/rejection reasons
 	evq       []evRec
 	evHead    int
+	rxLive    int    // rx bytes before this offset belong to taken events
+	cxLive    int    // likewise for cx
+	heldIn    []byte // input left over from Accept's held bytes
 	msg       recvMessage
 	ctlOff    int       // start in cx of the control frame being received
 	zbody     []byte    // compressed payload of the message being received

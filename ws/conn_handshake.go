@@ -100,49 +100,50 @@ func (c *Conn) HandshakeFailure() (Failure, string) {
 	return c.failure.Failure, c.failure.Field
 }
 
-func (c *Conn) feedHandshake(b []byte) error {
+// feedHandshake feeds b during the opening handshake, and the frames that
+// follow the head once it is done; it returns how many bytes it used (all
+// of them unless the receive budget filled after the handshake).
+func (c *Conn) feedHandshake(b []byte) int {
 	hs := c.hs
 	if hs.req != nil {
 		// Waiting for Accept: keep what follows the request (a client may
 		// send frames without waiting for the 101), within bounds.
 		if int64(len(hs.held)+len(b)) > c.lim.maxFrame+MaxHeaderLen {
 			c.handshakeFailed(handshakeError(400, "too much data before the handshake was accepted").because(FailTooLarge, ""))
-			return nil
+			return len(b)
 		}
 		hs.held = append(hs.held, b...)
-		return nil
+		return len(b)
 	}
 	head, n, err := hs.head.Feed(b)
 	if err != nil {
 		c.handshakeFailed(err)
-		return nil
+		return len(b)
 	}
 	if head == nil {
-		return nil
+		return len(b)
 	}
 	rest := b[n:]
 	if hs.client != nil {
 		resp, err := ParseResponse(head)
 		if err != nil {
 			c.handshakeFailed(err)
-			return nil
+			return len(b)
 		}
 		if resp.Status >= 100 && resp.Status < 200 && resp.Status != 101 {
 			// RFC 7230 §6.2: a client must accept interim 1xx responses
 			// before the final one.
 			hs.head.Reset()
-			return c.feedHandshake(rest)
+			return n + c.feedHandshake(rest)
 		}
-		c.onResponse(resp, rest)
-		return nil
+		return n + c.onResponse(resp, rest)
 	}
 	req, err := ParseRequest(head)
 	if err != nil {
 		c.handshakeFailed(err)
-		return nil
+		return len(b)
 	}
-	c.onRequest(req, rest)
-	return nil
+	return n + c.onRequest(req, rest)
 }
 
 // FeedRequest gives a server connection a request whose head the host
@@ -176,12 +177,14 @@ func (c *Conn) FeedResponse(status int, reason string, header [][2]string) error
 	return nil
 }
 
-func (c *Conn) onResponse(resp *Response, rest []byte) {
+// onResponse opens a client connection and feeds rest, returning how much
+// of it was used.
+func (c *Conn) onResponse(resp *Response, rest []byte) int {
 	c.resp = resp
 	a, err := c.hs.client.Check(resp)
 	if err != nil {
 		c.handshakeFailed(err)
-		return
+		return len(rest)
 	}
 	required := c.cfg.Deflate != nil && c.cfg.Deflate.Required
 	c.hs = nil
@@ -189,22 +192,27 @@ func (c *Conn) onResponse(resp *Response, rest []byte) {
 	c.evq = append(c.evq, evRec{typ: EventOpen})
 	if required && a.Deflate == nil {
 		c.fail(&Error{Code: CodeExtension, CloseCode: CloseMandatoryExtension, Failure: FailRequired, Field: "Sec-WebSocket-Extensions", Msg: "permessage-deflate"})
-		return
+		return len(rest)
 	}
-	c.feedFrames(rest)
+	return c.feedFrames(rest)
 }
 
-func (c *Conn) onRequest(req *Request, rest []byte) {
+// onRequest records a server's request and, unless the host accepts by
+// hand, accepts it and feeds rest; it returns how much of rest was used.
+func (c *Conn) onRequest(req *Request, rest []byte) int {
 	c.hs.req = req
 	c.req = req
 	c.evq = append(c.evq, evRec{typ: EventRequest})
 	if c.cfg.ManualAccept {
 		c.hs.held = append(c.hs.held[:0], rest...)
-		return
+		return len(rest)
 	}
-	if err := c.accept(nil, rest); err != nil {
+	used, err := c.accept(nil, rest)
+	if err != nil {
 		c.handshakeFailed(handshakeError(500, err.Error()))
+		return len(rest)
 	}
+	return used
 }
 
 // Accept answers the pending request (Config.ManualAccept) with a 101
@@ -214,27 +222,33 @@ func (c *Conn) Accept(opts *AcceptOptions) error {
 		return newError(CodeState, "Accept needs a server connection with a request waiting (EventRequest)")
 	}
 	held := c.hs.held
-	return c.accept(opts, held)
+	used, err := c.accept(opts, held)
+	if err == nil && used < len(held) {
+		// The receive budget filled: the next Feed goes on from here.
+		c.heldIn = held[used:]
+	}
+	return err
 }
 
-func (c *Conn) accept(opts *AcceptOptions, rest []byte) error {
+// accept sends the 101 response, opens the connection and feeds rest; it
+// returns how much of rest was used.
+func (c *Conn) accept(opts *AcceptOptions, rest []byte) (int, error) {
 	resp, a, err := c.hs.server.Accept(c.hs.req, opts)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if d := c.cfg.Deflate; d != nil && d.Required && a.Deflate == nil {
 		c.handshakeFailed(handshakeError(400, "this server requires permessage-deflate and the request offers no acceptable configuration of it").because(FailRequired, "Sec-WebSocket-Extensions"))
-		return nil
+		return len(rest), nil
 	}
 	if !c.queueRaw(resp) {
-		return newError(CodeNoMem, "out of memory queuing the response")
+		return 0, newError(CodeNoMem, "out of memory queuing the response")
 	}
 	c.hs = nil
 	c.req.Header = nil // see Request
 	c.setOpen(a)
 	c.evq = append(c.evq, evRec{typ: EventOpen})
-	c.feedFrames(rest)
-	return nil
+	return c.feedFrames(rest), nil
 }
 
 // Reject answers the pending request (Config.ManualAccept) with an HTTP

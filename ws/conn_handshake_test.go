@@ -70,7 +70,7 @@ func TestServerRejectsBadRequests(t *testing.T) {
 			if c.State() != StateClosed || c.Hint() != HintClose || c.Err() == nil {
 				t.Fatalf("state %v hint %v err %v", c.State(), c.Hint(), c.Err())
 			}
-			if err := c.Feed(cframe(true, OpText, "x")); err != nil || len(drain(c)) != 0 {
+			if _, err := c.Feed(cframe(true, OpText, "x")); err != nil || len(drain(c)) != 0 {
 				t.Fatal("frames accepted after a rejection")
 			}
 		})

@@ -5,27 +5,45 @@ import (
 	"strconv"
 )
 
-// Feed gives the connection bytes read from the transport, in any chunking.
-// It parses everything it can at once, so peer faults (bad frames, invalid
-// UTF-8) are found at the first offending byte; results are queued as
-// events for NextEvent, and replies (pongs, close echoes) are queued as
-// output. b is not modified or kept.
+// Feed gives the connection bytes read from the transport, in any chunking,
+// and returns how many of them it consumed. What can be parsed is parsed at
+// once, so peer faults (bad frames, invalid UTF-8) are found at the first
+// offending byte; results are queued as events for NextEvent (or
+// TakeEvent), and replies (pongs, close echoes) are queued as output. b is
+// not modified or kept.
+//
+// Feed consumes all of b unless the receive budget (Config.MaxQueued)
+// fills: once the events queued and not yet taken reach it, Feed stops and
+// returns n < len(b). Take the events, then feed b[n:] again. A single
+// message may still grow to MaxMessageSize while no event is queued, and
+// compressed data is inflated as it arrives, so what a peer can make a
+// connection hold is bounded by the limits for any chunking of the input.
+// Feeding again while the budget is full and no event was taken consumes
+// nothing.
 //
 // Payloads of events returned before this call become invalid. Peer faults
 // are not errors of Feed: they become an EventClose with Initiator
 // ClosedByFailure, and our close frame is queued when that event is taken.
-// Bytes that arrive after the connection closed or failed are discarded.
-// Feed returns an error only for misuse (after FeedEOF).
-func (c *Conn) Feed(b []byte) error {
+// Bytes that arrive after the connection closed or failed are discarded
+// (counted as consumed). Feed returns an error only for misuse (after
+// FeedEOF).
+func (c *Conn) Feed(b []byte) (int, error) {
 	if c.eof {
-		return newError(CodeState, "feed after end of input")
+		return 0, newError(CodeState, "feed after end of input")
 	}
 	c.reclaim()
-	if c.state == StateConnecting {
-		return c.feedHandshake(b)
+	if len(c.heldIn) > 0 {
+		// Bytes that followed a manually accepted request.
+		k := c.feedFrames(c.heldIn)
+		if c.heldIn = c.heldIn[k:]; len(c.heldIn) > 0 {
+			return 0, nil
+		}
+		c.heldIn = nil
 	}
-	c.feedFrames(b)
-	return nil
+	if c.state == StateConnecting {
+		return c.feedHandshake(b), nil
+	}
+	return c.feedFrames(b), nil
 }
 
 // receiving reports whether incoming frames are still processed: until a
@@ -34,28 +52,63 @@ func (c *Conn) receiving() bool {
 	return !c.closeRecv && c.failure == nil && c.state != StateClosed
 }
 
-func (c *Conn) feedFrames(b []byte) {
+// feedFrames parses frames from b until b is used up or the receive budget
+// is full, and returns how many bytes it used.
+func (c *Conn) feedFrames(b []byte) int {
+	total := len(b)
 	for len(b) > 0 && c.receiving() {
+		room := c.room()
+		if room <= 0 {
+			return total - len(b)
+		}
 		if p := &c.p; !p.inFrame && p.hn == 0 && p.msgOp == 0 && !c.msg.active {
 			if b = b[c.feedWhole(b):]; len(b) == 0 {
-				return
+				return total
+			}
+			if room = c.room(); room <= 0 {
+				return total - len(b)
 			}
 		}
-		seg, n, err := c.p.Parse(b)
-		b = b[n:]
+		in := b
+		if room < len(in) {
+			in = in[:room]
+		}
+		seg, n, err := c.p.Parse(in)
 		if err != nil {
 			c.fail(err)
-			return
+			return total
 		}
-		if !seg.Start && len(seg.Data) == 0 && !seg.End {
-			continue // part of a header
+		if seg.Start || len(seg.Data) > 0 || seg.End {
+			if seg.Header.Opcode.IsControl() {
+				c.onControl(&seg)
+			} else {
+				n -= c.onData(&seg)
+			}
 		}
-		if seg.Header.Opcode.IsControl() {
-			c.onControl(&seg)
-		} else {
-			c.onData(&seg)
-		}
+		b = b[n:]
 	}
+	return total
+}
+
+// room returns how many more bytes of events may be queued before Feed
+// stops (the receive budget, Config.MaxQueued). While no event is queued
+// there is no limit but the message limits: taking events is what frees
+// memory, so Feed stops only when there are events to take.
+func (c *Conn) room() int {
+	if c.evHead == len(c.evq) {
+		return maxRoom
+	}
+	return c.lim.maxQueued - c.held()
+}
+
+// maxRoom is room's "no budget" value: large, yet safe to add to.
+const maxRoom = 1 << 62
+
+// held returns the bytes of received data the connection holds for the
+// host: untaken events (with their records) and the message being
+// assembled.
+func (c *Conn) held() int {
+	return c.rx.n - c.rxLive + c.cx.n - c.cxLive + (len(c.evq)-c.evHead)*evRecSize
 }
 
 // unmaskInto copies a segment's payload into dst, unmasking it.
@@ -67,7 +120,10 @@ func unmaskInto(dst []byte, seg *Segment) {
 	}
 }
 
-func (c *Conn) onData(seg *Segment) {
+// onData takes a data frame's segment; it returns how many bytes at the
+// end of seg.Data it left unconsumed (the receive budget filled while
+// inflating), which the parser has been told to give back.
+func (c *Conn) onData(seg *Segment) int {
 	h := &seg.Header
 	m := &c.msg
 	if seg.Start && !seg.Continues {
@@ -96,14 +152,14 @@ func (c *Conn) onData(seg *Segment) {
 			dst := c.rx.reserve(c.alloc, n)
 			if dst == nil {
 				c.fail(&Error{Code: CodeNoMem, CloseCode: CloseInternalError, Msg: "out of memory receiving a message"})
-				return
+				return 0
 			}
 			unmaskInto(dst, seg)
 			if m.op == OpText && !c.skipUTF8 {
 				// §8.1: fail as soon as the data cannot be valid UTF-8.
 				if i := m.utf8.feed(dst); i >= 0 {
 					c.fail(protocolError(CloseInvalidPayload, "invalid UTF-8 in text message at byte "+strconv.FormatInt(m.size+int64(i), 10)))
-					return
+					return 0
 				}
 			}
 			c.rx.n += n
@@ -116,6 +172,7 @@ func (c *Conn) onData(seg *Segment) {
 	case c.streaming && !m.compressed && (seg.End || !c.perFrame):
 		c.emitChunk(false)
 	}
+	return 0
 }
 
 // finishMessage queues the completed message (or its last chunk).
@@ -461,7 +518,9 @@ func (c *Conn) reclaim() {
 	if c.p.inFrame && c.p.h.Opcode.IsControl() {
 		liveCx = min(liveCx, c.ctlOff)
 	}
+	c.rxLive, c.cxLive = liveRx, liveCx
 	if liveRx > 0 && liveRx >= c.rx.n-liveRx {
+		c.rxLive = 0
 		c.rx.drop(liveRx)
 		if c.msg.active {
 			c.msg.emit -= liveRx
@@ -473,6 +532,7 @@ func (c *Conn) reclaim() {
 		}
 	}
 	if liveCx > 0 && liveCx >= c.cx.n-liveCx {
+		c.cxLive = 0
 		c.cx.drop(liveCx)
 		if c.p.inFrame {
 			c.ctlOff -= liveCx
@@ -485,4 +545,15 @@ func (c *Conn) reclaim() {
 	}
 	c.rx.trim(c.alloc)
 	c.cx.trim(c.alloc)
+}
+
+// FeedAll is Feed without the receive budget for this one call: it
+// consumes all of b, so what it queues is bounded only by the message
+// limits and len(b). It exists for hosts that cannot feed input again
+// (libws 1.0's ws_feed_events); prefer Feed.
+func (c *Conn) FeedAll(b []byte) (int, error) {
+	q := c.lim.maxQueued
+	c.lim.maxQueued = maxRoom
+	defer func() { c.lim.maxQueued = q }()
+	return c.Feed(b)
 }

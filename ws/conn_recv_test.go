@@ -206,7 +206,7 @@ func TestFailFastUTF8(t *testing.T) {
 	bad := len(wire) - 1000 - 1 // index of 0x90 in the wire
 	for _, streaming := range []bool{false, true} {
 		c := mustConn(t, &Config{Role: RoleServer, Streaming: streaming}, nil)
-		if err := c.Feed(wire[:bad]); err != nil {
+		if _, err := c.Feed(wire[:bad]); err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range drain(c) {
@@ -321,7 +321,7 @@ func TestEOF(t *testing.T) {
 	if c.State() != StateClosed || c.Hint() != HintClose {
 		t.Fatalf("state %v hint %v", c.State(), c.Hint())
 	}
-	if err := c.Feed([]byte{1}); err == nil {
+	if _, err := c.Feed([]byte{1}); err == nil {
 		t.Fatal("Feed after FeedEOF succeeded")
 	}
 	if err := c.FeedEOF(); err != nil || len(drain(c)) != 0 {

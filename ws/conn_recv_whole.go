@@ -29,8 +29,14 @@ func (c *Conn) feedWhole(b []byte) int {
 	}
 	maxLen := min(c.p.maxFrame, c.p.maxMessage)
 	validate := !c.skipUTF8
+	// The receive budget (see room): the first frame is taken while no
+	// event is queued, whatever its size.
+	left, queued := c.lim.maxQueued-c.held(), c.evHead < len(c.evq)
 	used := 0
 	for len(b)-used >= 2 {
+		if left <= 0 && queued {
+			break
+		}
 		r := b[used:]
 		b0, b1 := r[0], r[1]
 		if b0 != 0x80|byte(OpText) && b0 != 0x80|byte(OpBinary) || b1&0x80 != maskBit {
@@ -87,6 +93,8 @@ func (c *Conn) feedWhole(b []byte) int {
 		c.rx.n += n
 		c.p.msgLen = int64(n)
 		used += hl + n
+		left -= n + evRecSize
+		queued = true
 	}
 	c.rx.peak = max(c.rx.peak, c.rx.n)
 	return used

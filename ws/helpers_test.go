@@ -82,7 +82,7 @@ func feedSplit(t testing.TB, c *Conn, b []byte, sizes ...int) []ev {
 		if len(sizes) > 0 {
 			n = min(sizes[i%len(sizes)], len(b))
 		}
-		if err := c.Feed(b[:n]); err != nil {
+		if _, err := c.Feed(b[:n]); err != nil {
 			t.Fatalf("Feed: %v", err)
 		}
 		out = append(out, drain(c)...)
@@ -97,7 +97,7 @@ func feedRandom(t testing.TB, c *Conn, b []byte, rng *rand.Rand) []ev {
 	var out []ev
 	for len(b) > 0 {
 		n := 1 + rng.Intn(min(len(b), 1+rng.Intn(64)))
-		if err := c.Feed(b[:n]); err != nil {
+		if _, err := c.Feed(b[:n]); err != nil {
 			t.Fatalf("Feed: %v", err)
 		}
 		out = append(out, drain(c)...)
@@ -188,7 +188,7 @@ func pump(t testing.TB, a, b *Conn) {
 			if from.OutputLen() == 0 {
 				continue
 			}
-			if err := to.Feed(from.Output()); err != nil {
+			if _, err := to.Feed(from.Output()); err != nil {
 				t.Fatalf("Feed: %v", err)
 			}
 			_ = from.Consume(from.OutputLen())
@@ -199,7 +199,7 @@ func pump(t testing.TB, a, b *Conn) {
 // exchange sends everything queued on from to to and returns to's events.
 func exchange(t testing.TB, from, to *Conn) []ev {
 	t.Helper()
-	if err := to.Feed(from.Output()); err != nil {
+	if _, err := to.Feed(from.Output()); err != nil {
 		t.Fatalf("Feed: %v", err)
 	}
 	_ = from.Consume(from.OutputLen())

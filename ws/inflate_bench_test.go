@@ -297,7 +297,7 @@ print(time.perf_counter_ns() - t)
 		for got := 0; got < b.N; {
 			for w := wire; len(w) > 0; {
 				n := min(len(w), 64<<10)
-				if err := c.Feed(w[:n]); err != nil {
+				if _, err := c.Feed(w[:n]); err != nil {
 					b.Fatal(err)
 				}
 				w = w[n:]

@@ -96,7 +96,8 @@ func TestFreeAndShrink(t *testing.T) {
 		t.Fatal("Free left state or memory behind")
 	}
 	wantCode(t, c.SendText(nil), CodeClosed)
-	wantCode(t, c.Feed(nil), CodeState)
+	_, err := c.Feed(nil)
+	wantCode(t, err, CodeState)
 }
 
 // TestIdleMemory measures what an open connection holds when idle, before

@@ -37,15 +37,19 @@ func newLibwsServer(w *workload) (serverRunner, error) {
 func (s *libwsServer) pass() (int, uint32, error) {
 	n, sum := 0, uint32(0)
 	for _, sl := range s.w.slices {
-		if err := s.c.Feed(sl); err != nil {
-			return n, sum, err
-		}
-		for e, ok := s.c.NextEvent(); ok; e, ok = s.c.NextEvent() {
-			if e.Type != ws.EventText && e.Type != ws.EventBinary {
-				return n, sum, errEvent(e.Type.String(), string(e.Data))
+		for len(sl) > 0 {
+			k, err := s.c.Feed(sl)
+			if err != nil {
+				return n, sum, err
 			}
-			sum += sum2(e.Data)
-			n++
+			sl = sl[k:]
+			for e, ok := s.c.NextEvent(); ok; e, ok = s.c.NextEvent() {
+				if e.Type != ws.EventText && e.Type != ws.EventBinary {
+					return n, sum, errEvent(e.Type.String(), string(e.Data))
+				}
+				sum += sum2(e.Data)
+				n++
+			}
 		}
 	}
 	return n, sum, nil

@@ -62,7 +62,7 @@ func benchRoundRobin(b *testing.B, conns int, deflate bool, size int) {
 			b.StartTimer()
 		}
 		for _, c := range srv {
-			if err := c.Feed(frames[k]); err != nil {
+			if _, err := c.Feed(frames[k]); err != nil {
 				b.Fatal(err)
 			}
 			e, ok := c.NextEvent()

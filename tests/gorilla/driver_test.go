@@ -145,7 +145,7 @@ func (d *driver) next() event {
 				continue
 			}
 			d.recv.write(b)
-			if err := d.c.Feed(b); err != nil {
+			if _, err := d.c.Feed(b); err != nil {
 				d.fatalf("Feed: %v", err)
 			}
 		case <-timer.C:

@@ -83,8 +83,15 @@ func drive(sock net.Conn, c *ws.Conn, handle func(ws.Event)) error {
 		}
 		sock.SetReadDeadline(time.Now().Add(10 * time.Second))
 		n, err := sock.Read(buf)
-		if n > 0 {
-			c.Feed(buf[:n])
+		for in := buf[:n]; len(in) > 0; {
+			// Feed stops when the receive budget fills: take the events,
+			// then feed the rest.
+			k, _ := c.Feed(in)
+			if in = in[k:]; len(in) > 0 {
+				for ev, ok := c.NextEvent(); ok; ev, ok = c.NextEvent() {
+					handle(ev)
+				}
+			}
 		}
 		if errors.Is(err, io.EOF) {
 			c.FeedEOF()

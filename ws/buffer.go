@@ -1,5 +1,7 @@
 package ws
 
+import "math"
+
 // buffer is a growable byte region whose memory comes from an Allocator, so
 // that the C API can hand out pointers into it. b is the whole allocation;
 // n bytes of it are in use.
@@ -29,6 +31,13 @@ const (
 // reserve makes room for need more bytes and returns the region to write
 // them to, b[n:n+need]; nil if memory could not be allocated.
 func (x *buffer) reserve(a Allocator, need int) []byte {
+	return x.reserveMax(a, need, math.MaxInt)
+}
+
+// reserveMax is reserve for a buffer that will never need more than capMax
+// bytes: it doubles, as reserve does, but not past capMax, so that a
+// message at its limit does not cost twice the limit.
+func (x *buffer) reserveMax(a Allocator, need, capMax int) []byte {
 	if need < 0 {
 		return nil
 	}
@@ -41,26 +50,44 @@ func (x *buffer) reserve(a Allocator, need int) []byte {
 		return nil
 	}
 	c := 2 * len(x.b)
+	if c < 0 || c > capMax {
+		c = capMax
+	}
 	if c < want {
 		c = want
 	}
 	if c < 256 {
 		c = 256
 	}
-	nb := a.Alloc(c)
-	if nb == nil && c > want {
-		nb = a.Alloc(want)
-	}
-	if nb == nil {
+	if !x.grow(a, c) && (c == want || !x.grow(a, want)) {
 		return nil
+	}
+	x.peak = max(x.peak, x.n+need)
+	return x.b[x.n : x.n+need]
+}
+
+// grow replaces the allocation by one of c bytes, keeping the n in use:
+// resized in place where the allocator can (Reallocator), so that large
+// buffers are not copied and the old and new ones are not both touched.
+func (x *buffer) grow(a Allocator, c int) bool {
+	if r, ok := a.(Reallocator); ok && x.b != nil {
+		nb := r.Realloc(x.b, c)
+		if nb == nil {
+			return false
+		}
+		x.b = nb
+		return true
+	}
+	nb := a.Alloc(c)
+	if nb == nil {
+		return false
 	}
 	copy(nb, x.b[:x.n])
 	if x.b != nil {
 		a.Free(x.b)
 	}
 	x.b = nb
-	x.peak = max(x.peak, x.n+need)
-	return x.b[x.n : x.n+need]
+	return true
 }
 
 // drop removes the first k bytes in use, moving the rest to the front.

@@ -182,6 +182,15 @@ type Allocator interface {
 	Free(b []byte)
 }
 
+// Reallocator is an Allocator that can also resize: Realloc returns b
+// resized to n bytes (its contents kept up to the smaller length), often in
+// place, or nil on failure, leaving b valid. Growing a large receive buffer
+// then neither copies it nor touches old and new memory at once (the C
+// API's allocator is one: realloc).
+type Reallocator interface {
+	Realloc(b []byte, n int) []byte
+}
+
 // limits resolved from a Config.
 type limits struct {
 	maxMessage, maxFrame, maxOutput int64

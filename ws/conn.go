@@ -83,7 +83,6 @@ type Conn struct {
 	heldIn    []byte // input left over from Accept's held bytes
 	msg       recvMessage
 	ctlOff    int       // start in cx of the control frame being received
-	zbody     []byte    // compressed payload of the message being received
 	infl      *inflater // nil unless permessage-deflate is in use
 	eof       bool
 	closeRecv bool
@@ -301,7 +300,7 @@ func (c *Conn) Need() int64 {
 // Memory returns the bytes of buffers and compression history this
 // connection holds right now (not counting the Conn struct itself).
 func (c *Conn) Memory() int {
-	n := len(c.rx.b) + len(c.cx.b) + len(c.tx.b) + cap(c.zbody) + cap(c.evq)*evRecSize
+	n := len(c.rx.b) + len(c.cx.b) + len(c.tx.b) + cap(c.evq)*evRecSize
 	if c.defl != nil {
 		n += c.defl.memory()
 	}
@@ -328,8 +327,8 @@ func (c *Conn) Shrink() {
 		c.tx.release(c.alloc)
 		c.txOff = 0
 	}
-	if !c.msg.active {
-		c.zbody = nil
+	if !c.msg.active && c.infl != nil {
+		c.infl.begin() // tables and window go back to their pools
 	}
 	if c.evHead == len(c.evq) {
 		c.evq, c.evHead = nil, 0
@@ -345,6 +344,9 @@ func (c *Conn) Free() {
 	c.txOff = 0
 	if c.defl != nil {
 		c.defl.end()
+	}
+	if c.infl != nil {
+		c.infl.begin()
 	}
 	c.evq, c.evHead = nil, 0
 	c.state = StateClosed

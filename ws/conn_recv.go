@@ -136,17 +136,20 @@ func (c *Conn) onData(seg *Segment) int {
 		}
 		if c.infl != nil {
 			m.rsv &^= RSV1
+			if m.compressed {
+				c.infl.begin()
+			}
 		}
-		c.zbody = c.zbody[:0]
 	}
 	if n := len(seg.Data); n > 0 {
 		if m.compressed {
-			// Inflated at the end of the message, where the deflate stream
-			// is complete (§7.2.2).
-			l := len(c.zbody)
-			c.zbody = append(c.zbody, seg.Data...)
-			if h.Masked {
-				maskCopy(c.zbody[l:], c.zbody[l:], h.Mask, seg.MaskPos)
+			left := c.inflateSegment(seg)
+			if c.failure != nil {
+				return 0
+			}
+			if left > 0 {
+				c.p.unread(left)
+				return left
 			}
 		} else {
 			dst := c.rx.reserve(c.alloc, n)
@@ -169,7 +172,8 @@ func (c *Conn) onData(seg *Segment) int {
 	switch {
 	case seg.End && h.Fin:
 		c.finishMessage()
-	case c.streaming && !m.compressed && (seg.End || !c.perFrame):
+	case c.streaming && !m.compressed && (seg.End || !c.perFrame),
+		c.streaming && m.compressed && seg.End && c.perFrame:
 		c.emitChunk(false)
 	}
 	return 0
@@ -180,17 +184,9 @@ func (c *Conn) finishMessage() {
 	m := &c.msg
 	validate := m.op == OpText && !c.skipUTF8
 	if m.compressed {
-		var u *utf8State
-		if validate {
-			u = &m.utf8
-		}
-		c.zbody = append(c.zbody, deflateTail...)
-		if _, err := c.infl.inflate(c.zbody, &c.rx, c.alloc, c.lim.maxMessage, u); err != nil {
+		if err := c.finishInflate(); err != nil {
 			c.fail(err)
 			return
-		}
-		if cap(c.zbody) > retainMax {
-			c.zbody = nil
 		}
 	}
 	if validate && !m.utf8.complete() {

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"sync"
 )
 
 // deflater compresses one connection's outgoing messages (RFC 7692 §7.2.1).
@@ -75,7 +76,81 @@ func (d *deflater) memory() int { return cap(d.hist) }
 type inflater struct {
 	window   int // history kept for context takeover
 	takeover bool
-	hist     []byte
+	hist     []byte        // with context takeover: the end of the messages before
+	st       inflateStream // the message being inflated
+	mh       *[]byte       // streaming: the window of the message so far (see slide)
+}
+
+// maxWindow is the farthest a DEFLATE distance reaches (RFC 1951 §3.2.5).
+const maxWindow = 32 << 10
+
+// windowPool lends the windows of messages being streamed: twice the
+// window, so that sliding copies a window once per window of output.
+var windowPool = sync.Pool{New: func() any { b := make([]byte, 0, 2*maxWindow); return &b }}
+
+// begin starts a new message.
+func (f *inflater) begin() {
+	f.st.reset()
+	f.dropWindow()
+}
+
+// dropWindow returns the streaming window.
+func (f *inflater) dropWindow() {
+	if f.mh != nil {
+		*f.mh = (*f.mh)[:0]
+		windowPool.Put(f.mh)
+		f.mh = nil
+	}
+}
+
+// slide appends p, output of the message being streamed, to its window:
+// what the distances of its next part may reach, since the earlier parts
+// were handed out and may be gone from the receive buffer. With context
+// takeover the window starts with the history of the messages before.
+func (f *inflater) slide(p []byte) {
+	if f.mh == nil {
+		f.mh = windowPool.Get().(*[]byte)
+		if f.takeover {
+			*f.mh = append((*f.mh)[:0], f.hist...)
+		}
+	}
+	h := *f.mh
+	switch {
+	case len(p) >= maxWindow:
+		h = append(h[:0], p[len(p)-maxWindow:]...)
+	case len(h)+len(p) > cap(h):
+		keep := maxWindow - len(p)
+		h = h[:copy(h, h[len(h)-keep:])]
+		fallthrough
+	default:
+		h = append(h, p...)
+	}
+	*f.mh = h
+}
+
+// before returns what precedes the next output of the current message.
+func (f *inflater) before() []byte {
+	switch {
+	case f.mh != nil:
+		return *f.mh
+	case f.takeover:
+		return f.hist
+	}
+	return nil
+}
+
+// end finishes a message whose output ends with msg (nil when streaming:
+// the window has it), keeping the history for context takeover.
+func (f *inflater) end(msg []byte) {
+	if f.takeover {
+		if f.mh != nil {
+			// The window starts with the old history: replace it.
+			f.hist = appendWindow(f.hist[:0], *f.mh, f.window)
+		} else {
+			f.hist = appendWindow(f.hist, msg, f.window)
+		}
+	}
+	f.begin()
 }
 
 func newInflater(bits int, takeover bool) *inflater {
@@ -100,7 +175,10 @@ func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf
 		dict = f.hist
 	}
 	start := out.n
-	if err := inflateMessage(body, dict, out, a, max, utf8); err != nil {
+	f.begin()
+	_, _, err := f.st.inflate(body, false, inflateOut{out: out, a: a, hist: dict, start: start, limit: max, utf8: utf8})
+	f.st.reset()
+	if err != nil {
 		return out.n - start, err
 	}
 	if f.takeover {
@@ -109,7 +187,13 @@ func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf
 	return out.n - start, nil
 }
 
-func (f *inflater) memory() int { return cap(f.hist) }
+func (f *inflater) memory() int {
+	n := cap(f.hist) + f.st.memory()
+	if f.mh != nil {
+		n += cap(*f.mh)
+	}
+	return n
+}
 
 // appendWindow appends p to h, keeping only the last max bytes.
 func appendWindow(h, p []byte, max int) []byte {

@@ -82,13 +82,31 @@ func feedSplit(t testing.TB, c *Conn, b []byte, sizes ...int) []ev {
 		if len(sizes) > 0 {
 			n = min(sizes[i%len(sizes)], len(b))
 		}
-		if _, err := c.Feed(b[:n]); err != nil {
-			t.Fatalf("Feed: %v", err)
-		}
-		out = append(out, drain(c)...)
+		out = append(out, feedTaking(t, c, b[:n])...)
 		b = b[n:]
 	}
 	return out
+}
+
+// feedTaking feeds b, taking the events whenever the receive budget stops
+// Feed, and returns the events.
+func feedTaking(t testing.TB, c *Conn, b []byte) []ev {
+	t.Helper()
+	var out []ev
+	for {
+		k, err := c.Feed(b)
+		if err != nil {
+			t.Fatalf("Feed: %v", err)
+		}
+		got := drain(c)
+		out = append(out, got...)
+		if b = b[k:]; len(b) == 0 {
+			return out
+		}
+		if k == 0 && len(got) == 0 {
+			t.Fatalf("Feed made no progress with %d bytes left", len(b))
+		}
+	}
 }
 
 // feedRandom feeds b in random pieces.
@@ -97,10 +115,7 @@ func feedRandom(t testing.TB, c *Conn, b []byte, rng *rand.Rand) []ev {
 	var out []ev
 	for len(b) > 0 {
 		n := 1 + rng.Intn(min(len(b), 1+rng.Intn(64)))
-		if _, err := c.Feed(b[:n]); err != nil {
-			t.Fatalf("Feed: %v", err)
-		}
-		out = append(out, drain(c)...)
+		out = append(out, feedTaking(t, c, b[:n])...)
 		b = b[n:]
 	}
 	return out

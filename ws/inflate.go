@@ -28,6 +28,16 @@ import (
 // input is ignored. The caller appends deflateTail after the payload, so
 // that a payload ending with a sync flush (RFC 7692 §7.2.2) ends with a
 // final empty block; running out of input before a final block is an error.
+//
+// The decoder is resumable, so that a message is inflated as its frames
+// arrive and no compressed input is kept: the stream's state between calls
+// (inflateStream) is the phase, the bit buffer and, inside a block, its
+// decode tables. Where input may still follow, each step first checks that
+// the bits it could need are there; if not, the remaining input (fewer
+// bits than one symbol, so it fits the bit buffer) is taken into the bit
+// buffer and the call pauses. A call may also pause at a symbol boundary
+// once its output reaches a stop (the receive budget), leaving the rest of
+// its input to the caller.
 
 // inflateTables holds one dynamic block's decode tables; pooled, since at
 // 18 KiB they are too big to keep per connection.
@@ -76,29 +86,78 @@ var lowBits = func() (m [64]uint64) {
 	return
 }()
 
-// inflateState is one message's decoding state.
+// Phases of a stream between calls.
+const (
+	phBlock      uint8 = iota // next: a block header
+	phStoredHead              // next: a stored block's LEN and NLEN
+	phStored                  // inside a stored block
+	phDynCounts               // next: a dynamic block's HLIT, HDIST, HCLEN
+	phDynPre                  // reading the code length code lengths
+	phDynLens                 // reading the literal/length and distance code lengths
+	phHuffman                 // inside a block with Huffman codes
+	phDone                    // the final block ended
+)
+
+// tablesBytes is the size of inflateTables.
+const tablesBytes = 4*(litTableSize+distTableSize+preTableSize) + maxLitCodes + maxDistCodes
+
+// inflateStream is one message's decoding state between calls.
+type inflateStream struct {
+	phase  uint8
+	last   bool   // the current block is the final one
+	bitbuf uint64 // nbits bits read but not consumed; the bits above are 0
+	nbits  uint
+	stored int // bytes left in the stored block
+
+	nlit, ndist, nclen, di int // the dynamic header being read
+	plens                  [numPrecodeSyms]uint8
+
+	lit    *[litTableSize]uint32
+	dist   *[distTableSize]uint32
+	tables *inflateTables // borrowed while a dynamic block is in use
+}
+
+// reset starts a new stream, returning borrowed tables.
+func (st *inflateStream) reset() {
+	if st.tables != nil {
+		inflateTablesPool.Put(st.tables)
+	}
+	*st = inflateStream{}
+}
+
+// memory returns the bytes the stream holds between calls.
+func (st *inflateStream) memory() int {
+	if st.tables != nil {
+		return tablesBytes
+	}
+	return 0
+}
+
+// inflateState is one call's decoding state.
 type inflateState struct {
+	st      *inflateStream
 	in      []byte
 	ipos    int    // next input byte to load into bitbuf
 	bitbuf  uint64 // nbits bits not yet consumed, least significant first
 	nbits   uint
-	overrun int // zero bytes supplied past the end of in
+	overrun int  // zero bytes supplied past the end of in
+	more    bool // more input may follow: pause where this call's runs out
+	paused  bool
 
 	out     *buffer
 	a       Allocator
 	dst     []byte // out.b; the output position is out.n
-	start   int    // index in dst of the message's first byte
+	start   int    // index in dst of the first byte distances reach; hist precedes it
+	base    int64  // bytes of the message before start
 	maxEnd  int    // the output may not pass this index of dst
-	max     int64
-	chunk   int // next growth
+	max     int64  // the message limit, less base
+	limit   int64  // the message limit, for the error
+	stop    int    // pause at the first symbol boundary at or past this index
+	chunk   int    // next growth
 	hist    []byte
 	utf8    *utf8State
 	checked int // output validated up to this index of dst
 	checkAt int // validate when the output reaches this index
-
-	lit    *[litTableSize]uint32
-	dist   *[distTableSize]uint32
-	tables *inflateTables // borrowed for the first dynamic block
 }
 
 // inflateMessage decodes the raw DEFLATE stream in body (which must end
@@ -108,71 +167,175 @@ type inflateState struct {
 // with u non-nil it validates the output as UTF-8 every utf8Chunk bytes.
 // On failure out.n tells how far decoding got.
 func inflateMessage(body, hist []byte, out *buffer, a Allocator, limit int64, u *utf8State) error {
-	s := inflateState{in: body, out: out, a: a, max: limit, hist: hist, utf8: u, start: out.n, checked: out.n}
-	if limit < 0 {
-		s.max = math.MaxInt64
+	var st inflateStream
+	_, _, err := st.inflate(body, false, inflateOut{out: out, a: a, hist: hist, start: out.n, limit: limit, utf8: u})
+	st.reset()
+	return err
+}
+
+// inflateOut says where a call's output goes.
+type inflateOut struct {
+	out   *buffer
+	a     Allocator
+	hist  []byte    // the data before out.b[start]
+	start int       // the index in out.b distances are counted from (≤ out.n)
+	base  int64     // bytes of the message before start
+	limit int64     // bytes the message may have (negative: no limit)
+	stop  int       // with more input to come, pause once out.n reaches this (0: no stop)
+	utf8  *utf8State // validate the output as text (state kept across calls)
+}
+
+// inflate decodes in, the next part of the stream, appending to o.out from
+// o.out.n. With more set, input may follow: the call pauses where in runs
+// out, or where the output reaches o.stop; it returns how many bytes of in
+// it used (all of them unless it paused at the stop) and whether the stream
+// is done. Without more, in is the end of the stream: it must finish it.
+func (st *inflateStream) inflate(in []byte, more bool, o inflateOut) (used int, done bool, err error) {
+	s := inflateState{st: st, in: in, more: more, bitbuf: st.bitbuf, nbits: st.nbits,
+		out: o.out, a: o.a, hist: o.hist, start: o.start, base: o.base, limit: o.limit,
+		utf8: o.utf8, checked: o.out.n}
+	s.max = math.MaxInt64
+	if o.limit >= 0 {
+		s.max = o.limit - o.base
 	}
 	s.maxEnd = math.MaxInt
 	if s.max < int64(math.MaxInt-s.start) {
 		s.maxEnd = s.start + int(s.max)
 	}
+	s.stop = math.MaxInt
+	if more && o.stop > 0 {
+		s.stop = o.stop
+	}
 	s.checkAt = math.MaxInt
-	if u != nil {
-		s.checkAt = s.start + utf8Chunk
+	if o.utf8 != nil {
+		s.checkAt = s.out.n + utf8Chunk
 	}
-	s.chunk = max(4*len(body), 4096)
-	s.dst = out.b
-	err := s.run()
-	if s.tables != nil {
-		inflateTablesPool.Put(s.tables)
+	s.chunk = max(4*len(in), 4096)
+	s.dst = s.out.b
+	err = s.run()
+	if err == nil {
+		err = s.validate(s.out.n)
 	}
-	return err
+	if !s.paused {
+		s.save()
+	}
+	return s.ipos, st.phase == phDone, err
 }
 
 func (s *inflateState) run() error {
-	if len(s.dst)-s.out.n < s.chunk {
+	st := s.st
+	if st.phase != phDone && len(s.dst)-s.out.n < s.chunk {
 		if err := s.grow(s.out.n, 0); err != nil {
 			return err
 		}
 	}
 	for {
-		if s.nbits < 3 {
-			s.refill()
-		}
-		final := s.bitbuf&1 != 0
-		typ := s.bitbuf >> 1 & 3
-		s.consume(3)
-		if s.truncated() {
-			return corrupt(errTruncated)
-		}
-		var err error
-		switch typ {
-		case 0:
-			err = s.stored()
-		case 1:
-			t := fixedTables()
-			s.lit, s.dist = &t.lit, &t.dist
-			err = s.huffman()
-		case 2:
-			if err = s.dynamic(); err == nil {
-				err = s.huffman()
+		switch st.phase {
+		case phDone:
+			s.ipos = len(s.in) // what follows the final block is ignored
+			return nil
+		case phBlock:
+			if !s.have(3) {
+				return nil
 			}
-		default:
-			err = corrupt(errBlockType)
-		}
-		if err != nil {
-			return err
-		}
-		if final {
-			break
+			if s.nbits < 3 {
+				s.refill()
+			}
+			st.last = s.bitbuf&1 != 0
+			typ := s.bitbuf >> 1 & 3
+			s.consume(3)
+			if s.truncated() {
+				return corrupt(errTruncated)
+			}
+			switch typ {
+			case 0:
+				st.phase = phStoredHead
+			case 1:
+				t := fixedTables()
+				st.lit, st.dist = &t.lit, &t.dist
+				st.phase = phHuffman
+			case 2:
+				st.phase = phDynCounts
+			default:
+				return corrupt(errBlockType)
+			}
+		case phStoredHead:
+			if err := s.storedHead(); err != nil || s.paused {
+				return err
+			}
+		case phStored:
+			if err := s.stored(); err != nil || s.paused {
+				return err
+			}
+			s.endBlock()
+		case phDynCounts, phDynPre, phDynLens:
+			if err := s.dynamic(); err != nil || s.paused {
+				return err
+			}
+		case phHuffman:
+			end, err := s.huffman()
+			if err != nil || !end {
+				return err
+			}
+			s.endBlock()
 		}
 	}
-	return s.validate(s.out.n)
+}
+
+// endBlock moves past a finished block.
+func (s *inflateState) endBlock() {
+	if s.st.last {
+		s.st.phase = phDone
+	} else {
+		s.st.phase = phBlock
+	}
 }
 
 // corrupt is the error for an invalid stream: 1007, but not a UTF-8 error.
 func corrupt(msg string) error {
 	return &Error{Code: CodeProtocol, CloseCode: CloseInvalidPayload, Msg: "invalid compressed data: " + msg}
+}
+
+// have reports whether the next n bits can be read. When more input may
+// follow and they cannot, it takes the rest of the input into the bit
+// buffer (fewer than n ≤ 48 bits, so it fits) and pauses the call.
+func (s *inflateState) have(n int) bool {
+	if !s.more || int(s.nbits)-8*s.overrun+8*(len(s.in)-s.ipos) >= n {
+		return true
+	}
+	s.pause(true)
+	return false
+}
+
+// pause ends the call where it is, taking the rest of the input into the
+// bit buffer if rest is set (the call ran out of input) and leaving it to
+// the caller otherwise (the call reached its output stop).
+func (s *inflateState) pause(rest bool) {
+	s.save()
+	if rest {
+		st := s.st
+		for ; s.ipos < len(s.in); s.ipos++ {
+			st.bitbuf |= uint64(s.in[s.ipos]) << st.nbits
+			st.nbits += 8
+		}
+	}
+	s.paused = true
+}
+
+// save stores the bit buffer in the stream: the real bits only (not the
+// zeros supplied past the input, nor the bits of bytes beyond ipos that a
+// wide refill left above the count).
+func (s *inflateState) save() {
+	var n uint
+	if f := uint(8 * s.overrun); s.nbits > f {
+		n = min(s.nbits-f, 64) // else truncated: an error ends the stream
+	}
+	b := s.bitbuf
+	if n < 64 {
+		b &= 1<<n - 1
+	}
+	s.st.bitbuf, s.st.nbits = b, n
+	s.overrun = 0
 }
 
 // refill tops the bit buffer up to at least 56 bits. Within 8 bytes of the
@@ -217,7 +380,7 @@ func (s *inflateState) fail(msg string) error {
 
 // tooBig is the error for output beyond the limit.
 func (s *inflateState) tooBig() error {
-	return protocolError(CloseMessageTooBig, "inflated message exceeds the limit of "+strconv.FormatInt(s.max, 10)+" bytes")
+	return protocolError(CloseMessageTooBig, "inflated message exceeds the limit of "+strconv.FormatInt(s.limit, 10)+" bytes")
 }
 
 // grow makes room for need more bytes after opos (which becomes out.n),
@@ -231,7 +394,11 @@ func (s *inflateState) grow(opos, need int) error {
 		want = int(room) + fastOutMargin // room ≥ need
 	}
 	s.out.n = opos
-	if s.out.reserve(s.a, want) == nil {
+	capMax := math.MaxInt
+	if s.maxEnd < math.MaxInt-fastOutMargin {
+		capMax = s.maxEnd + fastOutMargin
+	}
+	if s.out.reserveMax(s.a, want, capMax) == nil {
 		return &Error{Code: CodeNoMem, CloseCode: CloseInternalError, Msg: "out of memory inflating a message"}
 	}
 	s.dst = s.out.b
@@ -243,87 +410,155 @@ func (s *inflateState) grow(opos, need int) error {
 
 // validate checks the output up to end as UTF-8 text, if it is text.
 func (s *inflateState) validate(end int) error {
-	if s.utf8 == nil {
+	if s.utf8 == nil || end <= s.checked {
 		return nil
 	}
 	if i := s.utf8.feed(s.dst[s.checked:end]); i >= 0 {
 		s.out.n = s.checked + i
-		return protocolError(CloseInvalidPayload, "invalid UTF-8 in text message at byte "+strconv.Itoa(s.out.n-s.start))
+		return protocolError(CloseInvalidPayload, "invalid UTF-8 in text message at byte "+strconv.FormatInt(s.base+int64(s.out.n-s.start), 10))
 	}
 	s.checked = end
 	s.checkAt = end + utf8Chunk
 	return nil
 }
 
-// stored copies a stored block (§3.2.4).
-func (s *inflateState) stored() error {
-	// Back to the byte boundary: whole bytes in the bit buffer go back to
-	// the input (the zeros supplied past its end do not exist).
+// storedHead reads a stored block's LEN and NLEN (§3.2.4), after skipping
+// to the byte boundary.
+func (s *inflateState) storedHead() error {
 	s.consume(s.nbits & 7)
-	back := int(s.nbits/8) - s.overrun
-	if back < 0 {
+	if !s.have(32) {
+		return nil
+	}
+	if s.nbits < 32 {
+		s.refill()
+	}
+	if int(s.nbits)-8*s.overrun < 32 {
 		return corrupt(errTruncated)
 	}
-	s.ipos -= back
-	s.bitbuf, s.nbits, s.overrun = 0, 0, 0
-	if len(s.in)-s.ipos < 4 {
-		return corrupt(errTruncated)
-	}
-	n := int(binary.LittleEndian.Uint16(s.in[s.ipos:]))
-	if ^uint16(n) != binary.LittleEndian.Uint16(s.in[s.ipos+2:]) {
+	n := int(s.bitbuf & 0xffff)
+	if uint16(^n) != uint16(s.bitbuf>>16) {
 		return corrupt(errStoredLen)
 	}
-	s.ipos += 4
-	if len(s.in)-s.ipos < n {
-		return corrupt(errTruncated)
-	}
-	opos := s.out.n
-	if n > len(s.dst)-opos || n > s.maxEnd-opos {
-		if err := s.grow(opos, n); err != nil {
-			return err
+	s.consume(32)
+	s.st.stored = n
+	s.st.phase = phStored
+	return nil
+}
+
+// stored copies a stored block's data: first the whole bytes already in
+// the bit buffer, then from the input.
+func (s *inflateState) stored() error {
+	st := s.st
+	for st.stored > 0 && int(s.nbits)-8*s.overrun >= 8 {
+		if s.out.n >= s.stop {
+			s.pause(false)
+			return nil
 		}
+		if s.out.n >= len(s.dst) || s.out.n >= s.maxEnd {
+			if err := s.grow(s.out.n, 1); err != nil {
+				return err
+			}
+		}
+		s.dst[s.out.n] = byte(s.bitbuf)
+		s.out.n++
+		s.consume(8)
+		st.stored--
 	}
-	copy(s.dst[opos:opos+n], s.in[s.ipos:])
-	s.ipos += n
-	s.out.n = opos + n
-	if s.out.n >= s.checkAt {
-		return s.validate(s.out.n)
+	if st.stored > 0 {
+		// The bit buffer is empty: its bits above the count would be of
+		// the bytes copied below, not of those after them.
+		s.bitbuf = 0
+	}
+	for st.stored > 0 {
+		if s.ipos == len(s.in) {
+			if s.more {
+				s.pause(true)
+				return nil
+			}
+			return corrupt(errTruncated)
+		}
+		k := min(st.stored, len(s.in)-s.ipos)
+		if s.stop != math.MaxInt {
+			if room := s.stop - s.out.n; room <= 0 {
+				s.pause(false)
+				return nil
+			} else if room < k {
+				k = room
+			}
+		}
+		opos := s.out.n
+		if k > len(s.dst)-opos || k > s.maxEnd-opos {
+			if err := s.grow(opos, k); err != nil {
+				return err
+			}
+		}
+		copy(s.dst[opos:opos+k], s.in[s.ipos:])
+		s.ipos += k
+		s.out.n = opos + k
+		st.stored -= k
+		if s.out.n >= s.checkAt {
+			if err := s.validate(s.out.n); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
 // dynamic reads the code definitions of a block with dynamic Huffman codes
-// (§3.2.7) and builds their tables.
+// (§3.2.7) and builds their tables, one step at a time so that it can
+// pause between any two.
 func (s *inflateState) dynamic() error {
-	t := s.tables
+	st := s.st
+	t := st.tables
 	if t == nil {
 		t = inflateTablesPool.Get().(*inflateTables)
-		s.tables = t
+		st.tables = t
 	}
-	s.refill()
-	nlit := int(s.bitbuf&31) + 257
-	ndist := int(s.bitbuf>>5&31) + 1
-	nclen := int(s.bitbuf>>10&15) + 4
-	s.consume(14)
-	if nlit > maxLitCodes {
-		return s.fail(errTooManyLit)
-	}
-	if ndist > maxDistCodes {
-		return s.fail(errTooManyDist)
-	}
-	var plens [numPrecodeSyms]uint8
-	for _, sym := range precodeOrder[:nclen] {
-		if s.nbits < 3 {
+	if st.phase == phDynCounts {
+		if !s.have(14) {
+			return nil
+		}
+		if s.nbits < 14 {
 			s.refill()
 		}
-		plens[sym] = uint8(s.bitbuf & 7)
-		s.consume(3)
+		st.nlit = int(s.bitbuf&31) + 257
+		st.ndist = int(s.bitbuf>>5&31) + 1
+		st.nclen = int(s.bitbuf>>10&15) + 4
+		s.consume(14)
+		if st.nlit > maxLitCodes {
+			return s.fail(errTooManyLit)
+		}
+		if st.ndist > maxDistCodes {
+			return s.fail(errTooManyDist)
+		}
+		st.plens = [numPrecodeSyms]uint8{}
+		st.di = 0
+		st.phase = phDynPre
 	}
-	if msg := buildTable(t.pre[:], plens[:], precodeTemplates[:], preTableBits, codePrecode); msg != "" {
-		return s.fail("code length code: " + msg)
+	if st.phase == phDynPre {
+		for ; st.di < st.nclen; st.di++ {
+			if !s.have(3) {
+				return nil
+			}
+			if s.nbits < 3 {
+				s.refill()
+			}
+			st.plens[precodeOrder[st.di]] = uint8(s.bitbuf & 7)
+			s.consume(3)
+		}
+		if msg := buildTable(t.pre[:], st.plens[:], precodeTemplates[:], preTableBits, codePrecode); msg != "" {
+			return s.fail("code length code: " + msg)
+		}
+		st.di = 0
+		st.phase = phDynLens
 	}
-	lens := t.lens[:nlit+ndist]
-	for i := 0; i < len(lens); {
+	lens := t.lens[:st.nlit+st.ndist]
+	for st.di < len(lens) {
+		if !s.have(7 + 7) {
+			return nil
+		}
+		i := st.di
 		if s.nbits < 7+7 {
 			s.refill()
 		}
@@ -332,7 +567,7 @@ func (s *inflateState) dynamic() error {
 		sym := uint8(e >> entValShift)
 		if sym < 16 {
 			lens[i] = sym
-			i++
+			st.di++
 			continue
 		}
 		var rep int
@@ -358,7 +593,7 @@ func (s *inflateState) dynamic() error {
 		for r := range seg {
 			seg[r] = fill
 		}
-		i += rep
+		st.di += rep
 	}
 	if s.truncated() {
 		return corrupt(errTruncated)
@@ -366,317 +601,14 @@ func (s *inflateState) dynamic() error {
 	if lens[256] == 0 {
 		return corrupt(errNoEndOfBlock)
 	}
-	if msg := buildTable(t.lit[:], lens[:nlit], litTemplates[:], litTableBits, codeLitlen); msg != "" {
+	if msg := buildTable(t.lit[:], lens[:st.nlit], litTemplates[:], litTableBits, codeLitlen); msg != "" {
 		return corrupt("literal/length code: " + msg)
 	}
-	if msg := buildTable(t.dist[:], lens[nlit:], distTemplates[:], distTableBits, codeDist); msg != "" {
+	if msg := buildTable(t.dist[:], lens[st.nlit:], distTemplates[:], distTableBits, codeDist); msg != "" {
 		return corrupt("distance code: " + msg)
 	}
-	s.lit, s.dist = &t.lit, &t.dist
+	st.lit, st.dist = &t.lit, &t.dist
+	st.phase = phHuffman
 	return nil
 }
 
-// huffman decodes the data of a block with Huffman codes (§3.2.5) up to
-// and including its end-of-block symbol.
-func (s *inflateState) huffman() error {
-	lit, dist := s.lit, s.dist
-	in := s.in
-	inFast := len(in) - fastInMargin
-	ipos, bitbuf, nbits := s.ipos, s.bitbuf, s.nbits
-	dst := s.dst
-	opos := s.out.n
-	start := s.start
-	var err error
-	for {
-		if opos >= s.checkAt {
-			if err = s.validate(opos); err != nil {
-				return err
-			}
-		}
-		if len(dst)-opos < fastOutMargin && s.maxEnd-opos > fastOutMargin {
-			if err = s.grow(opos, 0); err != nil {
-				break
-			}
-			dst = s.dst
-		}
-		fastOut := min(len(dst)-fastOutMargin, s.maxEnd-fastMaxOut, s.checkAt)
-		if ipos <= inFast && opos <= fastOut {
-			s.ipos, s.bitbuf, s.nbits, s.out.n = ipos, bitbuf, nbits, opos
-			end, err := s.fast(fastOut)
-			if end || err != nil {
-				return err
-			}
-			ipos, bitbuf, nbits, opos = s.ipos, s.bitbuf, s.nbits, s.out.n
-			continue
-		}
-
-		// One symbol, carefully: near the end of the input (refilling a
-		// byte at a time) or of the output (checking for room).
-		for nbits <= 56 {
-			if ipos < len(in) {
-				bitbuf |= uint64(in[ipos]) << nbits
-				ipos++
-			} else {
-				s.overrun++
-			}
-			nbits += 8
-		}
-		e := lit[bitbuf&(1<<litTableBits-1)]
-		if e&entSubtable != 0 {
-			bitbuf >>= litTableBits
-			nbits -= litTableBits
-			e = lit[(e>>entValShift+uint32(bitbuf)&(1<<(e>>entLenShift&entTotal)-1))&litTableMask]
-		}
-		v := int(e>>entValShift&0x7fff) + int(bitbuf&(1<<(e&entTotal)-1)>>(e>>entLenShift&entTotal))
-		bitbuf >>= e & entTotal
-		nbits -= uint(e & entTotal)
-		if uint(s.overrun)*8 > nbits {
-			err = corrupt(errTruncated)
-			break
-		}
-		if int32(e) < 0 {
-			if opos >= len(dst) || opos >= s.maxEnd {
-				if err = s.grow(opos, 1); err != nil {
-					break
-				}
-				dst = s.dst
-			}
-			dst[opos] = byte(v)
-			opos++
-			continue
-		}
-		if e&entException != 0 {
-			if e&entEnd == 0 {
-				err = corrupt(errLitCode)
-			}
-			break
-		}
-		length := v
-		for nbits <= 56 {
-			if ipos < len(in) {
-				bitbuf |= uint64(in[ipos]) << nbits
-				ipos++
-			} else {
-				s.overrun++
-			}
-			nbits += 8
-		}
-		d := dist[bitbuf&(1<<distTableBits-1)]
-		if d&entSubtable != 0 {
-			bitbuf >>= distTableBits
-			nbits -= distTableBits
-			d = dist[(d>>entValShift+uint32(bitbuf)&(1<<(d>>entLenShift&entTotal)-1))&distTableMask]
-		}
-		distance := int(d>>entValShift) + int(bitbuf&(1<<(d&entTotal)-1)>>(d>>entLenShift&entTotal))
-		bitbuf >>= d & entTotal
-		nbits -= uint(d & entTotal)
-		if uint(s.overrun)*8 > nbits {
-			err = corrupt(errTruncated)
-			break
-		}
-		if d&entException != 0 {
-			err = corrupt(errDistCode)
-			break
-		}
-		if distance > opos-start+len(s.hist) {
-			err = corrupt(errDistTooFar)
-			break
-		}
-		if length > len(dst)-opos || length > s.maxEnd-opos {
-			if err = s.grow(opos, length); err != nil {
-				break
-			}
-			dst = s.dst
-		}
-		if distance > opos-start {
-			s.histMatch(dst[start:], opos-start, distance, length)
-		} else {
-			for i := opos; i < opos+length; i++ {
-				dst[i] = dst[i-distance]
-			}
-		}
-		opos += length
-	}
-	s.ipos, s.bitbuf, s.nbits = ipos, bitbuf, nbits
-	s.out.n = opos
-	return err
-}
-
-// fast decodes symbols while at least fastInMargin input bytes remain and
-// the output has not passed fastOut, so that it needs to check neither
-// per symbol. It reports whether it decoded the end of the block.
-func (s *inflateState) fast(fastOut int) (end bool, err error) {
-	lit, dist := s.lit, s.dist
-	in := s.in
-	inFast := len(in) - fastInMargin
-	ipos, bitbuf, nbits := s.ipos, s.bitbuf, s.nbits
-	// Positions are relative to the message's start: a distance up to
-	// opos is within the output.
-	dst := s.dst[s.start:]
-	opos := s.out.n - s.start
-	fastOut -= s.start
-	// nbits is decremented by whole entries, whose low byte is the bits
-	// consumed: its low byte stays the bit count (≤ 63), the bits above
-	// are garbage (libdeflate's trick: it saves masking the entry).
-
-	// Each iteration starts with ≥ 56 bits and the litlen entry for the
-	// next symbol already looked up, so that the lookup overlaps the
-	// previous symbol's copy.
-	bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
-	ipos += 7 - int(nbits>>3&7)
-	nbits |= 56
-	e := lit[bitbuf&(1<<litTableBits-1)]
-	for {
-		if int32(e) < 0 {
-			// Up to three literals: 45 bits at most.
-			bitbuf >>= e & 63
-			nbits -= uint(e)
-			dst[opos] = byte(e >> entValShift)
-			opos++
-			e = lit[bitbuf&(1<<litTableBits-1)]
-			if int32(e) < 0 {
-				bitbuf >>= e & 63
-				nbits -= uint(e)
-				dst[opos] = byte(e >> entValShift)
-				opos++
-				e = lit[bitbuf&(1<<litTableBits-1)]
-				if int32(e) < 0 {
-					bitbuf >>= e & 63
-					nbits -= uint(e)
-					dst[opos] = byte(e >> entValShift)
-					opos++
-					// ≥ 11 bits left: enough to look up the next entry,
-					// whose codeword is consumed after the refill.
-					e = lit[bitbuf&(1<<litTableBits-1)]
-					if ipos > inFast || opos > fastOut {
-						break
-					}
-					bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
-					ipos += 7 - int(nbits>>3&7)
-					nbits |= 56
-					continue
-				}
-			}
-		}
-		// ≥ 26 bits left: enough for a length code with its extra bits,
-		// even through a subtable.
-		if e&entException != 0 {
-			if e&entSubtable != 0 {
-				bitbuf >>= litTableBits
-				nbits -= litTableBits
-				e = lit[(e>>entValShift+uint32(bitbuf)&(1<<(e>>entLenShift&entTotal)-1))&litTableMask]
-			}
-			if int32(e) < 0 {
-				bitbuf >>= e & 63
-				nbits -= uint(e)
-				dst[opos] = byte(e >> entValShift)
-				opos++
-				e = lit[bitbuf&(1<<litTableBits-1)]
-				if ipos > inFast || opos > fastOut {
-					break
-				}
-				bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
-				ipos += 7 - int(nbits>>3&7)
-				nbits |= 56
-				continue
-			}
-			if e&entException != 0 {
-				bitbuf >>= e & 63
-				nbits -= uint(e)
-				if e&entEnd == 0 {
-					err = corrupt(errLitCode)
-				}
-				end = true
-				break
-			}
-		}
-		length := int(e>>entValShift) + int(bitbuf&lowBits[e&63]>>(e>>entLenShift&63))
-		bitbuf >>= e & 63
-		nbits -= uint(e)
-
-		bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
-		ipos += 7 - int(nbits>>3&7)
-		nbits |= 56
-		d := dist[bitbuf&(1<<distTableBits-1)]
-		if d&entException != 0 {
-			if d&entSubtable != 0 {
-				bitbuf >>= distTableBits
-				nbits -= distTableBits
-				d = dist[(d>>entValShift+uint32(bitbuf)&(1<<(d>>entLenShift&entTotal)-1))&distTableMask]
-			}
-			if d&entException != 0 {
-				err = corrupt(errDistCode)
-				break
-			}
-		}
-		distance := int(d>>entValShift) + int(bitbuf&lowBits[d&63]>>(d>>entLenShift&63))
-		bitbuf >>= d & 63
-		nbits -= uint(d)
-		// ≥ 28 bits left.
-		e = lit[bitbuf&(1<<litTableBits-1)]
-
-		if distance >= 8 && distance <= opos {
-			// Whole words, each reading bytes already written; 32 bytes
-			// unconditionally, since most matches are short. The copy may
-			// run past the match: the next symbols overwrite those bytes.
-			w, r := dst[opos:opos+32], dst[opos-distance:opos-distance+32]
-			binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(r[0:]))
-			binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(r[8:]))
-			binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(r[16:]))
-			binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(r[24:]))
-			if length > 32 {
-				for o, end := opos+32, opos+length; o < end; o += 8 {
-					binary.LittleEndian.PutUint64(dst[o:o+8], binary.LittleEndian.Uint64(dst[o-distance:o-distance+8]))
-				}
-			}
-		} else if distance > opos {
-			// From the history: short matches well inside it as above,
-			// the rest (and errors) out of line.
-			if back := distance - opos; back >= 32 && length <= 32 && back <= len(s.hist) {
-				h := s.hist[len(s.hist)-back : len(s.hist)-back+32]
-				w := dst[opos : opos+32]
-				binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(h[0:]))
-				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(h[8:]))
-				binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(h[16:]))
-				binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(h[24:]))
-			} else if !s.histMatch(dst, opos, distance, length) {
-				err = corrupt(errDistTooFar)
-				break
-			}
-		} else if distance == 1 {
-			v := uint64(dst[opos-1]) * 0x0101010101010101
-			for o, end := opos, opos+length; o < end; o += 8 {
-				binary.LittleEndian.PutUint64(dst[o:o+8], v)
-			}
-		} else {
-			for o, end := opos, opos+length; o < end; o++ {
-				dst[o] = dst[o-distance]
-			}
-		}
-		opos += length
-		if ipos > inFast || opos > fastOut {
-			break
-		}
-		bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
-		ipos += 7 - int(nbits>>3&7)
-		nbits |= 56
-	}
-	s.ipos, s.bitbuf, s.nbits = ipos, bitbuf, nbits&63
-	s.out.n = s.start + opos
-	return end, err
-}
-
-// histMatch copies a match that starts in the history: distance reaches
-// before the message's first byte. dst and opos are relative to that byte.
-// It reports false if the distance reaches before the history too.
-func (s *inflateState) histMatch(dst []byte, opos, distance, length int) bool {
-	back := distance - opos // bytes of history to read from
-	if back > len(s.hist) {
-		return false
-	}
-	n := copy(dst[opos:opos+length], s.hist[len(s.hist)-back:])
-	for i := opos + n; i < opos+length; i++ {
-		dst[i] = dst[i-distance]
-	}
-	return true
-}

@@ -161,6 +161,15 @@ func (p *Parser) Parse(b []byte) (seg Segment, n int, err error) {
 	return seg, n, nil
 }
 
+// unread gives back the last k bytes of the payload the latest Parse
+// returned: the next Parse returns them again, so the caller's next input
+// must start with them.
+func (p *Parser) unread(k int) {
+	p.left += int64(k)
+	p.maskPos = (p.maskPos - k) & 3
+	p.inFrame = true
+}
+
 // readHeader gathers and checks a header; it sets p.inFrame when one is
 // complete. It returns how many bytes of b it used.
 func (p *Parser) readHeader(b []byte) (int, error) {

@@ -1,0 +1,326 @@
+package ws
+
+import "encoding/binary"
+
+// huffman decodes the data of a block with Huffman codes (§3.2.5) up to
+// and including its end-of-block symbol, or until it pauses: when more
+// input may follow and fewer bits remain than the longest symbol needs (a
+// length/distance pair: 15+5+15+13 = 48 bits), or when the output reached
+// s.stop. It reports whether the block ended.
+func (s *inflateState) huffman() (bool, error) {
+	lit, dist := s.st.lit, s.st.dist
+	in := s.in
+	inFast := len(in) - fastInMargin
+	ipos, bitbuf, nbits := s.ipos, s.bitbuf, s.nbits
+	dst := s.dst
+	opos := s.out.n
+	start := s.start
+	end := false
+	var err error
+	for {
+		if opos >= s.checkAt {
+			s.out.n = opos
+			if err = s.validate(opos); err != nil {
+				return false, err
+			}
+		}
+		if len(dst)-opos < fastOutMargin && s.maxEnd-opos > fastOutMargin {
+			if err = s.grow(opos, 0); err != nil {
+				break
+			}
+			dst = s.dst
+		}
+		fastOut := min(len(dst)-fastOutMargin, s.maxEnd-fastMaxOut, s.checkAt, s.stop)
+		if ipos <= inFast && opos <= fastOut {
+			s.ipos, s.bitbuf, s.nbits, s.out.n = ipos, bitbuf, nbits, opos
+			end, err := s.fast(fastOut)
+			if end || err != nil {
+				return end, err
+			}
+			ipos, bitbuf, nbits, opos = s.ipos, s.bitbuf, s.nbits, s.out.n
+			continue
+		}
+		if s.more {
+			if opos >= s.stop {
+				s.ipos, s.bitbuf, s.nbits, s.out.n = ipos, bitbuf, nbits, opos
+				s.pause(false)
+				return false, nil
+			}
+			if int(nbits)-8*s.overrun+8*(len(in)-ipos) < 48 {
+				s.ipos, s.bitbuf, s.nbits, s.out.n = ipos, bitbuf, nbits, opos
+				s.pause(true)
+				return false, nil
+			}
+		}
+
+		// One symbol, carefully: near the end of the input (refilling a
+		// byte at a time) or of the output (checking for room).
+		for nbits <= 56 {
+			if ipos < len(in) {
+				bitbuf |= uint64(in[ipos]) << nbits
+				ipos++
+			} else {
+				s.overrun++
+			}
+			nbits += 8
+		}
+		e := lit[bitbuf&(1<<litTableBits-1)]
+		if e&entSubtable != 0 {
+			bitbuf >>= litTableBits
+			nbits -= litTableBits
+			e = lit[(e>>entValShift+uint32(bitbuf)&(1<<(e>>entLenShift&entTotal)-1))&litTableMask]
+		}
+		v := int(e>>entValShift&0x7fff) + int(bitbuf&(1<<(e&entTotal)-1)>>(e>>entLenShift&entTotal))
+		bitbuf >>= e & entTotal
+		nbits -= uint(e & entTotal)
+		if uint(s.overrun)*8 > nbits {
+			err = corrupt(errTruncated)
+			break
+		}
+		if int32(e) < 0 {
+			if opos >= len(dst) || opos >= s.maxEnd {
+				if err = s.grow(opos, 1); err != nil {
+					break
+				}
+				dst = s.dst
+			}
+			dst[opos] = byte(v)
+			opos++
+			continue
+		}
+		if e&entException != 0 {
+			if e&entEnd == 0 {
+				err = corrupt(errLitCode)
+			}
+			end = err == nil
+			break
+		}
+		length := v
+		for nbits <= 56 {
+			if ipos < len(in) {
+				bitbuf |= uint64(in[ipos]) << nbits
+				ipos++
+			} else {
+				s.overrun++
+			}
+			nbits += 8
+		}
+		d := dist[bitbuf&(1<<distTableBits-1)]
+		if d&entSubtable != 0 {
+			bitbuf >>= distTableBits
+			nbits -= distTableBits
+			d = dist[(d>>entValShift+uint32(bitbuf)&(1<<(d>>entLenShift&entTotal)-1))&distTableMask]
+		}
+		distance := int(d>>entValShift) + int(bitbuf&(1<<(d&entTotal)-1)>>(d>>entLenShift&entTotal))
+		bitbuf >>= d & entTotal
+		nbits -= uint(d & entTotal)
+		if uint(s.overrun)*8 > nbits {
+			err = corrupt(errTruncated)
+			break
+		}
+		if d&entException != 0 {
+			err = corrupt(errDistCode)
+			break
+		}
+		if distance > opos-start+len(s.hist) {
+			err = corrupt(errDistTooFar)
+			break
+		}
+		if length > len(dst)-opos || length > s.maxEnd-opos {
+			if err = s.grow(opos, length); err != nil {
+				break
+			}
+			dst = s.dst
+		}
+		if distance > opos-start {
+			s.histMatch(dst[start:], opos-start, distance, length)
+		} else {
+			for i := opos; i < opos+length; i++ {
+				dst[i] = dst[i-distance]
+			}
+		}
+		opos += length
+	}
+	s.ipos, s.bitbuf, s.nbits = ipos, bitbuf, nbits
+	s.out.n = opos
+	return end, err
+}
+
+// fast decodes symbols while at least fastInMargin input bytes remain and
+// the output has not passed fastOut, so that it needs to check neither
+// per symbol. It reports whether it decoded the end of the block.
+func (s *inflateState) fast(fastOut int) (end bool, err error) {
+	lit, dist := s.st.lit, s.st.dist
+	in := s.in
+	inFast := len(in) - fastInMargin
+	ipos, bitbuf, nbits := s.ipos, s.bitbuf, s.nbits
+	// Positions are relative to the message's start: a distance up to
+	// opos is within the output.
+	dst := s.dst[s.start:]
+	opos := s.out.n - s.start
+	fastOut -= s.start
+	// nbits is decremented by whole entries, whose low byte is the bits
+	// consumed: its low byte stays the bit count (≤ 63), the bits above
+	// are garbage (libdeflate's trick: it saves masking the entry).
+
+	// Each iteration starts with ≥ 56 bits and the litlen entry for the
+	// next symbol already looked up, so that the lookup overlaps the
+	// previous symbol's copy.
+	bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+	ipos += 7 - int(nbits>>3&7)
+	nbits |= 56
+	e := lit[bitbuf&(1<<litTableBits-1)]
+	for {
+		if int32(e) < 0 {
+			// Up to three literals: 45 bits at most.
+			bitbuf >>= e & 63
+			nbits -= uint(e)
+			dst[opos] = byte(e >> entValShift)
+			opos++
+			e = lit[bitbuf&(1<<litTableBits-1)]
+			if int32(e) < 0 {
+				bitbuf >>= e & 63
+				nbits -= uint(e)
+				dst[opos] = byte(e >> entValShift)
+				opos++
+				e = lit[bitbuf&(1<<litTableBits-1)]
+				if int32(e) < 0 {
+					bitbuf >>= e & 63
+					nbits -= uint(e)
+					dst[opos] = byte(e >> entValShift)
+					opos++
+					// ≥ 11 bits left: enough to look up the next entry,
+					// whose codeword is consumed after the refill.
+					e = lit[bitbuf&(1<<litTableBits-1)]
+					if ipos > inFast || opos > fastOut {
+						break
+					}
+					bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+					ipos += 7 - int(nbits>>3&7)
+					nbits |= 56
+					continue
+				}
+			}
+		}
+		// ≥ 26 bits left: enough for a length code with its extra bits,
+		// even through a subtable.
+		if e&entException != 0 {
+			if e&entSubtable != 0 {
+				bitbuf >>= litTableBits
+				nbits -= litTableBits
+				e = lit[(e>>entValShift+uint32(bitbuf)&(1<<(e>>entLenShift&entTotal)-1))&litTableMask]
+			}
+			if int32(e) < 0 {
+				bitbuf >>= e & 63
+				nbits -= uint(e)
+				dst[opos] = byte(e >> entValShift)
+				opos++
+				e = lit[bitbuf&(1<<litTableBits-1)]
+				if ipos > inFast || opos > fastOut {
+					break
+				}
+				bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+				ipos += 7 - int(nbits>>3&7)
+				nbits |= 56
+				continue
+			}
+			if e&entException != 0 {
+				bitbuf >>= e & 63
+				nbits -= uint(e)
+				if e&entEnd == 0 {
+					err = corrupt(errLitCode)
+				}
+				end = true
+				break
+			}
+		}
+		length := int(e>>entValShift) + int(bitbuf&lowBits[e&63]>>(e>>entLenShift&63))
+		bitbuf >>= e & 63
+		nbits -= uint(e)
+
+		bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+		ipos += 7 - int(nbits>>3&7)
+		nbits |= 56
+		d := dist[bitbuf&(1<<distTableBits-1)]
+		if d&entException != 0 {
+			if d&entSubtable != 0 {
+				bitbuf >>= distTableBits
+				nbits -= distTableBits
+				d = dist[(d>>entValShift+uint32(bitbuf)&(1<<(d>>entLenShift&entTotal)-1))&distTableMask]
+			}
+			if d&entException != 0 {
+				err = corrupt(errDistCode)
+				break
+			}
+		}
+		distance := int(d>>entValShift) + int(bitbuf&lowBits[d&63]>>(d>>entLenShift&63))
+		bitbuf >>= d & 63
+		nbits -= uint(d)
+		// ≥ 28 bits left.
+		e = lit[bitbuf&(1<<litTableBits-1)]
+
+		if distance >= 8 && distance <= opos {
+			// Whole words, each reading bytes already written; 32 bytes
+			// unconditionally, since most matches are short. The copy may
+			// run past the match: the next symbols overwrite those bytes.
+			w, r := dst[opos:opos+32], dst[opos-distance:opos-distance+32]
+			binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(r[0:]))
+			binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(r[8:]))
+			binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(r[16:]))
+			binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(r[24:]))
+			if length > 32 {
+				for o, end := opos+32, opos+length; o < end; o += 8 {
+					binary.LittleEndian.PutUint64(dst[o:o+8], binary.LittleEndian.Uint64(dst[o-distance:o-distance+8]))
+				}
+			}
+		} else if distance > opos {
+			// From the history: short matches well inside it as above,
+			// the rest (and errors) out of line.
+			if back := distance - opos; back >= 32 && length <= 32 && back <= len(s.hist) {
+				h := s.hist[len(s.hist)-back : len(s.hist)-back+32]
+				w := dst[opos : opos+32]
+				binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(h[0:]))
+				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(h[8:]))
+				binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(h[16:]))
+				binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(h[24:]))
+			} else if !s.histMatch(dst, opos, distance, length) {
+				err = corrupt(errDistTooFar)
+				break
+			}
+		} else if distance == 1 {
+			v := uint64(dst[opos-1]) * 0x0101010101010101
+			for o, end := opos, opos+length; o < end; o += 8 {
+				binary.LittleEndian.PutUint64(dst[o:o+8], v)
+			}
+		} else {
+			for o, end := opos, opos+length; o < end; o++ {
+				dst[o] = dst[o-distance]
+			}
+		}
+		opos += length
+		if ipos > inFast || opos > fastOut {
+			break
+		}
+		bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+		ipos += 7 - int(nbits>>3&7)
+		nbits |= 56
+	}
+	s.ipos, s.bitbuf, s.nbits = ipos, bitbuf, nbits&63
+	s.out.n = s.start + opos
+	return end, err
+}
+
+// histMatch copies a match that starts in the history: distance reaches
+// before the message's first byte. dst and opos are relative to that byte.
+// It reports false if the distance reaches before the history too.
+func (s *inflateState) histMatch(dst []byte, opos, distance, length int) bool {
+	back := distance - opos // bytes of history to read from
+	if back > len(s.hist) {
+		return false
+	}
+	n := copy(dst[opos:opos+length], s.hist[len(s.hist)-back:])
+	for i := opos + n; i < opos+length; i++ {
+		dst[i] = dst[i-distance]
+	}
+	return true
+}

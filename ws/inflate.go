@@ -177,11 +177,11 @@ func inflateMessage(body, hist []byte, out *buffer, a Allocator, limit int64, u 
 type inflateOut struct {
 	out   *buffer
 	a     Allocator
-	hist  []byte    // the data before out.b[start]
-	start int       // the index in out.b distances are counted from (≤ out.n)
-	base  int64     // bytes of the message before start
-	limit int64     // bytes the message may have (negative: no limit)
-	stop  int       // with more input to come, pause once out.n reaches this (0: no stop)
+	hist  []byte     // the data before out.b[start]
+	start int        // the index in out.b distances are counted from (≤ out.n)
+	base  int64      // bytes of the message before start
+	limit int64      // bytes the message may have (negative: no limit)
+	stop  int        // with more input to come, pause once out.n reaches this (0: no stop)
 	utf8  *utf8State // validate the output as text (state kept across calls)
 }
 
@@ -611,4 +611,3 @@ func (s *inflateState) dynamic() error {
 	st.phase = phHuffman
 	return nil
 }
-

@@ -91,6 +91,7 @@ type Conn struct {
 	// Sending.
 	tx        buffer
 	txOff     int // bytes of tx already consumed by the host
+	pongLen   int // length of our pong at the end of tx (0: something else is last)
 	masks     maskSource
 	send      sendMessage
 	defl      *deflater

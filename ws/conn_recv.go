@@ -256,7 +256,7 @@ func (c *Conn) onControl(seg *Segment) {
 		// §5.5.2: answer with a pong carrying the same payload, unless we
 		// already sent a close (§5.5.1: nothing may follow it).
 		if c.autoPong && !c.closeSent {
-			c.writeControl(OpPong, 0, payload)
+			c.answerPing(payload)
 		}
 	case OpPong:
 		rec.typ = EventPong
@@ -268,6 +268,25 @@ func (c *Conn) onControl(seg *Segment) {
 		rec.typ = EventControl
 		c.evq = append(c.evq, rec)
 	}
+}
+
+// answerPing queues the automatic pong. §5.5.3: an endpoint that has not
+// yet sent its pongs to earlier pings may answer only the most recent, so
+// our pong still unsent at the end of the output is replaced; and once the
+// unsent output reaches MaxOutput, a peer that keeps pinging without
+// reading fails the connection (1008) instead of growing it.
+func (c *Conn) answerPing(payload []byte) {
+	if c.pongLen > 0 && c.tx.n-c.txOff >= c.pongLen {
+		c.tx.n -= c.pongLen
+	}
+	if int64(c.tx.n-c.txOff) >= c.lim.maxOutput {
+		c.fail(&Error{Code: CodeOutputFull, CloseCode: ClosePolicyViolation,
+			Msg: "the peer keeps sending pings while not reading: " + strconv.Itoa(c.tx.n-c.txOff) + " bytes of output are unsent (the limit is " + strconv.FormatInt(c.lim.maxOutput, 10) + ")"})
+		return
+	}
+	n := c.tx.n
+	c.writeControl(OpPong, 0, payload)
+	c.pongLen = c.tx.n - n
 }
 
 // onClose handles a received close frame (§5.5.1, §7.1.5, §7.4).

@@ -434,6 +434,7 @@ func (c *Conn) putFrame(op Opcode, rsv uint8, fin bool, p []byte, text bool) int
 		copy(dst[hl:], p)
 	}
 	c.tx.n += hl + n
+	c.pongLen = 0
 	return frameOK
 }
 
@@ -445,6 +446,7 @@ func (c *Conn) queueRaw(b []byte) bool {
 	}
 	copy(dst, b)
 	c.tx.n += len(b)
+	c.pongLen = 0
 	return true
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -389,7 +390,7 @@ static void test_config_bad_values(void **state) {
         assert_int_equal(get_opt(cfg, bad[i].opt), before); /* nothing changed */
     }
     /* Unknown options, for set and get. */
-    const int unknown[] = {0, 22, 99, -1, 1 << 20};
+    const int unknown[] = {0, 23, 99, -1, 1 << 20};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         int64_t v = 777;
         assert_int_equal(ws_config_set(cfg, unknown[i], 1), WS_E_ARG);
@@ -3136,6 +3137,102 @@ static void test_mask(void **state) {
     assert_true(differs);
 }
 
+/* The receive budget: ws_feed stops once the untaken events reach
+ * WS_OPT_MAX_QUEUED and returns the bytes left; feeding them again after
+ * taking the events gives every message, in order. ws_feed_next reports
+ * *used; ws_feed_events (1.0) still consumes everything. */
+static void test_feed_budget(void **state) {
+    (void)state;
+    ws_config *cc = util_config(WS_ROLE_CLIENT, 0);
+    ws_config *sc = util_config(WS_ROLE_SERVER, WS_OPT_MAX_QUEUED, 1000, 0);
+    int64_t v = 0;
+    assert_int_equal(ws_config_get(sc, WS_OPT_MAX_QUEUED, &v), WS_OK);
+    assert_int_equal(v, 1000);
+    assert_int_equal(ws_config_get(cc, WS_OPT_MAX_QUEUED, &v), WS_OK);
+    assert_int_equal(v, 1 << 20); /* the default */
+    ws_conn *c, *s;
+    assert_int_equal(util_open_pair(cc, sc, &c, &s), WS_OK);
+    enum { N = 100, SIZE = 300 };
+    char msg[SIZE];
+    for (int i = 0; i < N; i++) {
+        memset(msg, 'a' + i % 26, sizeof msg);
+        assert_int_equal(ws_send_binary(c, msg, sizeof msg), WS_OK);
+    }
+    uint8_t *out;
+    size_t len;
+    assert_int_equal(util_take_output(c, &out, &len), WS_OK);
+
+    /* ws_feed: each call queues about the budget. */
+    int got = 0, calls = 0;
+    size_t off = 0;
+    ws_event ev = {.size = sizeof ev};
+    while (off < len) {
+        int left = ws_feed(s, out + off, len - off);
+        assert_true(left >= 0);
+        assert_true((size_t)left < len - off || ws_pending_events(s) == 0 || calls > 0);
+        off = len - (size_t)left;
+        calls++;
+        int queued = ws_pending_events(s);
+        assert_true(queued * SIZE <= 1000 + SIZE + SIZE); /* the budget, plus the frame that crossed it */
+        while (ws_next_event(s, &ev) > 0) {
+            assert_int_equal(ev.type, WS_EV_BINARY);
+            assert_int_equal(ev.len, SIZE);
+            assert_int_equal(ev.data[0], 'a' + got % 26);
+            got++;
+        }
+        assert_true(calls <= N + 1);
+    }
+    assert_int_equal(got, N);
+    assert_true(calls >= N / 4);
+    /* Fed again without taking: nothing consumed. */
+    assert_int_equal(ws_send_binary(c, msg, sizeof msg), WS_OK);
+    assert_int_equal(ws_send_binary(c, msg, sizeof msg), WS_OK);
+    assert_int_equal(ws_send_binary(c, msg, sizeof msg), WS_OK);
+    assert_int_equal(ws_send_binary(c, msg, sizeof msg), WS_OK);
+    uint8_t *more;
+    size_t mlen;
+    assert_int_equal(util_take_output(c, &more, &mlen), WS_OK);
+    int left = ws_feed(s, more, mlen);
+    assert_true(left > 0);
+    assert_int_equal(ws_feed(s, more + mlen - left, (size_t)left), left);
+
+    /* ws_feed_next: *used, and events in the same call. */
+    ws_event evs[8];
+    memset(evs, 0, sizeof evs);
+    evs[0].size = sizeof(ws_event);
+    size_t used = 12345;
+    assert_int_equal(ws_feed_next(s, more, mlen, NULL, evs, 8), WS_E_NULL);
+    assert_int_equal(ws_feed_next(NULL, more, mlen, &used, evs, 8), WS_E_NULL);
+    assert_int_equal(used, 0);
+    /* The budget is still full: nothing consumed, the queued events taken. */
+    int k = ws_feed_next(s, more + mlen - left, (size_t)left, &used, evs, 8);
+    assert_true(k > 0);
+    assert_int_equal(used, 0);
+    /* Now it consumes, and the new events come in the same call. */
+    k = ws_feed_next(s, more + mlen - left, (size_t)left, &used, evs, 8);
+    assert_true(k > 0);
+    assert_true(used > 0 && used <= (size_t)left);
+    assert_int_equal(evs[0].type, WS_EV_BINARY);
+    free(more);
+
+    /* ws_feed_events ignores the budget for its call: nothing is left. */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(ws_send_binary(c, msg, sizeof msg), WS_OK);
+    assert_int_equal(util_take_output(c, &more, &mlen), WS_OK);
+    while (ws_next_event(s, &ev) > 0)
+        ;
+    assert_int_equal(ws_feed_events(s, more, mlen, evs, 1), 1);
+    assert_true(ws_pending_events(s) >= 19);
+    free(more);
+
+    /* A length whose remainder cannot be returned. */
+    assert_int_equal(ws_feed(s, out, (size_t)INT_MAX + 1), WS_E_ARG);
+    free(out);
+    free_pair(c, s);
+    ws_config_free(cc);
+    ws_config_free(sc);
+}
+
 /* ws_feed_events: feed and take in one call; ws_peek_event: look without
  * taking (a close is not answered until taken); ws_random_bytes. */
 static void test_feed_events_peek_random(void **state) {
@@ -3404,6 +3501,7 @@ int main(void) {
         cmocka_unit_test(test_output_copy_and_header_lists),
         cmocka_unit_test(test_compressor),
         cmocka_unit_test(test_feed_events_peek_random),
+        cmocka_unit_test(test_feed_budget),
     };
     return cmocka_run_group_tests_name("libws C API", tests, NULL, NULL);
 }

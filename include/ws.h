@@ -15,14 +15,17 @@
  *
  *     ws_conn *c;
  *     ws_server_new(cfg, &c);
+ *     ws_event ev = { .size = sizeof ev };
  *     for (;;) {
  *         n = read(fd, buf, sizeof buf);
- *         if (n > 0) feed_all(c, buf, n);       // ws_feed; see "Input"
- *         else       ws_feed_eof(c);
- *         ws_event ev = { .size = sizeof ev };
- *         while (ws_next_event(c, &ev) > 0) {   // pull events
- *             if (ev.type == WS_EV_TEXT) ws_send_text(c, ev.data, ev.len);
- *         }
+ *         if (n <= 0) ws_feed_eof(c);
+ *         off = 0;
+ *         do {                                  // any chunking works
+ *             if (n > 0) off = n - ws_feed(c, buf + off, n - off);
+ *             while (ws_next_event(c, &ev) > 0) {   // pull events
+ *                 if (ev.type == WS_EV_TEXT) ws_send_text(c, ev.data, ev.len);
+ *             }
+ *         } while (off < n);     // ws_feed left bytes (its budget filled)
  *         const uint8_t *out; size_t len;
  *         ws_output(c, &out, &len);             // bytes to write
  *         n = write(fd, out, len);
@@ -91,7 +94,12 @@
  *   use ws_signal_forward (below). It makes every ws_* call block the
  *   asynchronous signals for its time in the Go runtime, which costs two
  *   system calls per call; such hosts should prefer the calls that do more
- *   per crossing (ws_feed_events, ws_next_events).
+ *   per crossing (ws_feed_next, ws_next_events).
+ * - Never call a ws_* function from a signal handler — not even one that
+ *   looks pure, such as ws_utf8_valid: every call enters the Go runtime,
+ *   which is not async-signal-safe (a handler that interrupted a thread
+ *   inside the runtime would corrupt it; it crashes). Set a flag or write
+ *   to a self-pipe in the handler and call libws from your loop.
  *
  * ------------------------------------------------------------------------
  * FORK
@@ -115,9 +123,9 @@ extern "C" {
 /* ---- Versions ------------------------------------------------------- */
 
 #define WS_VERSION_MAJOR 1
-#define WS_VERSION_MINOR 0
+#define WS_VERSION_MINOR 1
 #define WS_VERSION_PATCH 0
-#define WS_VERSION_STRING "1.0.0"
+#define WS_VERSION_STRING "1.1.0"
 
 /* The ABI version: bumped on any incompatible change to this header. A
  * binding should refuse a library whose ws_abi_version() differs from the
@@ -231,8 +239,11 @@ enum ws_option {
     WS_OPT_MAX_HANDSHAKE     = 4,  /* bytes of an HTTP head (16 KiB); over → 431 */
     WS_OPT_MAX_HEADERS       = 5,  /* header lines in an HTTP head (100); over → 431 */
     /* Receiving. */
-    WS_OPT_STREAMING         = 6,  /* 1: deliver data as chunks as it arrives (default 0: whole messages) */
-    WS_OPT_CHUNK_PER_FRAME   = 7,  /* 1 (with streaming): one chunk per frame, when the frame is complete */
+    WS_OPT_STREAMING         = 6,  /* 1: deliver data as chunks as it arrives, compressed messages as they
+                                    * inflate, each ws_feed queueing about WS_OPT_MAX_QUEUED (default 0:
+                                    * whole messages) */
+    WS_OPT_CHUNK_PER_FRAME   = 7,  /* 1 (with streaming): one chunk per frame, when the frame is complete
+                                    * (a compressed frame that inflates past the budget: more than one) */
     WS_OPT_VALIDATE_UTF8     = 8,  /* 1 (default): check text messages are UTF-8, sent and received */
     WS_OPT_AUTO_PONG         = 9,  /* 1 (default): answer pings automatically */
     WS_OPT_MAX_PINGS         = 10, /* unanswered heartbeat pings before closing with 1008 (3) */
@@ -445,8 +456,10 @@ typedef struct ws_event {
 /* Takes the next queued event into *ev. Returns 1 if an event was taken, 0
  * if none is queued, or a negative WS_E_* code (WS_E_ARG if ev->size is
  * below 8). ev->data stays valid until
- * the next ws_feed, ws_feed_eof, ws_heartbeat, ws_shrink or ws_conn_free on
- * this connection — so events taken one after another all stay readable.
+ * the next ws_feed, ws_feed_next, ws_feed_events, ws_feed_eof,
+ * ws_heartbeat, ws_shrink or ws_conn_free on this connection — so events
+ * taken one after another all stay readable, and the data of events not
+ * yet taken counts against the receive budget (WS_OPT_MAX_QUEUED).
  * Text data is UTF-8 (validated unless WS_OPT_VALIDATE_UTF8 is 0). With
  * streaming, text chunks end on character boundaries — unless
  * WS_OPT_CHUNK_PER_FRAME is set or validation is off: then a chunk may end

@@ -40,9 +40,13 @@ examples: lib
 
 lib: $(SO) $(BUILD)/libws.so $(BUILD)/libws.a
 
+# Go's build cache does not see headers outside the package (include/ws.h):
+# their checksum in CGO_CFLAGS makes a changed header rebuild the library.
+CGO_HDR   = CGO_CFLAGS="$${CGO_CFLAGS:--O2 -g} -DWS_HEADERS_SUM=$$(cat include/ws.h capi/*.h | cksum | cut -d' ' -f1)"
+
 $(SO): $(GO_SRC)
 	@mkdir -p $(BUILD)
-	$(GO) build -buildmode=c-shared -ldflags "$(LIB_LDFLAGS)" -o $@ ./capi
+	$(CGO_HDR) $(GO) build -buildmode=c-shared -ldflags "$(LIB_LDFLAGS)" -o $@ ./capi
 	@rm -f $(BUILD)/libws.so.h
 
 $(BUILD)/libws.so: $(SO)
@@ -51,7 +55,7 @@ $(BUILD)/libws.so: $(SO)
 # The static archive holds the Go runtime too; link it with -lpthread.
 $(BUILD)/libws.a: $(GO_SRC)
 	@mkdir -p $(BUILD)
-	$(GO) build -buildmode=c-archive -ldflags "-s -w" -o $@ ./capi
+	$(CGO_HDR) $(GO) build -buildmode=c-archive -ldflags "-s -w" -o $@ ./capi
 	@rm -f $(BUILD)/libws.h
 
 install: lib

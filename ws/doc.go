@@ -8,18 +8,22 @@
 //	c, _ := ws.NewServer(&ws.Config{Role: ws.RoleServer, Deflate: &ws.DeflateConfig{}})
 //	for {
 //		n, err := sock.Read(buf)
-//		if n > 0 {
-//			c.Feed(buf[:n])          // parse everything that arrived
-//		}
 //		if err != nil {
 //			c.FeedEOF()
 //		}
-//		for ev, ok := c.NextEvent(); ok; ev, ok = c.NextEvent() {
-//			switch ev.Type {
-//			case ws.EventText:
-//				c.SendText(ev.Data) // echo
-//			case ws.EventClose:
-//				// the close reply, if due, is already queued
+//		for in := buf[:n]; ; {
+//			k, _ := c.Feed(in) // parse what arrived, within the receive budget
+//			in = in[k:]
+//			for ev, ok := c.NextEvent(); ok; ev, ok = c.NextEvent() {
+//				switch ev.Type {
+//				case ws.EventText:
+//					c.SendText(ev.Data) // echo
+//				case ws.EventClose:
+//					// the close reply, if due, is already queued
+//				}
+//			}
+//			if len(in) == 0 {
+//				break // else the budget filled: the events are taken, feed the rest
 //			}
 //		}
 //		c.WriteTo(sock)             // or Output + Consume for partial writes

@@ -7,7 +7,7 @@ use warnings;
 # test if a read crosses a frame boundary; bytes after the close frame
 # that must stay unread; the reads per frame (two for a frame of up to
 # 125 bytes, three for a longer one, one for an empty unmasked frame); and
-# the calls into libws per frame (one: ws_feed_events).
+# the calls into libws per frame (one: ws_feed_next).
 
 use Test::More;
 use FindBin ();
@@ -209,7 +209,7 @@ for my $role (qw( server client )) {
 }
 
 # Calls into libws on the read(N) path: one per frame of up to 64 KiB
-# (ws_feed_events feeds the frame and takes its event) on the endpoint's
+# (ws_feed_next feeds the frame and takes its event) on the endpoint's
 # fast path, and on the general loop's states for a frame whose first 2
 # bytes came before the rest.
 {
@@ -249,8 +249,8 @@ for my $role (qw( server client )) {
         # takes two: its header is fed first (libws checks it and ws_need
         # says how much payload follows), then the payload.
         my $long = grep { length > 125 } @want;
-        is_deeply( \%calls, $pace eq 'whole frames' ? { _ws_feed_events => scalar @frames } : { _ws_feed_events => @frames + $long, _ws_need => $long },
-            "$pace: calls into libws (one ws_feed_events per frame" . ( $pace eq 'whole frames' ? ')' : ', two and a ws_need per longer one)' ) )
+        is_deeply( \%calls, $pace eq 'whole frames' ? { _ws_feed_next => scalar @frames } : { _ws_feed_next => @frames + $long, _ws_need => $long },
+            "$pace: calls into libws (one ws_feed_next per frame" . ( $pace eq 'whole frames' ? ')' : ', two and a ws_need per longer one)' ) )
             or diag explain \%calls;
     }
 

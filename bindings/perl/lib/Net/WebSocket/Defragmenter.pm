@@ -45,13 +45,23 @@ fragment order, control frames between fragments, reserved bits and
 opcodes, UTF-8 of text, close codes, limits). It reads exactly as many
 bytes as libws needs next (C<ws_need>), so it never reads past a frame.
 
+What it holds is bounded: libws stops taking in input once the events it
+queued reach C<max_queued> (1 MiB; see
+L<Net::WebSocket::LibWS::Connection/The receive budget>), and the bytes it
+did not take in yet are fed again, before anything more is read from the
+reader, once the messages and control frames already decoded have been
+handled. A reader with C<read_available()> is given at most 256 KiB at a
+time, so a burst of small compressed frames that inflate to gigabytes
+costs about one message and the budget at a time, not the whole burst.
+
 =head1 METHODS
 
 =head2 CLASS->new( %OPTS )
 
 C<parser> (required), C<on_control_frame>, C<on_data_frame>,
 C<on_protocol_error>, C<role>, and the libws options C<max_message>,
-C<max_frame>, C<validate_utf8>, C<auto_pong> (default 0 here),
+C<max_frame>, C<max_queued> (the receive budget: see below),
+C<validate_utf8>, C<auto_pong> (default 0 here),
 C<subprotocol> and C<extensions> (the agreed
 C<Sec-WebSocket-Protocol>/C<Sec-WebSocket-Extensions> values, e.g. a
 permessage-deflate agreement, which libws then applies: messages come
@@ -99,7 +109,7 @@ use constant EV_BATCH => Net::WebSocket::LibWS::Connection::_EVMAX;
 
 my @EV_TEMPLATE = map { Net::WebSocket::LibWS::Connection::_event_template($_) } 0 .. EV_BATCH;
 
-my @PASS_OPTS = qw( max_message max_frame validate_utf8 auto_pong max_pings allow_rsv );
+my @PASS_OPTS = qw( max_message max_frame max_queued validate_utf8 auto_pong max_pings allow_rsv );
 
 sub new {
     my ($class, %opts) = @_;
@@ -182,18 +192,30 @@ sub _take {
 }
 
 # Feeds bytes and takes the events they complete onto _events, in one call
-# into libws (ws_feed_events). Returns how many events were taken.
+# into libws (ws_feed_next). Returns how many events were taken.
 sub _feed_take {
     my $self = $_[0];    # $_[1]: bytes
-    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->{'_c'}, ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ), length $_[1],
+    my $b = utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1];
+    my $used = 0;
+    my $k = Net::WebSocket::LibWS::_ws_feed_next( $self->{'_c'}, $b, length $b, \$used,
         $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
-    if ( $k <= 0 ) {
-        Net::WebSocket::LibWS::_croak_rc($k, 'feed') if $k < 0;
-        return 0;
-    }
+    Net::WebSocket::LibWS::_croak_rc($k, 'feed') if $k < 0;
+    _hold_tail( $self, substr( $b, $used ) ) if $used < length $b;
+    return 0 if !$k;
     push @{ $self->{'_events'} }, unpack $EV_TEMPLATE[$k], $Net::WebSocket::LibWS::Connection::EV_VIEW;
     $self->{'_more'} = 1 if $k == EV_BATCH || $self->{'_read_available'};
     return $k;
+}
+
+# The receive budget filled: libws did not take in these bytes. They are
+# fed before anything more is read (_next_slow), once the events taken
+# are handled; then ws_need leads the reading again (_st 4), as libws's
+# place in the frame is no longer where the reading state says.
+sub _hold_tail {
+    my ($self, $tail) = @_;
+    $self->{'_tail'} = $tail;
+    @$self{qw( _st _want _head _fast )} = ( 4, 0, undef, 0 );
+    return;
 }
 
 # Reads what libws needs, feeds it and takes the events it gives, until
@@ -220,7 +242,7 @@ sub _feed_take {
 #
 # Events (one chunk per frame) arrive when a frame ends, and a frame ends
 # with the feed that completes it: every feed takes the events it
-# completes in the same call into libws (ws_feed_events). A frame of up to
+# completes in the same call into libws (ws_feed_next). A frame of up to
 # 64 KiB costs two or three reads and one call into libws.
 #
 # A reader with read_available() is given up to READ_AHEAD bytes at once,
@@ -248,7 +270,7 @@ sub get_next_message {
 sub _set_fast {
     my ($self) = @_;
     $self->{'_fast'} = ( !$self->{'_st'} && !$self->{'_more'} && !$self->{'_read_available'} && !defined $self->{'_pending'}
-        && !$self->{'_eof'} && !$self->{'_ended'} && !$self->{'_failed'} && !@{ $self->{'_events'} } && !$self->{'_on_data_frame'} ) ? 1 : 0;
+        && !defined $self->{'_tail'} && !$self->{'_eof'} && !$self->{'_ended'} && !$self->{'_failed'} && !@{ $self->{'_events'} } && !$self->{'_on_data_frame'} ) ? 1 : 0;
     return;
 }
 
@@ -257,7 +279,7 @@ sub _set_fast {
 my $EV1 = '@4 C @4 Q< @24 J @16 x0/P';
 
 # The common case: a frame from its start, read in two or three reads,
-# fed whole and its event taken in one call (ws_feed_events). Returns a whole text
+# fed whole and its event taken in one call (ws_feed_next). Returns a whole text
 # or binary message; 0 when the reader has nothing yet (libws holds no
 # event then); undef when the general loop must go on from the state this
 # leaves (other events were queued, a frame was only partly read, the
@@ -308,7 +330,9 @@ sub _next_fast {
     # stand for.
     $buf = Net::WebSocket::LibWS::_bytes($buf) if length($buf) != do { use bytes; length $buf };
 
-    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->{'_c'}, $buf, length $buf, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+    my $used = 0;
+    my $k = Net::WebSocket::LibWS::_ws_feed_next( $self->{'_c'}, $buf, length $buf, \$used, $Net::WebSocket::LibWS::Connection::EV_BUF, EV_BATCH );
+    _hold_tail( $self, substr( $buf, $used ) ) if $used < length $buf && $k >= 0;
     if ( $k == 1 ) {
         my ($type, $info, $data) = unpack $EV1, $Net::WebSocket::LibWS::Connection::EV_VIEW;
         # A whole text or binary message (flags FIRST and LAST).
@@ -385,6 +409,13 @@ sub _next_slow {
 
         return q<> if $self->{'_eof'} || $self->{'_ended'};
 
+        # Input the receive budget held back goes in before anything is read.
+        if ( defined $self->{'_tail'} ) {
+            $self->_feed_take( delete $self->{'_tail'} );
+            next;
+        }
+        return $self->_end_of_input() if delete $self->{'_reader_eof'};
+
         if ( $self->{'_read_available'} ) {
             my $need = Net::WebSocket::LibWS::_ws_need($c);
             Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
@@ -457,7 +488,12 @@ sub _next_slow {
             return undef;
         }
         if ( !length $bytes ) {
-            $self->_feed( delete $self->{'_head'} ) if defined $self->{'_head'};
+            # The end, after what was read of a frame (and what libws holds back of it).
+            if ( defined $self->{'_head'} ) {
+                $self->_feed_take( delete $self->{'_head'} );
+                $self->{'_reader_eof'} = 1;
+                next;
+            }
             return $self->_end_of_input();
         }
         if ( length($bytes) != $want ) {
@@ -487,14 +523,17 @@ sub _next_slow {
         }
         elsif ( $st == 1 ) {
             # The rest of a small frame: feed the frame whole.
-            $self->_feed_take( $self->{'_head'} . $bytes );
+            my $frame = $self->{'_head'} . $bytes;
             @$self{qw( _st _head )} = ( 0, undef );
+            $self->_feed_take($frame);
         }
         elsif ( $st == 2 ) {
             # The rest of a longer frame's header: libws checks it, then
             # says how much payload follows.
-            $self->_feed_take( $self->{'_head'} . $bytes );
+            my $hdr = $self->{'_head'} . $bytes;
             $self->{'_head'} = undef;
+            $self->_feed_take($hdr);
+            next if defined $self->{'_tail'};
             my $need = Net::WebSocket::LibWS::_ws_need($c);
             Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
             if ( $need > 0 && $need != 2 ) {
@@ -507,13 +546,14 @@ sub _next_slow {
         }
         elsif ( $st == 3 ) {
             # The payload: the frame ends with it.
-            $self->_feed_take($bytes);
             $self->{'_st'} = 0;
+            $self->_feed_take($bytes);
         }
         else {
             # Generic: ws_need led; a frame ended if libws needs a new
             # frame's 2 bytes (or nothing) next.
             my $k = $self->_feed_take($bytes);
+            next if defined $self->{'_tail'};
             my $need = Net::WebSocket::LibWS::_ws_need($c);
             Net::WebSocket::LibWS::_croak_rc($need, 'need') if $need < 0;
             $self->{'_want'} = $need;
@@ -526,13 +566,6 @@ sub _next_slow {
 
         # A frame ended, and the feed took its event.
     }
-}
-
-sub _feed {
-    my ($self) = @_;    # $_[1]: bytes
-    my $rc = Net::WebSocket::LibWS::_ws_feed( $self->{'_c'}, ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ), length $_[1] );
-    Net::WebSocket::LibWS::_croak_rc($rc, 'feed') if $rc < 0;
-    return;
 }
 
 # The reader said end of file.

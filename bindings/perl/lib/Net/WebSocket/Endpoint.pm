@@ -33,7 +33,7 @@ use Net::WebSocket::X ();
 
 use constant DEFAULT_MAX_PINGS => 3;
 
-my @LIMITS = qw( max_message max_frame validate_utf8 );
+my @LIMITS = qw( max_message max_frame max_queued validate_utf8 );
 
 sub new {
     my ($class, %opts) = @_;

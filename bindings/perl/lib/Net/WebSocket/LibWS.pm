@@ -254,6 +254,7 @@ BEGIN {
         WS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS => 16,
         WS_OPT_DEFLATE_LEVEL => 17, WS_OPT_DEFLATE_MIN_SIZE => 18,
         WS_OPT_DEFLATE_REQUIRED => 19, WS_OPT_ALLOW_RSV => 20, WS_OPT_ALLOW_OPCODES => 21,
+        WS_OPT_MAX_QUEUED => 22,
 
         WS_EV_NONE => 0, WS_EV_REQUEST => 1, WS_EV_OPEN => 2, WS_EV_REJECTED => 3,
         WS_EV_TEXT => 4, WS_EV_BINARY => 5, WS_EV_DATA => 6, WS_EV_PING => 7,
@@ -380,7 +381,7 @@ my @FUNCTIONS = (
     [ ws_feed_response => ['opaque', 'int', 'string', 'string[]', 'string[]', 'size_t'] => 'int' ],
 
     [ ws_next_events    => ['opaque', 'opaque', 'size_t'] => 'int' ],
-    [ ws_feed_events    => ['opaque', 'string', 'size_t', 'opaque', 'size_t'] => 'int' ],
+    [ ws_feed_next      => ['opaque', 'string', 'size_t', 'size_t*', 'opaque', 'size_t'] => 'int' ],
     [ ws_peek_event     => ['opaque'] => 'int' ],
     [ ws_pending_events => ['opaque'] => 'int' ],
 
@@ -785,6 +786,7 @@ my %INT_OPTION = (
     max_message     => WS_OPT_MAX_MESSAGE,
     max_frame       => WS_OPT_MAX_FRAME,
     max_output      => WS_OPT_MAX_OUTPUT,
+    max_queued      => WS_OPT_MAX_QUEUED,
     max_handshake   => WS_OPT_MAX_HANDSHAKE,
     max_headers     => WS_OPT_MAX_HEADERS,
     streaming       => WS_OPT_STREAMING,

@@ -91,6 +91,12 @@ subprotocol.
 =item * C<max_message>, C<max_frame> (optional) - libws limits (64 MiB
 each by default; 1009 when exceeded).
 
+=item * C<max_queued> (optional) - libws's receive budget (1 MiB by
+default): decoded messages and control frames waiting to be returned are
+bounded by it (plus the one message that fills it), however much the
+reader hands over at once; the rest of the input is taken in as they are
+returned (see L<Net::WebSocket::Defragmenter>).
+
 =back
 
 =head2 get_next_message()

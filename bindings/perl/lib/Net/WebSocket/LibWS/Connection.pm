@@ -28,6 +28,9 @@ Net::WebSocket::LibWS::Connection - a sans-IO WebSocket connection (libws)
         if ($n) { @events = $conn->feed_events($buf) }   # feed + next_events
         else    { $conn->feed_eof(); @events = $conn->next_events() }
 
+        # Events are bounded by max_queued: what libws did not take in
+        # yet is fed again by next_events, once you took the first ones.
+
         while (@events) {
             for my $ev (@events) {
                 if ($ev->type eq 'text')      { $conn->send_text( $ev->data ) }
@@ -88,6 +91,7 @@ fields; a permessage-deflate element there is applied.
 Limits (0 restores the default, -1 means unlimited where allowed):
 C<max_message> (64 MiB, after inflating), C<max_frame> (64 MiB),
 C<max_output> (64 MiB of unsent output: data sends then fail),
+C<max_queued> (1 MiB: the receive budget, see L</INPUT>),
 C<max_handshake> (16 KiB), C<max_headers> (100).
 
 Receiving: C<streaming> (deliver data in chunks as it arrives),
@@ -122,9 +126,12 @@ C<allow_opcodes> (a bit set C<< 1 << opcode >> of reserved opcodes).
 
 =item C<feed_eof()> - the transport ended.
 
+=item C<pending_input()> - how many bytes fed are held back, waiting for
+you to take events (see L</The receive budget>); 0 normally.
+
 =item C<need()> - how many more bytes the connection needs to make
 progress (what a blocking C<read(N)> should ask for); 0 once nothing more
-will be read.
+will be read. It does not count input held back.
 
 =item C<feed_request(METHOD, TARGET, PROTOCOL, [NAME => VALUE, ...])> -
 server: a request head your HTTP code parsed.
@@ -133,6 +140,27 @@ server: a request head your HTTP code parsed.
 response head your HTTP code parsed.
 
 =back
+
+=head2 The receive budget
+
+What libws holds for you - events queued and not yet taken, and the
+message being assembled - is bounded by C<max_queued> (1 MiB), however
+much you feed at once: once the queued events reach it, libws stops
+consuming input (C<ws_feed_next> in C<ws.h>). The connection keeps the
+bytes libws did not consume, in order, and feeds them again, before
+anything fed later and before the end of input, as soon as you have
+taken the queued events: the calls that take events (C<next_events>,
+C<next_event>, C<feed_events> and the C<_raw> forms) and the calls that
+look at them (C<peek_event>, C<pending_events>) do it. So the usual loop
+loses nothing and needs no change:
+
+    $conn->feed($bytes);
+    while ( my @events = $conn->next_events() ) { ... }
+
+Taking the events is what lets input in. A program that feeds again
+before it has taken the events makes the connection keep that input too
+(in Perl, as a copy): to bound your memory, stop reading your transport
+while C<pending_input()> is not 0, take the events, and read on.
 
 =head1 EVENTS
 
@@ -147,9 +175,10 @@ libws queues when you take it. Loop until it returns nothing:
     while ( my @events = $conn->next_events() ) { ... }
 
 =item C<feed_events(BYTES, [MAX])> - C<feed(BYTES)> then
-C<next_events(MAX)> in one call into the library (C<ws_feed_events>):
-the first batch of events queued once BYTES are fed. Take the rest with
-C<next_events> as above:
+C<next_events(MAX)> in one call into the library (C<ws_feed_next>):
+the first batch of events once BYTES are fed (as far as the receive
+budget lets them in). Take the rest with C<next_events> as above, which
+also feeds what the budget held back:
 
     my @events = $conn->feed_events($bytes);
     while (@events) {
@@ -281,8 +310,8 @@ use Net::WebSocket::X ();
 use constant {
     _C      => 0,    # ws_conn handle
     _PID    => 1,    # process that made it
-    _UNUSED2 => 2,   # (was the per-connection event array)
-    _UNUSED3 => 3,
+    _TAIL   => 2,    # input libws did not consume (the receive budget filled), or undef
+    _EOF    => 3,    # the end of input, to feed once _TAIL is consumed
     _ROLE   => 4,
     _GEN    => 5,    # counts calls that may change what ws_need says (close, heartbeat, ...)
 
@@ -377,25 +406,66 @@ sub _fail {
 #----------------------------------------------------------------------
 # Input
 
+# The receive budget (max_queued): libws stops consuming input once the
+# events it queued and nobody took reach it, and says how much it left.
+# Those bytes wait in _TAIL, with any input fed after them, and are fed
+# again when no event is queued (in _feed_held, from the calls that take
+# events); the end of input waits behind them too (_EOF).
+
 sub feed {
     my $self = $_[0];
     $self->[_GEN]++;
-    if (utf8::is_utf8($_[1])) {
-        my $b = Net::WebSocket::LibWS::_bytes($_[1]);
-        my $rc = Net::WebSocket::LibWS::_ws_feed( $self->[_C], $b, length $b );
-        _fail($rc, 'feed') if $rc < 0;
-        return 1;
-    }
-    my $rc = Net::WebSocket::LibWS::_ws_feed( $self->[_C], $_[1], length $_[1] );
-    _fail($rc, 'feed') if $rc < 0;
+    return _hold( $self, $_[1] ) if defined $self->[_TAIL];
+    my $b = utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] // q<>;
+    my $left = Net::WebSocket::LibWS::_ws_feed( $self->[_C], $b, length $b );
+    _fail($left, 'feed') if $left < 0;
+    $self->[_TAIL] = substr( $b, -$left ) if $left;
+    return 1;
+}
+
+# Input that comes after the bytes held back.
+sub _hold {
+    my $self = $_[0];
+    die Net::WebSocket::X->create('LibWS', Net::WebSocket::LibWS::WS_E_STATE(), 'feed after the end of input', 'feed') if $self->[_EOF];
+    $self->[_TAIL] .= Net::WebSocket::LibWS::_bytes( $_[1] // q<> );
     return 1;
 }
 
 sub feed_eof {
     $_[0][_GEN]++;
+    if ( defined $_[0][_TAIL] ) {
+        $_[0][_EOF] = 1;
+        return 1;
+    }
     my $rc = Net::WebSocket::LibWS::_ws_feed_eof( $_[0][_C] );
     _fail($rc, 'feed_eof') if $rc < 0;
     return 1;
+}
+
+sub pending_input { return defined $_[0][_TAIL] ? length $_[0][_TAIL] : 0 }
+
+# Called when libws has no event queued: feeds the input held back and
+# takes up to $max of the events that gives (ws_feed_next); once all of
+# it is consumed, the end of input, if it waits. Returns the number of
+# events taken, or a negative WS_E_* code.
+sub _feed_held {
+    my ($self, $max) = @_;
+    if ( defined $self->[_TAIL] ) {
+        my $used = 0;
+        my $k = Net::WebSocket::LibWS::_ws_feed_next( $self->[_C], $self->[_TAIL], length $self->[_TAIL], \$used, ( $max ? $EV_BUF : undef ), $max );
+        return $k if $k < 0;
+        if ( $used < length $self->[_TAIL] ) { substr( $self->[_TAIL], 0, $used, q<> ) }
+        else                                  { $self->[_TAIL] = undef }
+        # Events were taken: the end of input waits for the next call, as
+        # feeding it would free their data before they are decoded.
+        return $k if $k;
+        return 0 if defined $self->[_TAIL];
+    }
+    return 0 if !$self->[_EOF];
+    $self->[_EOF] = undef;
+    my $rc = Net::WebSocket::LibWS::_ws_feed_eof( $self->[_C] );
+    return $rc if $rc < 0 || !$max;
+    return Net::WebSocket::LibWS::_ws_next_events( $self->[_C], $EV_BUF, $max );
 }
 
 sub need {
@@ -450,7 +520,9 @@ sub _event_template { return $EV_TEMPLATE[ $_[0] ] }
 # ws_event.data is NULL when len is 0, and unpack 'P' gives undef then.
 sub next_events {
     $_[0][_GEN]++;
-    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $EV_BUF, ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1] );
+    my $max = ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1];
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $EV_BUF, $max );
+    $k = _feed_held( $_[0], $max ) if !$k && ( defined $_[0][_TAIL] || $_[0][_EOF] );
     if ($k <= 0) {
         _fail($k, 'next_events') if $k < 0;
         return;
@@ -463,7 +535,9 @@ sub next_events {
 
 sub next_events_raw {
     $_[0][_GEN]++;
-    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $EV_BUF, ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1] );
+    my $max = ( !$_[1] || $_[1] > _EVMAX ) ? _EVMAX : $_[1];
+    my $k = Net::WebSocket::LibWS::_ws_next_events( $_[0][_C], $EV_BUF, $max );
+    $k = _feed_held( $_[0], $max ) if !$k && ( defined $_[0][_TAIL] || $_[0][_EOF] );
     if ($k <= 0) {
         _fail($k, 'next_events_raw') if $k < 0;
         return;
@@ -471,11 +545,26 @@ sub next_events_raw {
     return unpack $EV_TEMPLATE[$k], $EV_VIEW;
 }
 
+# Feeds bytes and takes up to $max events in one call (ws_feed_next);
+# behind input held back, the bytes wait their turn (see _feed_held).
+sub _feed_take {
+    my ($self, undef, $max) = @_;
+    if ( defined $self->[_TAIL] ) {
+        _hold( $self, $_[1] );
+        my $k = Net::WebSocket::LibWS::_ws_next_events( $self->[_C], $EV_BUF, $max );
+        return $k ? $k : _feed_held( $self, $max );
+    }
+    my $b = utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] // q<>;
+    my $used = 0;
+    my $k = Net::WebSocket::LibWS::_ws_feed_next( $self->[_C], $b, length $b, \$used, $EV_BUF, $max );
+    $self->[_TAIL] = substr( $b, $used ) if $k >= 0 && $used < length $b;
+    return $k;
+}
+
 sub feed_events {
     my $self = $_[0];
     $self->[_GEN]++;
-    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->[_C], ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ) // '', length( $_[1] // '' ),
-        $EV_BUF, ( !$_[2] || $_[2] > _EVMAX ) ? _EVMAX : $_[2] );
+    my $k = _feed_take( $self, $_[1], ( !$_[2] || $_[2] > _EVMAX ) ? _EVMAX : $_[2] );
     if ($k <= 0) {
         _fail($k, 'feed_events') if $k < 0;
         return;
@@ -489,8 +578,7 @@ sub feed_events {
 sub feed_events_raw {
     my $self = $_[0];
     $self->[_GEN]++;
-    my $k = Net::WebSocket::LibWS::_ws_feed_events( $self->[_C], ( utf8::is_utf8( $_[1] ) ? Net::WebSocket::LibWS::_bytes( $_[1] ) : $_[1] ) // '', length( $_[1] // '' ),
-        $EV_BUF, ( !$_[2] || $_[2] > _EVMAX ) ? _EVMAX : $_[2] );
+    my $k = _feed_take( $self, $_[1], ( !$_[2] || $_[2] > _EVMAX ) ? _EVMAX : $_[2] );
     if ($k <= 0) {
         _fail($k, 'feed_events_raw') if $k < 0;
         return;
@@ -498,8 +586,16 @@ sub feed_events_raw {
     return unpack $EV_TEMPLATE[$k], $EV_VIEW;
 }
 
+# Peeking and counting feed the input held back when nothing is queued
+# (without taking events), so that they see what it gives.
 sub peek_event {
     my $t = Net::WebSocket::LibWS::_ws_peek_event( $_[0][_C] );
+    if ( !$t && ( defined $_[0][_TAIL] || $_[0][_EOF] ) ) {
+        $_[0][_GEN]++;
+        my $rc = _feed_held( $_[0], 0 );
+        _fail($rc, 'peek_event') if $rc < 0;
+        $t = Net::WebSocket::LibWS::_ws_peek_event( $_[0][_C] );
+    }
     _fail($t, 'peek_event') if $t < 0;
     return $t;
 }
@@ -508,6 +604,7 @@ sub next_event {
     my $self = $_[0];
     $self->[_GEN]++;
     my $k = Net::WebSocket::LibWS::_ws_next_events( $self->[_C], $EV_BUF, 1 );
+    $k = _feed_held( $self, 1 ) if !$k && ( defined $self->[_TAIL] || $self->[_EOF] );
     if ($k <= 0) {
         _fail($k, 'next_event') if $k < 0;
         return undef;
@@ -519,6 +616,12 @@ sub next_event {
 
 sub pending_events {
     my $n = Net::WebSocket::LibWS::_ws_pending_events( $_[0][_C] );
+    if ( !$n && ( defined $_[0][_TAIL] || $_[0][_EOF] ) ) {
+        $_[0][_GEN]++;
+        my $rc = _feed_held( $_[0], 0 );
+        _fail($rc, 'pending_events') if $rc < 0;
+        $n = Net::WebSocket::LibWS::_ws_pending_events( $_[0][_C] );
+    }
     _fail($n, 'pending_events') if $n < 0;
     return $n;
 }

@@ -28,7 +28,7 @@ GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcar
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance conformance bench bench-go fuzz cover clean install
+.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance test-memory conformance bench bench-go fuzz cover clean install
 
 all: build
 
@@ -74,7 +74,7 @@ vet:
 demo: lib
 	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance
+test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory
 	@echo "all tests passed"
 
 # The C API through libws.so only: cmocka suite, sanitizer run, ABI, fork,
@@ -117,6 +117,12 @@ test-perl: lib
 test-interop: lib
 	cd tests/gorilla && $(GO) test -race -count=1 ./...
 	sh tests/interop/run.sh
+
+# Hostile peers (issue 11): the C host, the Python and the Perl echo
+# servers fed deflate bombs, 200 x 8 MiB with context takeover and 100k
+# pings; peak RSS and ws_memory must stay within limit-derived budgets.
+test-memory: lib
+	sh tests/memory/run.sh
 
 # Autobahn-style conformance (tests/conformance): a short profile in
 # make test, every case with make conformance (writes SUMMARY.md).

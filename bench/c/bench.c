@@ -16,7 +16,8 @@
  * passes check the count and checksum every time.
  *
  * Server side: one long-lived connection fed the .frames in 64 KiB slices,
- * events drained after each slice (libws: ws_next_events batches of 256;
+ * events drained after each slice (libws: ws_next_events batches of 256,
+ * and the rest of the slice fed again if the receive budget filled;
  * wslay: wslay_event_recv, whose recv callback copies from the slice).
  * Client side: one send call per message (ws_send_text/_binary;
  * wslay_event_queue_msg), output drained into a byte counter once 64 KiB
@@ -220,28 +221,43 @@ static int libws_open(runner *r, int role) {
     return 0;
 }
 
+/* Takes the queued events: counts the messages and sums their first and
+ * last bytes. */
+static int libws_take(runner *r, size_t *got, uint32_t *sum) {
+    ws_event ev[256];
+    int k;
+    ev[0].size = sizeof ev[0];
+    while ((k = ws_next_events(r->c, ev, 256)) > 0) {
+        for (int i = 0; i < k; i++) {
+            if (ev[i].type != WS_EV_TEXT && ev[i].type != WS_EV_BINARY)
+                return FAIL(r, "event %d (%.*s)", ev[i].type, (int)ev[i].len, (const char *)ev[i].data);
+            *sum += (uint32_t)ev[i].data[0] + ev[i].data[ev[i].len - 1];
+        }
+        *got += (size_t)k;
+    }
+    if (k < 0)
+        return FAIL(r, "ws_next_events: %s", ws_strerror(k));
+    return 0;
+}
+
 static int libws_server_pass(runner *r, size_t *n, uint32_t *sum) {
     workload *w = r->w;
-    ws_event ev[256];
     size_t got = 0;
     uint32_t s = 0;
     for (size_t o = 0; o < w->frames_len; o += CHUNK) {
+        const uint8_t *p = w->frames + o;
         size_t len = w->frames_len - o < CHUNK ? w->frames_len - o : CHUNK;
-        int rc = ws_feed(r->c, w->frames + o, len);
-        if (rc != WS_OK)
-            return FAIL(r, "ws_feed: %s", ws_strerror(rc));
-        ev[0].size = sizeof ev[0];
-        int k;
-        while ((k = ws_next_events(r->c, ev, 256)) > 0) {
-            for (int i = 0; i < k; i++) {
-                if (ev[i].type != WS_EV_TEXT && ev[i].type != WS_EV_BINARY)
-                    return FAIL(r, "event %d (%.*s)", ev[i].type, (int)ev[i].len, (const char *)ev[i].data);
-                s += (uint32_t)ev[i].data[0] + ev[i].data[ev[i].len - 1];
-            }
-            got += (size_t)k;
+        for (;;) { /* once per slice, unless the receive budget fills */
+            int left = ws_feed(r->c, p, len);
+            if (left < 0)
+                return FAIL(r, "ws_feed: %s", ws_strerror(left));
+            if (libws_take(r, &got, &s))
+                return -1;
+            if (left == 0)
+                break;
+            p += len - (size_t)left; /* the events are taken: feed the rest */
+            len = (size_t)left;
         }
-        if (k < 0)
-            return FAIL(r, "ws_next_events: %s", ws_strerror(k));
     }
     *n = got;
     *sum = s;

@@ -14,7 +14,8 @@
  *
  * The transport is ours (libws does no I/O): a non-blocking TCP socket
  * driven by poll(), with stdin too in interactive mode. The loop is the
- * same as the server's: read -> ws_feed, take events, write ws_output ->
+ * same as the server's: read -> ws_feed, take events (and feed again what
+ * ws_feed left once its receive budget filled), write ws_output ->
  * ws_consume, obey ws_hint. No TLS: wss:// URLs are refused.
  */
 #include <errno.h>
@@ -598,14 +599,20 @@ static int read_socket(struct session *ss)
         ssize_t n = recv(ss->fd, read_buf, sizeof read_buf, 0);
         int rc;
         if (n > 0) {
+            size_t off = 0;
             ss->last_progress = now_ms();
-            rc = ws_feed(ss->conn, read_buf, (size_t)n);
-            if (rc < 0) {
-                ws_fail(ss, "ws_feed", rc);
-                return -1;
-            }
-            if (drain_events(ss) < 0)
-                return -1;
+            /* ws_feed returns how many bytes it left once the untaken
+             * events filled its receive budget: take them, feed the rest. */
+            do {
+                rc = ws_feed(ss->conn, read_buf + off, (size_t)n - off);
+                if (rc < 0) {
+                    ws_fail(ss, "ws_feed", rc);
+                    return -1;
+                }
+                off = (size_t)n - (size_t)rc;
+                if (drain_events(ss) < 0)
+                    return -1;
+            } while (off < (size_t)n);
             continue;
         }
         if (n == 0)

@@ -8,6 +8,9 @@
  *   1. read what the socket has         -> ws_feed()   (0 bytes: ws_feed_eof())
  *   2. take the events that produced    -> ws_next_events(), echo messages
  *   3. write what libws queued          -> ws_output() + send() + ws_consume()
+ *      ws_feed() stops when the untaken events fill its receive budget
+ *      and returns how many bytes it left: after 2 and 3, feed those
+ *      again, until the whole read is consumed
  *   4. once the output is written, obey -> ws_hint(): shutdown / close
  *   5. when a timer is due              -> ws_heartbeat(), or drop the client
  *
@@ -328,12 +331,11 @@ static void echo(struct server *s, struct client *cl, const ws_event *ev)
             logc(s, cl, "binary, %zu bytes%s -> echoed", ev->len,
                  ev->flags & WS_EVF_COMPRESSED ? " (compressed)" : "");
     } else if (rc == WS_E_CLOSED) {
-        /* A close frame has been sent, so no data may follow (§5.5.1). Two
-         * ways to get here: we are shutting down and the client's data kept
-         * coming until it saw our close (§1.4 allows that), or the client's
-         * close frame came in the same read as this message: ws_feed()
-         * parses everything at once and queues the close reply before we
-         * see the message. Either way it cannot be echoed any more. */
+        /* A close frame has been sent, so no data may follow (§5.5.1): we
+         * are shutting down and the client's data kept coming until it saw
+         * our close (§1.4 allows that), or an earlier echo failed (1011).
+         * Never the client's own close in the same read: its reply is
+         * queued only when we take its WS_EV_CLOSE, after this message. */
         s->st.not_echoed++;
         logc(s, cl, "%s, %zu bytes: not echoed, the connection is closing",
              ev->type == WS_EV_TEXT ? "text" : "binary", ev->len);
@@ -399,8 +401,9 @@ static void handle_event(struct server *s, struct client *cl, const ws_event *ev
     }
 }
 
-/* Takes every queued event. Event data stays valid until the next
- * ws_feed/ws_feed_eof/ws_heartbeat, so echoing from it here is fine. */
+/* Takes every queued event, which also frees ws_feed's receive budget.
+ * Event data stays valid until the next ws_feed/ws_feed_eof/ws_heartbeat,
+ * so echoing from it here is fine. */
 static int drain_events(struct server *s, struct client *cl, int64_t now)
 {
     ws_event evs[EVENT_BATCH];
@@ -445,11 +448,35 @@ static int transport_broken(struct server *s, struct client *cl, int64_t now)
     return -1;
 }
 
+/* Feeds one read to libws. ws_feed stops once the events it queued reach
+ * the receive budget (WS_OPT_MAX_QUEUED) and returns how many bytes it
+ * left: take the events and write the echoes, then feed the rest. All of
+ * it, now: read_buf is shared by every client. -1: drop. */
+static int feed_input(struct server *s, struct client *cl, size_t len, int64_t now)
+{
+    size_t off = 0;
+    do {
+        int left = ws_feed(cl->conn, read_buf + off, len - off);
+        if (left < 0) {
+            log_ws_error(cl, "ws_feed", left);
+            return -1;
+        }
+        off = len - (size_t)left;
+        if (drain_events(s, cl, now) < 0)
+            return -1;
+        /* Echoes were queued: write them now, which also brings
+         * out_pending up to date for read_input's high-water check. */
+        if (flush_output(s, cl, now) < 0)
+            return transport_broken(s, cl, now);
+    } while (off < len);
+    return 0;
+}
+
 /* Reads what the socket has (bounded per round), feeding libws and handling
  * the events after each read so that memory stays bounded. -1: drop. */
 static int read_input(struct server *s, struct client *cl, int64_t now)
 {
-    int k, rc;
+    int k;
     for (k = 0; k < READS_PER_WAKEUP && !cl->peer_eof; k++) {
         ssize_t n;
         /* Backpressure: a client that does not read its echoes gets no more
@@ -462,17 +489,8 @@ static int read_input(struct server *s, struct client *cl, int64_t now)
             cl->last_activity = now;
             if (cl->phase == PHASE_OPEN && s->opt.idle_s > 0)
                 cl->timer = now + s->opt.idle_s * 1000;
-            rc = ws_feed(cl->conn, read_buf, (size_t)n);
-            if (rc < 0) {
-                log_ws_error(cl, "ws_feed", rc);
+            if (feed_input(s, cl, (size_t)n, now) < 0)
                 return -1;
-            }
-            if (drain_events(s, cl, now) < 0)
-                return -1;
-            /* Echoes were queued: write them now, which also brings
-             * out_pending up to date for the high-water check above. */
-            if (flush_output(s, cl, now) < 0)
-                return transport_broken(s, cl, now);
             continue;
         }
         if (n == 0)

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,23 @@ const char UTIL_REQUEST[] =
     "Sec-WebSocket-Version: 13\r\n"
     "\r\n";
 
-int util_drain(ws_conn *c, ev_list *l) {
+/* Makes room for more events in l. */
+static int ev_reserve(ev_list *l, size_t more) {
+    if (l->n + more <= l->cap)
+        return 0;
+    size_t cap = l->cap ? l->cap : 16;
+    while (cap < l->n + more)
+        cap *= 2;
+    ev_copy *v = realloc(l->v, cap * sizeof *v);
+    if (v == NULL)
+        return WS_E_NOMEM;
+    l->v = v;
+    l->cap = cap;
+    return 0;
+}
+
+/* Copies c's queued events into l. Returns the number taken or an error. */
+static int take_events(ws_conn *c, ev_list *l) {
     int taken = 0;
     for (;;) {
         ws_event ev;
@@ -28,14 +45,8 @@ int util_drain(ws_conn *c, ev_list *l) {
             return rc;
         if (rc == 0)
             return taken;
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? 2 * l->cap : 16;
-            ev_copy *v = realloc(l->v, cap * sizeof *v);
-            if (v == NULL)
-                return WS_E_NOMEM;
-            l->v = v;
-            l->cap = cap;
-        }
+        if (ev_reserve(l, 1) < 0)
+            return WS_E_NOMEM;
         ev_copy *e = &l->v[l->n++];
         e->type = ev.type;
         e->opcode = ev.opcode;
@@ -52,6 +63,73 @@ int util_drain(ws_conn *c, ev_list *l) {
         e->data[ev.len] = 0;
         taken++;
     }
+}
+
+/*
+ * Events util_pump had to take to go on feeding: ws_feed stops once the
+ * untaken events reach the receive budget (WS_OPT_MAX_QUEUED) and leaves
+ * the rest of the input. They wait here for the next util_drain of their
+ * connection, which hands them out first. Threads pump their own pairs at
+ * the same time (test_threads), hence the lock.
+ */
+#define HELD_SLOTS 64
+static struct {
+    ws_conn *c;
+    ev_list l;
+} held[HELD_SLOTS];
+static pthread_mutex_t held_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Takes c's queued events into its held list. Returns the number taken or
+ * an error. */
+static int hold_events(ws_conn *c) {
+    ev_list l = {0};
+    int rc = take_events(c, &l);
+    if (rc <= 0) {
+        ev_list_free(&l);
+        return rc;
+    }
+    pthread_mutex_lock(&held_mu);
+    size_t i = 0;
+    while (i < HELD_SLOTS && held[i].c != c)
+        i++;
+    if (i == HELD_SLOTS) /* none held for c yet: a free slot */
+        for (i = 0; i < HELD_SLOTS && held[i].c != NULL; i++)
+            ;
+    if (i == HELD_SLOTS) {
+        rc = WS_E_LIMIT;
+    } else if (ev_reserve(&held[i].l, l.n) < 0) {
+        rc = WS_E_NOMEM;
+    } else {
+        held[i].c = c;
+        memcpy(held[i].l.v + held[i].l.n, l.v, l.n * sizeof *l.v);
+        held[i].l.n += l.n;
+        l.n = 0; /* the copies belong to the held list now */
+    }
+    pthread_mutex_unlock(&held_mu);
+    ev_list_free(&l);
+    return rc;
+}
+
+int util_drain(ws_conn *c, ev_list *l) {
+    ev_list mine = {0};
+    pthread_mutex_lock(&held_mu);
+    for (size_t i = 0; i < HELD_SLOTS; i++)
+        if (held[i].c == c) {
+            mine = held[i].l;
+            held[i].c = NULL;
+            held[i].l = (ev_list){0};
+        }
+    pthread_mutex_unlock(&held_mu);
+    if (ev_reserve(l, mine.n) < 0) {
+        ev_list_free(&mine);
+        return WS_E_NOMEM;
+    }
+    if (mine.n > 0)
+        memcpy(l->v + l->n, mine.v, mine.n * sizeof *mine.v);
+    l->n += mine.n;
+    free(mine.v);
+    int rc = take_events(c, l);
+    return rc < 0 ? rc : (int)mine.n + rc;
 }
 
 void ev_list_free(ev_list *l) {
@@ -84,10 +162,14 @@ long util_pump(ws_conn *from, ws_conn *to, size_t chunk) {
         size_t n = len - off;
         if (chunk > 0 && n > chunk)
             n = chunk;
-        rc = ws_feed(to, out + off, n);
-        if (rc < 0)
-            return rc;
-        off += n;
+        int left = ws_feed(to, out + off, n);
+        if (left < 0)
+            return left;
+        off += n - (size_t)left;
+        /* Bytes left: the budget is full. Take the events to make room,
+         * then feed the rest. */
+        if (left > 0 && (rc = hold_events(to)) <= 0)
+            return rc < 0 ? rc : WS_E_INTERNAL; /* nothing to take: no progress */
     }
     rc = ws_consume(from, len);
     if (rc < 0)

@@ -1,9 +1,9 @@
 /*
  * matrix_client.c — our C client surface in the interop matrix: libws.so
  * used as examples/c/client.c uses it (a non-blocking socket and poll(),
- * ws_feed / ws_next_events / ws_output + ws_consume, WS_HINT_SHUTDOWN_WRITE
- * then wait for the server's EOF), running the matrix exchange with
- * checks against a peer server:
+ * ws_feed (and again for the bytes it leaves) / ws_next_events / ws_output
+ * + ws_consume, WS_HINT_SHUTDOWN_WRITE then wait for the server's EOF),
+ * running the matrix exchange with checks against a peer server:
  *
  *   matrix_client ws://127.0.0.1:PA/A ws://127.0.0.1:PB/B
  *
@@ -179,6 +179,19 @@ static void on_event(struct session *s, const ws_event *ev)
     }
 }
 
+/* Takes every queued event, in batches as client.c does. */
+static void drain_events(struct session *s)
+{
+    ws_event evs[32];
+    int k, i;
+    evs[0].size = sizeof evs[0];
+    while ((k = ws_next_events(s->c, evs, 32)) > 0)
+        for (i = 0; i < k; i++)
+            on_event(s, &evs[i]);
+    if (k < 0)
+        report_fail(&s->rep, report_current(&s->rep), "ws_next_events: %s", ws_strerror(k));
+}
+
 /* Writes what the socket takes; then obeys the hint. Returns 1 when done. */
 static int flush(struct session *s)
 {
@@ -258,19 +271,22 @@ static int run(const char *url, char conn)
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             continue;
         s.last = now_ms();
-        if (n > 0) {
-            ws_feed(s.c, buf, (size_t)n);
-        } else {
+        if (n <= 0) {
             ws_feed_eof(s.c);
             s.peer_eof = 1;
+            drain_events(&s);
+            continue;
         }
-        {
-            ws_event evs[32];
-            int k, i;
-            evs[0].size = sizeof evs[0];
-            while ((k = ws_next_events(s.c, evs, 32)) > 0)
-                for (i = 0; i < k; i++)
-                    on_event(&s, &evs[i]);
+        /* ws_feed leaves the bytes past its receive budget: take the
+         * events, then feed the rest. */
+        for (size_t off = 0; off < (size_t)n;) {
+            rc = ws_feed(s.c, buf + off, (size_t)n - off);
+            if (rc < 0) {
+                report_fail(&s.rep, report_current(&s.rep), "ws_feed: %s (%s)", ws_strerror(rc), ws_last_error());
+                goto out;
+            }
+            off = (size_t)n - (size_t)rc;
+            drain_events(&s);
         }
     }
     if (s.rep.failed[0] == '\0')

@@ -1,9 +1,9 @@
 /*
  * matrix_server.c — our C server surface in the interop matrix: libws.so
  * used as examples/c/echo_server.c uses it (non-blocking sockets, one
- * poll() loop, ws_feed / ws_next_events / ws_output + ws_consume /
- * ws_hint), running the matrix exchange with checks instead of a plain
- * echo.
+ * poll() loop, ws_feed (and again for the bytes it leaves) /
+ * ws_next_events / ws_output + ws_consume / ws_hint), running the matrix
+ * exchange with checks instead of a plain echo.
  *
  *   matrix_server            prints "READY <port-A> <port-B> <port-C>", serves one
  *                            connection on each port, prints a RESULT line
@@ -230,14 +230,28 @@ static void on_readable(struct conn *k)
 {
     static uint8_t buf[65536];
     ssize_t n = recv(k->fd, buf, sizeof buf, 0);
+    size_t off = 0;
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
-    if (n > 0)
-        ws_feed(k->c, buf, (size_t)n);
-    else
+    if (n <= 0) {
         ws_feed_eof(k->c); /* EOF or error: 1006 unless the close handshake is done */
-    drain_events(k);
-    flush(k);
+        drain_events(k);
+        flush(k);
+        return;
+    }
+    /* As echo_server.c: ws_feed leaves the bytes past its receive budget;
+     * take the events, write, feed the rest (buf is shared by all three). */
+    do {
+        int left = ws_feed(k->c, buf + off, (size_t)n - off);
+        if (left < 0) {
+            report_fail(&k->rep, report_current(&k->rep), "ws_feed: %s (%s)", ws_strerror(left), ws_last_error());
+            finish(k);
+            return;
+        }
+        off = (size_t)n - (size_t)left;
+        drain_events(k);
+        flush(k); /* may finish the connection */
+    } while (off < (size_t)n && !k->finished);
 }
 
 static void on_accept(struct conn *k, ws_config *cfg)

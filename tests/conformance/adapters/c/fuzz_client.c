@@ -1,7 +1,8 @@
 /*
  * fuzz_client.c — the C surface's echo client for the conformance suite's
  * fuzzing server, using libws exactly as examples/c/client.c does (one
- * blocking poll() loop: read -> ws_feed, take events, write ws_output ->
+ * blocking poll() loop: read -> ws_feed, take events, feed again what
+ * ws_feed left once its receive budget filled, write ws_output ->
  * ws_consume, obey ws_hint), with permessage-deflate offered.
  *
  *   fuzz_client ws://127.0.0.1:PORT AGENT     Autobahn's fuzzingclient protocol:
@@ -91,6 +92,29 @@ static int flush(int fd, ws_conn *c)
     return 0;
 }
 
+/* Takes every queued event; echo: sends messages back. first (optional)
+ * receives the first text message. */
+static void take_events(ws_conn *c, int echo, char *first, size_t firstsz)
+{
+    ws_event ev[32];
+    int k, i;
+    ev[0].size = sizeof ev[0];
+    while ((k = ws_next_events(c, ev, 32)) > 0) {
+        for (i = 0; i < k; i++) {
+            if (first != NULL && first[0] == '\0' && ev[i].type == WS_EV_TEXT)
+                snprintf(first, firstsz, "%.*s", (int)ev[i].len, (const char *)ev[i].data);
+            if (!echo)
+                continue;
+            /* WS_E_CLOSED: the connection is closing; nothing to echo to. */
+            if (ev[i].type == WS_EV_TEXT)
+                ws_send_text(c, ev[i].data, ev[i].len);
+            else if (ev[i].type == WS_EV_BINARY)
+                ws_send_binary(c, ev[i].data, ev[i].len);
+        }
+        ev[0].size = sizeof ev[0];
+    }
+}
+
 /*
  * One connection to url. echo: send every message back. first (optional)
  * receives the first text message. Returns 0 when the connection ended
@@ -118,8 +142,8 @@ static int run(const ws_config *cfg, const char *url, int echo, char *first, siz
     }
     for (;;) {
         struct pollfd pfd = { fd, POLLIN, 0 };
-        ws_event ev[32];
-        int k, i, hint;
+        size_t off = 0;
+        int k, hint, left;
         ssize_t n;
 
         if (flush(fd, c) != 0)
@@ -144,28 +168,26 @@ static int run(const ws_config *cfg, const char *url, int echo, char *first, siz
         n = recv(fd, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n > 0)
-            ws_feed(c, buf, (size_t)n);
-        else {
+        if (n <= 0) {
             ws_feed_eof(c);
             eof = 1;
+            take_events(c, echo, first, firstsz);
+            continue;
         }
-        ev[0].size = sizeof ev[0];
-        while ((k = ws_next_events(c, ev, 32)) > 0) {
-            for (i = 0; i < k; i++) {
-                if (first != NULL && first[0] == '\0' && ev[i].type == WS_EV_TEXT)
-                    snprintf(first, firstsz, "%.*s", (int)ev[i].len, (const char *)ev[i].data);
-                if (!echo)
-                    continue;
-                /* WS_E_CLOSED: the connection is closing; nothing to echo to. */
-                if (ev[i].type == WS_EV_TEXT)
-                    ws_send_text(c, ev[i].data, ev[i].len);
-                else if (ev[i].type == WS_EV_BINARY)
-                    ws_send_binary(c, ev[i].data, ev[i].len);
+        /* ws_feed leaves the bytes past its receive budget: take the
+         * events, then feed the rest. */
+        do {
+            left = ws_feed(c, buf + off, (size_t)n - off);
+            if (left < 0) {
+                fprintf(stderr, "fuzz_client: ws_feed: %s (%s)\n", ws_strerror(left), ws_last_error());
+                rc = -1;
+                goto out;
             }
-            ev[0].size = sizeof ev[0];
-        }
+            off = (size_t)n - (size_t)left;
+            take_events(c, echo, first, firstsz);
+        } while (off < (size_t)n);
     }
+out:
     close(fd);
     ws_conn_free(c);
     return rc;

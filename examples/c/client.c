@@ -8,7 +8,7 @@
  *
  * It expects an echo server: every message sent must come back unchanged,
  * in order. The exit status is 0 only if the handshake succeeded, every
- * echo matched, every ping got its pong, and the closing handshake
+ * echo matched, every ping was answered, and the closing handshake
  * completed as RFC 6455 §7.1.1 describes: we send a close frame, the server
  * answers and closes TCP, and we see the EOF (within the timeout).
  *
@@ -77,7 +77,8 @@ struct session {
     uint8_t *gen_buf;           /* -n: a generated payload (sent or expected) */
     unsigned long bulk_sent;
     unsigned long received;     /* echoes received: msgs first, then generated ones */
-    unsigned long pings_sent, pongs;
+    unsigned long pings_sent, pongs; /* pongs: pings answered */
+    const char *last_ping;      /* the payload of the latest ping sent */
 
     int opened, close_sent, close_seen, clean_close;
     int peer_eof, write_shut, finished;
@@ -350,6 +351,7 @@ static int send_ping(struct session *ss, const char *payload)
         return rc;
     }
     ss->pings_sent++;
+    ss->last_ping = payload;
     if (!ss->opt->quiet)
         printf("> ping \"%s\"\n", payload);
     return 0;
@@ -535,7 +537,13 @@ static void handle_event(struct session *ss, const ws_event *ev)
                    o->no_pong ? " (not answered: -A)" : " -> pong queued");
         break;
     case WS_EV_PONG:
-        ss->pongs++;
+        /* A peer may answer only the latest of pings it had not answered
+         * yet (RFC 6455 §5.5.3; libws does): its pong answers them all. */
+        if (ss->last_ping != NULL && ev->len == strlen(ss->last_ping) &&
+            memcmp(ev->data, ss->last_ping, ev->len) == 0)
+            ss->pongs = ss->pings_sent;
+        else
+            ss->pongs++;
         if (!o->quiet)
             printf("< pong %s\n", payload_text(ev->data, ev->len, reason, sizeof reason));
         break;
@@ -1025,7 +1033,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ws_client: the connection did not close as expected\n");
     if (!opt.interactive && ss->opened &&
         (ss->received < ss->nmsgs + (unsigned long)opt.count || ss->pongs < ss->pings_sent))
-        fprintf(stderr, "ws_client: %lu of %lu echoes and %lu of %lu pongs received\n", ss->received,
+        fprintf(stderr, "ws_client: %lu of %lu echoes received and %lu of %lu pings answered\n", ss->received,
                 (unsigned long)ss->nmsgs + (unsigned long)opt.count, ss->pongs, ss->pings_sent);
     ok = rc == 0 && ss->errors == 0 && ss->opened && ss->close_seen && ss->clean_close &&
          (opt.interactive || (ss->received == ss->nmsgs + (unsigned long)opt.count && ss->pongs >= ss->pings_sent));

@@ -193,8 +193,9 @@ class ThreadsTest(unittest.TestCase):
             t.join(60)
         self.assertEqual(errors, [])
 
-    def _big_stream(self) -> tuple:
-        c, s, _, _ = handshake(client={"compression": True}, server={"compression": True, "max_message_size": 2**30})
+    def _big_stream(self, **server: object) -> tuple:
+        opts = {"compression": True, "max_message_size": 2**30, **server}
+        c, s, _, _ = handshake(client={"compression": True}, server=opts)
         for i in range(8):
             c.send_text(("%08d " % i) * 200000)  # ~1.8 MB each, inflated in libws
         return s, c.data_to_send()
@@ -230,7 +231,8 @@ class ThreadsTest(unittest.TestCase):
 
     def test_busy_detected_by_libws(self) -> None:
         # Bypass the binding's own guard: libws itself answers WS_E_BUSY.
-        s, wire = self._big_stream()
+        # Raw ws_feed calls: without a receive budget, each consumes all.
+        s, wire = self._big_stream(max_queued=-1)
         h = s._h
         f = _ffi.fn
         codes: list = []

@@ -93,6 +93,7 @@ _PROTOS = {
     "ws_next_event": (c_int, [_H, c_void_p]),
     "ws_next_events": (c_int, [_H, c_void_p, c_size_t]),
     "ws_pending_events": (c_int, [_H]),
+    "ws_peek_event": (c_int, [_H]),
     "ws_send_text": (c_int, [_H, c_void_p, c_size_t]),
     "ws_send_binary": (c_int, [_H, c_void_p, c_size_t]),
     "ws_send": (c_int, [_H, c_int, c_void_p, c_size_t, c_uint]),

@@ -44,6 +44,7 @@ OPT_DEFLATE_MIN_SIZE = 18
 OPT_DEFLATE_REQUIRED = 19
 OPT_ALLOW_RSV = 20
 OPT_ALLOW_OPCODES = 21
+OPT_MAX_QUEUED = 22
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -161,6 +162,7 @@ def build_config(
     max_message_size: Optional[int] = None,
     max_frame_size: Optional[int] = None,
     max_output: Optional[int] = None,
+    max_queued: Optional[int] = None,
     max_handshake_size: Optional[int] = None,
     max_headers: Optional[int] = None,
     streaming: bool = False,
@@ -175,7 +177,16 @@ def build_config(
 ) -> int:
     """Makes a ``ws_config`` for role with these options and returns its
     handle; the caller frees it (``ws_config_free``) once the connection is
-    made. Values are checked by libws (InvalidArgument with its message)."""
+    made. Values are checked by libws (InvalidArgument with its message).
+
+    The limits (None: libws's default; -1: unlimited where libws allows
+    it): ``max_message_size`` (64 MiB), ``max_frame_size`` (64 MiB),
+    ``max_output`` (64 MiB of unsent output before sends fail),
+    ``max_queued`` (1 MiB: the receive budget, bytes of events queued and
+    not yet taken before libws stops consuming input — the
+    :class:`~libws.Connection` holds the rest back and feeds it as the
+    events are taken), ``max_handshake_size`` (16 KiB), ``max_headers``
+    (100), ``max_pings`` (3)."""
     f = _ffi.fn
     out = c_void_p()
     _ffi.check(f.ws_config_new(int(role), byref(out)))
@@ -186,6 +197,8 @@ def build_config(
             (OPT_MAX_MESSAGE, "max_message_size", max_message_size),
             (OPT_MAX_FRAME, "max_frame_size", max_frame_size),
             (OPT_MAX_OUTPUT, "max_output", max_output),
+            # The receive budget: bytes of untaken events a feed may queue.
+            (OPT_MAX_QUEUED, "max_queued", max_queued),
             (OPT_MAX_HANDSHAKE, "max_handshake_size", max_handshake_size),
             (OPT_MAX_HEADERS, "max_headers", max_headers),
             (OPT_MAX_PINGS, "max_pings", max_pings),

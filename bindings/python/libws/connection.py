@@ -47,6 +47,7 @@ from typing import (
 )
 
 from . import _ffi
+from ._held import HeldInput
 from .config import Deflate, Headers, as_c_int, as_int, build_config
 from .constants import HandshakeFailure, Hint, Initiator, Opcode, Role, State
 from .errors import (
@@ -54,6 +55,7 @@ from .errors import (
     Busy,
     Forked,
     InvalidArgument,
+    InvalidState,
     OutputFull,
 )
 from .events import (
@@ -173,12 +175,27 @@ _F: Any = _ffi.fn
 _RAW_LIMIT = _ffi.RAW_INT_LIMIT
 
 
-def _releasing(views: List[memoryview]) -> None:
-    for v in views:
+def _releasing(views: List[MessageView]) -> None:
+    for o in views:
         try:
-            v.release()
+            o.data.release()
         except BufferError:
             pass  # a view derived from it is still exported: see MessageView
+    views.clear()
+
+
+def _detaching(views: List[MessageView]) -> None:
+    """Before a feed the caller did not ask for (held-back input): the
+    views already handed out get copies of their data, so they stay valid;
+    the views into libws's memory are released."""
+    set_data = _set_mv[1]
+    for o in views:
+        d = o.data
+        set_data(o, memoryview(d.tobytes()))
+        try:
+            d.release()
+        except BufferError:
+            pass  # derived views are the caller's: see MessageView
     views.clear()
 
 
@@ -212,6 +229,10 @@ class Connection:
         max_frame_size: bytes of one received frame (None: 64 MiB).
         max_output: unsent output at which sends raise
             :class:`~libws.OutputFull` (None: 64 MiB).
+        max_queued: the receive budget, bytes of events libws queues
+            before it stops consuming input (None: 1 MiB; -1: unlimited):
+            the rest of :meth:`receive_data`'s input waits in the
+            connection until the events are taken (see there).
         max_handshake_size: bytes of the HTTP head (None: 16 KiB).
         max_headers: header lines in the HTTP head (None: 100).
         streaming: deliver messages as :class:`~libws.TextChunk` /
@@ -248,6 +269,7 @@ class Connection:
         "_olen_ref",
         "_big_output",
         "_sent_close",
+        "_held",
         "__weakref__",
     )
 
@@ -261,12 +283,15 @@ class Connection:
 
     def _setup(self, role: Role, options: Mapping[str, Any]) -> None:
         self._h = 0
+        # Input ws_feed left because its receive budget was full.
+        self._held: Optional[HeldInput] = None
         # The call guard: a one-token list. Taking the token (list.pop, one
         # step under the GIL) marks the connection in use; putting it back
         # (append) ends the call. Cheaper than a Lock on every call.
         self._guard: List[int] = [1]
         self._role = role
-        self._views: List[memoryview] = []
+        # MessageViews handed out since the last feed (their data is libws's).
+        self._views: List[MessageView] = []
         self._outv: Optional[memoryview] = None
         validate = options.get("validate_utf8", True)
         self._errors = "strict" if validate else "surrogateescape"
@@ -362,6 +387,7 @@ class Connection:
             if not h:
                 return
             self._h = 0
+            self._held = None
             _releasing(self._views)
             self._drop_output_view()
             _F.ws_conn_free(h)
@@ -479,6 +505,17 @@ class Connection:
         time gives the same events). bytes, bytearray, memoryview and other
         contiguous buffers are passed to libws without a copy.
 
+        All of data is received, however much it is, and every event it
+        carries comes out of :meth:`events` (and the other ways to take
+        events) in order. libws itself queues at most ``max_queued`` bytes
+        of events (1 MiB; ws.h, "Input"): when data carries more, it stops
+        there, and the connection keeps the rest — a view of it for bytes,
+        a copy of the rest only for other buffers, which you may reuse at
+        once — and feeds it as the events are taken. So memory stays
+        within your own chunk plus the budget: read, receive, take the
+        events, repeat. Data received before the events are taken queues
+        behind the rest (:attr:`pending_input` counts it).
+
         Event views from ``events(copy=False)`` are released.
         Raises :class:`~libws.InvalidState` after :meth:`receive_eof`. A
         peer breaking the protocol is not an error here: it arrives as a
@@ -494,28 +531,81 @@ class Connection:
         try:
             if self._views:
                 _releasing(self._views)
-            rc = _F.ws_feed(h, ptr, n)
-            if rc < 0:
-                _ffi.raise_error(rc)
+            if self._held is not None:
+                self._feed_behind(h, ptr, n)
+            else:
+                rc = _F.ws_feed(h, ptr, n)
+                if rc:  # bytes left: the budget is full
+                    if rc < 0:
+                        _ffi.raise_error(rc)
+                    self._held = HeldInput(ptr, n, rc)
         finally:
             self._guard.append(1)
             if keep is not None:
                 _ffi.release(keep)
 
+    def _feed_behind(self, h: int, ptr: Any, n: int) -> None:
+        """receive_data while input is held back: the held input goes
+        first; what it cannot take now waits behind it."""
+        held = self._held
+        assert held is not None
+        if held.eof:
+            raise InvalidState("data received after receive_eof", -10)
+        self._feed_held(h)
+        if self._held is None:
+            rc = _F.ws_feed(h, ptr, n)
+            if rc < 0:
+                _ffi.raise_error(rc)
+            if rc:
+                self._held = HeldInput(ptr, n, rc)
+        else:
+            held.append(ptr, n)
+
+    def _feed_held(self, h: int) -> bool:
+        """Feeds the held-back input (then a held end of the transport);
+        True if libws took any of it. Views handed out before are copied
+        first, so that they stay valid (see MessageView)."""
+        held = self._held
+        assert held is not None
+        if self._views:
+            _detaching(self._views)
+        n = len(held)
+        left = held.feed(h)
+        if left:
+            return left < n
+        self._held = None
+        if held.eof:
+            rc = _F.ws_feed_eof(h)
+            if rc < 0:
+                _ffi.raise_error(rc)
+        return True
+
     def receive_eof(self) -> None:
         """Tells the connection the transport has ended. Without a completed
         closing handshake this gives a :class:`~libws.Close` event with
         code 1006 (or :class:`~libws.Rejected` during the handshake).
-        Calling it again does nothing."""
+        Calling it again does nothing. With input held back (see
+        :meth:`receive_data`), the end is fed behind it."""
         h = self._enter()
         try:
             if self._views:
                 _releasing(self._views)
+            if self._held is not None:
+                self._held.eof = True
+                return
             rc = _F.ws_feed_eof(h)
             if rc < 0:
                 _ffi.raise_error(rc)
         finally:
             self._guard.append(1)
+
+    @property
+    def pending_input(self) -> int:
+        """Bytes received that libws has not consumed yet: held back while
+        the queued events were at the receive budget (``max_queued``), and
+        fed as the events are taken. 0 normally."""
+        held = self._held
+        return 0 if held is None else len(held)
 
     @property
     def need(self) -> int:
@@ -524,7 +614,9 @@ class Connection:
         (``ws_need``): 2 to start a frame, then the rest of the header and,
         once its length field is known, the whole payload too (two reads
         per frame); inside a payload, the rest of it; 1 during the
-        handshake; 0 once nothing more will be read."""
+        handshake; 0 once nothing more will be read. It counts what libws
+        has consumed: while :attr:`pending_input` is not 0, take the
+        events before reading more."""
         h = self._enter()
         try:
             rc = _F.ws_need(h)
@@ -540,12 +632,17 @@ class Connection:
         """Yields the queued events, in order, until none is left.
 
         Events are taken from libws in batches (``ws_next_events``) and
-        converted batch by batch, so interleaving other calls is safe. With
+        converted batch by batch, so interleaving other calls is safe.
+        Input held back by the receive budget (see :meth:`receive_data`)
+        is fed as the queue empties, so this yields the events of
+        everything received. With
         ``copy=False`` messages and chunks come as
         :class:`~libws.MessageView` — a view into libws's memory valid until
         the next :meth:`receive_data`, :meth:`receive_eof`,
         :meth:`heartbeat`, :meth:`shrink` or :meth:`free` — instead of
-        :class:`~libws.TextMessage`/:class:`~libws.BytesMessage`/chunks.
+        :class:`~libws.TextMessage`/:class:`~libws.BytesMessage`/chunks
+        (when held-back input must be fed meanwhile, the views handed out
+        before get copies of their data and stay valid).
 
         After a :class:`~libws.Close` from the peer (or a
         :class:`~libws.Ping` with auto-pong) the reply is queued: call
@@ -564,17 +661,20 @@ class Connection:
         :meth:`events_before_close` instead."""
         out: List[Event] = []
         while True:
-            batch = self._take(copy, True)
+            batch = self._take(copy)
             if not batch:
                 return out
             out.extend(batch)
 
     def next_event(self, *, copy: bool = True) -> Optional[Event]:
-        """The next queued event, or None (one ``ws_next_event`` call)."""
+        """The next queued event, or None (one ``ws_next_event`` call;
+        held-back input is fed first when none is queued)."""
         h = self._enter()
         try:
             buf = _evbuf
             rc = _F.ws_next_event(h, buf.addr)
+            while rc == 0 and self._held is not None and self._feed_held(h):
+                rc = _F.ws_next_event(h, buf.addr)
             if rc < 0:
                 _ffi.raise_error(rc)
             if rc == 0:
@@ -613,33 +713,46 @@ class Connection:
         a Close this is :meth:`events_received`."""
         return self._events_before_close(copy)[0]
 
-    def _events_before_close(self, copy: bool = True) -> Tuple[List[Event], bool]:
+    def _events_before_close(self, copy: bool = True, limit: Optional[int] = None) -> Tuple[List[Event], bool]:
         """(the events before a close that queues our close frame, whether
-        that close is left queued). One ws_state call, and ws_pending_events
-        only when it is."""
-        if not self.close_queued:
-            return self.events_received(copy=copy), False
-        # The close is the last queued event: take all but one.
-        left = self._call(_F.ws_pending_events) - 1
+        that close is left queued), at most limit events (None: all of
+        them). When limit events were taken, more may be queued: then call
+        again (the close is only reported as left queued once reached)."""
         out: List[Event] = []
-        while left > 0:
-            batch = self._take(copy, True, min(left, BATCH))
-            if not batch:
-                break
+        while limit is None or len(out) < limit:
+            if self._close_next():
+                return out, True
+            batch = self._take(copy, True, BATCH if limit is None else min(BATCH, limit - len(out)))
+            if not batch:  # none left, or a Close that held-back input gave
+                return out, self._close_next()
             out.extend(batch)
-            left -= len(batch)
-        return out, True
+        return out, False
 
-    def _take(self, copy: bool, whole: bool = False, limit: int = BATCH) -> List[Event]:
-        """Takes and converts a batch of events (at most limit). libws ends
-        a batch just before a Close (ws.h: a WS_EV_CLOSE starts its own
-        batch), because taking the peer's Close queues our reply and ends
-        sending: the messages before it stay answerable while the caller
-        iterates."""
+    def _close_next(self) -> bool:
+        """Whether the next queued event is a Close whose taking queues our
+        close frame (see close_queued)."""
+        h = self._enter()
+        try:
+            return not self._sent_close and _F.ws_state(h) == _ST_CLOSING and _F.ws_peek_event(h) == EV_CLOSE
+        finally:
+            self._guard.append(1)
+
+    def _take(self, copy: bool, hold: bool = False, limit: int = BATCH) -> List[Event]:
+        """Takes and converts a batch of events (at most limit), feeding
+        held-back input when none is queued. libws ends a batch just before
+        a Close (ws.h: a WS_EV_CLOSE starts its own batch), because taking
+        the peer's Close queues our reply and ends sending: the messages
+        before it stay answerable while the caller iterates. With hold, a
+        Close that held-back input just produced is left queued for the
+        caller to look at (see _events_before_close)."""
         h = self._enter()
         try:
             buf = _evbuf
             n = _F.ws_next_events(h, buf.addr, limit)
+            while n == 0 and self._held is not None and self._feed_held(h):
+                if hold and not self._sent_close and _F.ws_state(h) == _ST_CLOSING and _F.ws_peek_event(h) == EV_CLOSE:
+                    return []
+                n = _F.ws_next_events(h, buf.addr, limit)
             if n <= 0:
                 if n < 0:
                     _ffi.raise_error(n)
@@ -683,15 +796,14 @@ class Connection:
             sv_o, sv_d, sv_f, sv_l, sv_c, sv_r = _set_mv
             for head, tail, p, ln in _iter_unpack(_EV_FMT, mv[: n * EV_SIZE]):
                 if head == wt or head == wb:
-                    v = M[p : p + ln]
-                    views.append(v)
                     o = _new(MessageView)
                     sv_o(o, 1 if head == wt else 2)
-                    sv_d(o, v)
+                    sv_d(o, M[p : p + ln])
                     sv_f(o, True)
                     sv_l(o, True)
                     sv_c(o, False)
                     sv_r(o, 0)
+                    views.append(o)
                     ap(o)
                 else:
                     ap(self._event(h, head, tail, p, ln, False))
@@ -752,9 +864,9 @@ class Connection:
         compressed = bool(flags & EVF_COMPRESSED)
         if etype in (EV_TEXT, EV_BINARY, EV_DATA):
             if not copy:
-                v = _MEM[p : p + ln]
-                self._views.append(v)
-                return MessageView(opcode, v, first, last, compressed, rsv)
+                mv = MessageView(opcode, _MEM[p : p + ln], first, last, compressed, rsv)
+                self._views.append(mv)
+                return mv
             whole = first and last and not self._streaming
             if etype == EV_TEXT:
                 if whole:
@@ -1347,6 +1459,7 @@ class ClientConnection(Connection):
         max_message_size: Optional[int] = None,
         max_frame_size: Optional[int] = None,
         max_output: Optional[int] = None,
+        max_queued: Optional[int] = None,
         max_handshake_size: Optional[int] = None,
         max_headers: Optional[int] = None,
         streaming: bool = False,
@@ -1367,6 +1480,7 @@ class ClientConnection(Connection):
             max_message_size=max_message_size,
             max_frame_size=max_frame_size,
             max_output=max_output,
+            max_queued=max_queued,
             max_handshake_size=max_handshake_size,
             max_headers=max_headers,
             streaming=streaming,
@@ -1451,6 +1565,7 @@ class ServerConnection(Connection):
         max_message_size: Optional[int] = None,
         max_frame_size: Optional[int] = None,
         max_output: Optional[int] = None,
+        max_queued: Optional[int] = None,
         max_handshake_size: Optional[int] = None,
         max_headers: Optional[int] = None,
         streaming: bool = False,
@@ -1469,6 +1584,7 @@ class ServerConnection(Connection):
             max_message_size=max_message_size,
             max_frame_size=max_frame_size,
             max_output=max_output,
+            max_queued=max_queued,
             max_handshake_size=max_handshake_size,
             max_headers=max_headers,
             streaming=streaming,

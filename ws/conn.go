@@ -91,7 +91,8 @@ type Conn struct {
 	// Sending.
 	tx        buffer
 	txOff     int // bytes of tx already consumed by the host
-	pongLen   int // length of our pong at the end of tx (0: something else is last)
+	pongLen   int // length of our last pong, at the end of tx while pongRun > 0
+	pongRun   int // unsent pongs at the end of tx, nothing else after them
 	masks     maskSource
 	send      sendMessage
 	defl      *deflater
@@ -115,6 +116,7 @@ type recvMessage struct {
 	op         Opcode
 	rsv        uint8
 	compressed bool
+	tailDone   bool  // compressed: the stream's end was inflated (inflateWhole)
 	firstSent  bool  // streaming: a chunk with First has been queued
 	emit       int   // rx offset of the bytes not yet queued in an event
 	size       int64 // bytes received so far (before inflating)

@@ -18,6 +18,9 @@ var scratchPool = sync.Pool{New: func() any { return new([inflateScratch]byte) }
 func (c *Conn) inflateSegment(seg *Segment) int {
 	data := seg.Data
 	h := &seg.Header
+	if !c.streaming && seg.Start && seg.End && h.Fin && len(data) <= inflateScratch-len(deflateTail) {
+		return c.inflateWhole(seg)
+	}
 	var sc *[inflateScratch]byte
 	if h.Masked {
 		sc = scratchPool.Get().(*[inflateScratch]byte)
@@ -27,8 +30,15 @@ func (c *Conn) inflateSegment(seg *Segment) int {
 	for len(data) > 0 {
 		in := data
 		if sc != nil {
-			in = sc[:min(len(data), inflateScratch)]
-			maskCopy(in, data[:len(in)], h.Mask, pos)
+			k := min(len(data), inflateScratch)
+			if c.streaming {
+				// Unmask about what the budget's room may take (inflated
+				// data is rarely smaller than its input), not 16 KiB for
+				// a call that stops after a few symbols.
+				k = min(k, max(c.lim.maxQueued-c.held(), 0)+256)
+			}
+			in = sc[:k]
+			maskCopy(in, data[:k], h.Mask, pos)
 		}
 		used, err := c.inflatePart(in, true)
 		if err != nil {
@@ -49,6 +59,26 @@ func (c *Conn) inflateSegment(seg *Segment) int {
 		c.emitChunk(false)
 	}
 	return len(data)
+}
+
+// inflateWhole inflates a small message that is all in one segment, the
+// common case, in one call: its payload and the tail go to the scratch
+// buffer (unmasked), and the stream is finished there.
+func (c *Conn) inflateWhole(seg *Segment) int {
+	sc := scratchPool.Get().(*[inflateScratch]byte)
+	n := len(seg.Data)
+	if seg.Header.Masked {
+		maskCopy(sc[:n], seg.Data, seg.Header.Mask, seg.MaskPos)
+	} else {
+		copy(sc[:n], seg.Data)
+	}
+	n += copy(sc[n:], deflateTail)
+	if _, err := c.inflatePart(sc[:n], false); err != nil {
+		c.fail(err)
+	}
+	scratchPool.Put(sc)
+	c.msg.tailDone = true
+	return 0
 }
 
 // inflatePart inflates in, the next part of the current message (the last
@@ -85,8 +115,10 @@ func (c *Conn) inflatePart(in []byte, more bool) (int, error) {
 // with the sync flush's tail, which the sender removed) and keeps the
 // history for context takeover.
 func (c *Conn) finishInflate() error {
-	if _, err := c.inflatePart(deflateTail, false); err != nil {
-		return err
+	if !c.msg.tailDone {
+		if _, err := c.inflatePart(deflateTail, false); err != nil {
+			return err
+		}
 	}
 	if c.streaming {
 		c.infl.end(nil)

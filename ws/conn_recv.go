@@ -270,24 +270,32 @@ func (c *Conn) onControl(seg *Segment) {
 	}
 }
 
-// answerPing queues the automatic pong. §5.5.3: an endpoint that has not
-// yet sent its pongs to earlier pings may answer only the most recent, so
-// our pong still unsent at the end of the output is replaced; and once the
-// unsent output reaches MaxOutput, a peer that keeps pinging without
-// reading fails the connection (1008) instead of growing it.
+// answerPing queues the automatic pong. A peer that pings faster than we
+// write would otherwise grow the output without bound: §5.5.3 lets an
+// endpoint that has not yet sent its pongs to earlier pings answer only the
+// most recent, so once maxPongRun pongs wait unsent at the end of the
+// output, the last of them is replaced by each new answer (a few pings in
+// one read are still answered one by one, as peers and test suites
+// expect). And once the unsent output reaches MaxOutput, a peer that keeps
+// pinging without reading fails the connection (1008) instead.
 func (c *Conn) answerPing(payload []byte) {
-	if c.pongLen > 0 && c.tx.n-c.txOff >= c.pongLen {
+	if c.pongRun >= maxPongRun && c.tx.n-c.txOff >= c.pongLen {
 		c.tx.n -= c.pongLen
+		c.pongRun--
 	}
 	if int64(c.tx.n-c.txOff) >= c.lim.maxOutput {
 		c.fail(&Error{Code: CodeOutputFull, CloseCode: ClosePolicyViolation,
 			Msg: "the peer keeps sending pings while not reading: " + strconv.Itoa(c.tx.n-c.txOff) + " bytes of output are unsent (the limit is " + strconv.FormatInt(c.lim.maxOutput, 10) + ")"})
 		return
 	}
-	n := c.tx.n
-	c.writeControl(OpPong, 0, payload)
-	c.pongLen = c.tx.n - n
+	n, run := c.tx.n, c.pongRun
+	c.writeControl(OpPong, 0, payload) // ends any run: putFrame
+	c.pongLen, c.pongRun = c.tx.n-n, run+1
 }
+
+// maxPongRun is how many unsent pongs may follow one another at the end of
+// the output before they are coalesced (at most 64 × 127 bytes).
+const maxPongRun = 64
 
 // onClose handles a received close frame (§5.5.1, §7.1.5, §7.4).
 func (c *Conn) onClose(payload []byte) {

@@ -434,7 +434,7 @@ func (c *Conn) putFrame(op Opcode, rsv uint8, fin bool, p []byte, text bool) int
 		copy(dst[hl:], p)
 	}
 	c.tx.n += hl + n
-	c.pongLen = 0
+	c.pongRun = 0
 	return frameOK
 }
 
@@ -446,7 +446,7 @@ func (c *Conn) queueRaw(b []byte) bool {
 	}
 	copy(dst, b)
 	c.tx.n += len(b)
-	c.pongLen = 0
+	c.pongRun = 0
 	return true
 }
 
@@ -464,6 +464,7 @@ func (c *Conn) Consume(n int) error {
 		return newError(CodeArg, "consume count "+strconv.Itoa(n)+" is more than the "+strconv.Itoa(c.tx.n-c.txOff)+" bytes of output")
 	}
 	c.txOff += n
+	c.pongRun = 0 // the pongs at the end may be (partly) written
 	if c.txOff == c.tx.n {
 		c.tx.n, c.txOff = 0, 0
 		c.tx.trim(c.alloc)

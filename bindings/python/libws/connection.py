@@ -563,8 +563,10 @@ class Connection:
 
     def _feed_held(self, h: int) -> bool:
         """Feeds the held-back input (then a held end of the transport);
-        True if libws took any of it. Views handed out before are copied
-        first, so that they stay valid (see MessageView)."""
+        True if libws took any of it (a feed may also take none and still
+        give an event, from input it had buffered). Views handed out
+        before are copied first, so that they stay valid (see
+        MessageView)."""
         held = self._held
         assert held is not None
         if self._views:
@@ -673,8 +675,11 @@ class Connection:
         try:
             buf = _evbuf
             rc = _F.ws_next_event(h, buf.addr)
-            while rc == 0 and self._held is not None and self._feed_held(h):
+            while rc == 0 and self._held is not None:
+                fed = self._feed_held(h)
                 rc = _F.ws_next_event(h, buf.addr)
+                if rc == 0 and not fed:
+                    break
             if rc < 0:
                 _ffi.raise_error(rc)
             if rc == 0:
@@ -749,10 +754,13 @@ class Connection:
         try:
             buf = _evbuf
             n = _F.ws_next_events(h, buf.addr, limit)
-            while n == 0 and self._held is not None and self._feed_held(h):
+            while n == 0 and self._held is not None:
+                fed = self._feed_held(h)
                 if hold and not self._sent_close and _F.ws_state(h) == _ST_CLOSING and _F.ws_peek_event(h) == EV_CLOSE:
                     return []
                 n = _F.ws_next_events(h, buf.addr, limit)
+                if n == 0 and not fed:
+                    break  # libws took nothing and gave nothing
             if n <= 0:
                 if n < 0:
                     _ffi.raise_error(n)

@@ -18,6 +18,17 @@ func (cAlloc) Alloc(n int) []byte {
 	return unsafe.Slice((*byte)(p), n)
 }
 
+// Realloc resizes b with realloc (ws.Reallocator): large receive buffers
+// grow in place (glibc remaps them) instead of being copied with the old
+// and new copies both resident. nil on failure, b still valid.
+func (cAlloc) Realloc(b []byte, n int) []byte {
+	p := C.realloc(unsafe.Pointer(unsafe.SliceData(b)), C.size_t(n))
+	if p == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(p), n)
+}
+
 func (cAlloc) Free(b []byte) {
 	if cap(b) > 0 {
 		C.free(unsafe.Pointer(unsafe.SliceData(b)))

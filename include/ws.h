@@ -370,7 +370,8 @@ void ws_conn_free(ws_conn *c);
  * queued; compressed input is inflated as it arrives (a deflate bomb costs
  * at most the message limit plus the window, never the whole bomb). So a
  * peer can make a connection hold at most about WS_OPT_MAX_QUEUED +
- * WS_OPT_MAX_MESSAGE + WS_OPT_MAX_OUTPUT + 64 KiB, for any chunking. Feeding
+ * WS_OPT_MAX_MESSAGE + WS_OPT_MAX_OUTPUT + 128 KiB (the decoder's windows
+ * and tables), for any chunking. Feeding
  * again while the budget is full and no event was taken consumes nothing.
  *
  * Returns WS_OK (0) when all of buf was consumed, or the positive count of

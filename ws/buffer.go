@@ -50,6 +50,11 @@ func (x *buffer) reserveMax(a Allocator, need, capMax int) []byte {
 		return nil
 	}
 	c := 2 * len(x.b)
+	if _, ok := a.(Reallocator); ok && len(x.b) >= 1<<20 {
+		// Resizing in place costs no copy: grow by 1/16, so that a
+		// buffer holds little more than its contents.
+		c = len(x.b) + len(x.b)/16
+	}
 	if c < 0 || c > capMax {
 		c = capMax
 	}

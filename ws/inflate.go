@@ -398,11 +398,20 @@ func (s *inflateState) grow(opos, need int) error {
 	if s.maxEnd < math.MaxInt-fastOutMargin {
 		capMax = s.maxEnd + fastOutMargin
 	}
+	if s.stop < math.MaxInt-fastOutMargin {
+		// The call pauses soon after its stop (a symbol boundary).
+		capMax = min(capMax, s.stop+fastOutMargin)
+	}
+	want = min(want, max(capMax-opos, need+fastOutMargin))
 	if s.out.reserveMax(s.a, want, capMax) == nil {
 		return &Error{Code: CodeNoMem, CloseCode: CloseInternalError, Msg: "out of memory inflating a message"}
 	}
 	s.dst = s.out.b
-	if s.chunk < 1<<20 {
+	if _, ok := s.a.(Reallocator); ok {
+		// Growing in place is cheap: small steps keep the buffer
+		// close to the message.
+		s.chunk = min(s.chunk*2, 256<<10)
+	} else if s.chunk < 1<<20 {
 		s.chunk *= 2
 	}
 	return nil

@@ -35,8 +35,10 @@ The budget of a row (bytes above the baseline):
      pongs the scenario can cause (12.7 MB, below the default 64 MiB
      cap); 0 where output is written (echoes of compressed zeros are a
      few KB).
-  W  64 KiB: the inflate window (32 KiB) and its tables (ws.h's
-     "+ 64 KiB").
+  W  128 KiB: the decoder's state (ws.h's "+ 128 KiB"): the context
+     takeover history (32 KiB), the sliding window of a message being
+     streamed (64 KiB: twice the window, so it slides once per window),
+     the dynamic block's decode tables (18 KiB), and the scratch margins.
   A  the application's copies, servers only, for the messages they echo
      (the takeover set; 0 for the bombs, never delivered, and pings):
      3 M — the message being echoed, one taken from libws and waiting
@@ -56,7 +58,7 @@ The budget of a row (bytes above the baseline):
 
 ws_memory bound (C host): Q + M + O + W, the figure ws.h documents
 ("a peer can make a connection hold at most about WS_OPT_MAX_QUEUED +
-WS_OPT_MAX_MESSAGE + WS_OPT_MAX_OUTPUT + 64 KiB"), with M and O as reached
+WS_OPT_MAX_MESSAGE + WS_OPT_MAX_OUTPUT + 128 KiB"), with M and O as reached
 by the scenario.
 
 How the figures are read: mem_host reads its own /proc/self/status
@@ -97,7 +99,7 @@ KiB, MiB = 1 << 10, 1 << 20
 Q = 1 * MiB  # WS_OPT_MAX_QUEUED default
 MAX_MESSAGE = 64 * MiB  # WS_OPT_MAX_MESSAGE default
 MAX_OUTPUT = 64 * MiB  # WS_OPT_MAX_OUTPUT default
-W = 64 * KiB
+W = 128 * KiB
 SLACK_C = 4 * MiB
 SLACK_SERVER = 8 * MiB
 PONGS = 100_000 * 127  # every ping answered: 2-byte header + 125 bytes

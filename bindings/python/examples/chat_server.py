@@ -5,6 +5,10 @@ client sends goes to every connected client.
     python3 chat_server.py [--host 127.0.0.1] [--port 8766]
 
 Open two terminals with: python3 wscat.py ws://127.0.0.1:8766/?name=ann
+
+serve()'s defaults bound each connection's memory (16 messages or 16 MiB
+queued, 64 KiB of unsent output): a client that floods the room is not
+read from while its messages wait to be broadcast.
 """
 
 from __future__ import annotations

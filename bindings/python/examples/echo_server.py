@@ -4,6 +4,9 @@
     python3 echo_server.py [--host 127.0.0.1] [--port 8765] [--deflate]
 
 Try it with: python3 wscat.py ws://127.0.0.1:8765/
+
+serve()'s defaults bound each connection's memory: its reader stops
+reading while 16 messages (or 16 MiB of them) wait for the handler.
 """
 
 from __future__ import annotations

@@ -64,11 +64,12 @@ from typing import (
 )
 from urllib.parse import urlsplit
 
-from .connection import ClientConnection, Connection, ServerConnection
+from ._flow import MAX_QUEUE, MAX_QUEUE_BYTES, WRITE_LIMIT, QueueBound, limit, size_of
+from .connection import BATCH, ClientConnection, Connection, ServerConnection
 from .constants import HandshakeFailure, Hint, Initiator, State
 from .errors import BadHandle, ConnectionClosed, ConnectionClosedOK, HandshakeError, InvalidState
 from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
-from .sync import Message, PingHook, _closed_error, _handshake_error, _Status
+from .sync import Message, PingHook, _closed_error, _flow_args, _handshake_error, _Status
 
 __all__ = ["WebSocket", "connect", "serve", "Server", "Message", "PingHook"]
 
@@ -100,6 +101,22 @@ class WebSocket(_Status):
     An exception they raise goes to the event loop's exception handler;
     the connection goes on.
 
+    Memory is bounded by default (backpressure, as in websockets): the
+    reader stops reading the transport while the receive queue holds
+    ``max_queue`` messages (16) or ``max_queue_bytes`` bytes of them
+    (16 MiB, measured as the payloads' memory), and reads again once
+    ``recv()`` has taken it down to a quarter of that; it also waits
+    (``drain()``) while the transport's write buffer is above
+    ``write_limit`` (64 KiB, set as its high-water mark). None (or 0)
+    removes a mark — a peer sending faster than the application takes can
+    then fill the memory, a thousand times faster with compressed
+    messages. What libws holds meanwhile is bounded by its receive budget
+    (``max_queued``, see :meth:`~libws.Connection.receive_data`). While
+    the reader does not read, it sends no heartbeat either (the peer is
+    not at fault). After :meth:`close`, the reader reads on to finish the
+    closing handshake, and messages that arrive while the queue is full
+    are dropped.
+
     When the peer closes (or breaks the protocol) right behind messages,
     libws queues our close frame only when the reader takes the
     :class:`~libws.Close` event (:attr:`~libws.Connection.close_queued`).
@@ -126,7 +143,9 @@ class WebSocket(_Status):
         events: Iterable[Event] = (),
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
-        max_queue: int = 0,
+        max_queue: Optional[int] = MAX_QUEUE,
+        max_queue_bytes: Optional[int] = MAX_QUEUE_BYTES,
+        write_limit: int = WRITE_LIMIT,
         request: Optional[Request] = None,
         open_event: Optional[Open] = None,
         on_ping: Optional[PingHook] = None,
@@ -141,7 +160,14 @@ class WebSocket(_Status):
         self.on_pong = on_pong
         self.ping_interval = ping_interval
         self.close_timeout = close_timeout
-        self._messages: "asyncio.Queue[Any]" = asyncio.Queue(max_queue)
+        self._messages: "asyncio.Queue[Any]" = asyncio.Queue()  # bounded by _bound
+        self._bound = QueueBound(max_queue, max_queue_bytes)
+        self._paused = False
+        self._room = asyncio.Event()  # set by recv() once the queue drained
+        self.write_limit = limit("write_limit", write_limit)
+        transport = writer.transport
+        if self.write_limit and hasattr(transport, "set_write_buffer_limits"):
+            transport.set_write_buffer_limits(high=self.write_limit)
         self._close_event: Optional[Close] = None
         self._pings: Dict[bytes, "asyncio.Future[None]"] = {}
         self._send_lock = asyncio.Lock()
@@ -157,8 +183,9 @@ class WebSocket(_Status):
         self._release = False
         self._wake = asyncio.Event()
         self._handle(list(events))
-        # A close that came with the handshake's response stays queued too.
-        self._held = protocol.close_queued
+        # The reader takes what the connection holds first; a close right
+        # behind the handshake stays queued too (see _take_events).
+        self._held = False
         self._write()
         self._task = asyncio.ensure_future(self._run())
 
@@ -190,6 +217,9 @@ class WebSocket(_Status):
             self._waiting -= 1
             if item is not _CLOSED:
                 self._delivered += 1
+                self._bound.remove(size_of(item))
+                if self._paused and self._bound.drained():
+                    self._room.set()
         if item is _CLOSED:
             self._messages.put_nowait(_CLOSED)
             raise _closed_error(self._close_event, self._failure())
@@ -259,6 +289,7 @@ class WebSocket(_Status):
         messages stay available to :meth:`recv`."""
         self._release = True
         self._wake.set()
+        self._room.set()
         if not self._done.is_set():
             try:
                 if self.protocol.state == State.OPEN:
@@ -328,9 +359,13 @@ class WebSocket(_Status):
 
     def _handle(self, events: List[Event]) -> None:
         put = self._messages.put_nowait
+        bound = self._bound
         for ev in events:
             t = type(ev)
             if t is TextMessage or t is BytesMessage:
+                if self._release and bound.full():
+                    continue  # close() was called: the application is done
+                bound.add(size_of(ev))
                 put(ev)
                 self._queued += 1
             elif t is Close:
@@ -373,13 +408,47 @@ class WebSocket(_Status):
         self._handle(self.protocol.events_received())
         self._write()
 
+    async def _wait_room(self) -> None:
+        """Backpressure: while the queue is full, the reader waits (not
+        reading) until recv() drains it to a quarter, or close()."""
+        if self._release or not self._bound.full():
+            return
+        self._paused = True
+        try:
+            while not (self._release or self._bound.drained()):
+                self._room.clear()
+                await self._room.wait()
+        finally:
+            self._paused = False
+
+    async def _take_events(self) -> bool:
+        """Moves one batch of what the connection holds (its events, or
+        those of its held-back input) to the queue, once the queue has room:
+        so the queue outgrows its marks by one batch at most (libws's
+        budget, or one message). True if more may be left."""
+        await self._wait_room()
+        room = self._bound.room(BATCH)
+        # A close that queues our close frame stays queued (self._held)
+        # until the application is done with the messages before it.
+        events, self._held = self.protocol._events_before_close(limit=room, one_batch=True)
+        self._handle(events)
+        await self._drain()  # backpressure: past write_limit, the peer reads first
+        return bool(events) and not self._held
+
     async def _run(self) -> None:
         deadline: Optional[float] = None
         loop = asyncio.get_running_loop()
+        more = True  # the connection may hold events: take them first
+        eof = False
         try:
             while True:
                 if self._held:
                     await self._take_held_close()
+                if more:
+                    more = await self._take_events()
+                    continue
+                if eof:
+                    break
                 hint = self.protocol.hint
                 if hint == Hint.CLOSE:
                     break
@@ -404,16 +473,8 @@ class WebSocket(_Status):
                     self.protocol.receive_data(data)
                 else:
                     self.protocol.receive_eof()
-                # A close that queues our close frame stays queued
-                # (self._held) until the application is done with the
-                # messages before it.
-                events, self._held = self.protocol._events_before_close()
-                self._handle(events)
-                self._write()
-                if not data:
-                    if self._held:
-                        await self._take_held_close()
-                    break
+                more = True
+                eof = not data
         except asyncio.CancelledError:
             pass
         except Exception:
@@ -449,7 +510,10 @@ async def _handshake(
     request: Optional[Request] = None
     data = b"x"
     while True:
-        events = conn.events_before_close()  # a close right behind: see WebSocket
+        # One event at a time: what follows the Open stays in the
+        # connection for the reader, which bounds its queue (and defers a
+        # close right behind the handshake until its messages are taken).
+        events, _ = conn._events_before_close(limit=1)
         for i, ev in enumerate(events):
             if isinstance(ev, Request):
                 request = ev
@@ -493,6 +557,11 @@ class connect:
         open_timeout: seconds for the TCP connection and the handshake.
         ping_interval: idle seconds before a heartbeat ping (None: never).
         close_timeout: seconds to wait for the closing handshake.
+        max_queue, max_queue_bytes: the receive queue's high-water marks
+            (16 messages, 16 MiB; None: none) at which the reader stops
+            reading; write_limit: the transport's write buffer (64 KiB)
+            above which it waits for the peer to read (see
+            :class:`WebSocket`).
         on_ping, on_pong: hooks called with the payload of each ping/pong
             received (see :class:`WebSocket`).
         **options: options of :class:`~libws.ClientConnection`
@@ -514,11 +583,15 @@ class connect:
         open_timeout: Optional[float] = 10.0,
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
+        max_queue: Optional[int] = MAX_QUEUE,
+        max_queue_bytes: Optional[int] = MAX_QUEUE_BYTES,
+        write_limit: int = WRITE_LIMIT,
         on_ping: Optional[PingHook] = None,
         on_pong: Optional[PingHook] = None,
         **options: Any,
     ) -> None:
         self.uri = uri
+        self.flow = _flow_args(max_queue, max_queue_bytes, write_limit)
         self.ssl = ssl
         self.sock = sock
         self.open_timeout = open_timeout
@@ -569,6 +642,7 @@ class connect:
             open_event=open_event,
             on_ping=self.on_ping,
             on_pong=self.on_pong,
+            **self.flow,
         )
 
     def __await__(self) -> Generator[Any, None, WebSocket]:
@@ -635,6 +709,9 @@ class serve:
             (status, body)``: accept (None) or refuse the
             :class:`~libws.Request`.
         ping_interval: idle seconds before a heartbeat ping (None: never).
+        max_queue, max_queue_bytes, write_limit: each connection's
+            backpressure (16 messages, 16 MiB, 64 KiB; see
+            :class:`WebSocket`): bounded by default.
         on_ping, on_pong: hooks given to each connection's
             :class:`WebSocket` (called with the payload of each ping/pong
             it receives).
@@ -655,10 +732,14 @@ class serve:
         open_timeout: Optional[float] = 10.0,
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
+        max_queue: Optional[int] = MAX_QUEUE,
+        max_queue_bytes: Optional[int] = MAX_QUEUE_BYTES,
+        write_limit: int = WRITE_LIMIT,
         on_ping: Optional[PingHook] = None,
         on_pong: Optional[PingHook] = None,
         **options: Any,
     ) -> None:
+        self.flow = _flow_args(max_queue, max_queue_bytes, write_limit)
         self.on_ping = on_ping
         self.on_pong = on_pong
         self.handler = handler
@@ -725,6 +806,7 @@ class serve:
             open_event=open_event,
             on_ping=self.on_ping,
             on_pong=self.on_pong,
+            **self.flow,
         )
         server.connections.add(ws)
         try:

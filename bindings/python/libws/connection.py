@@ -718,11 +718,15 @@ class Connection:
         a Close this is :meth:`events_received`."""
         return self._events_before_close(copy)[0]
 
-    def _events_before_close(self, copy: bool = True, limit: Optional[int] = None) -> Tuple[List[Event], bool]:
+    def _events_before_close(
+        self, copy: bool = True, limit: Optional[int] = None, *, one_batch: bool = False
+    ) -> Tuple[List[Event], bool]:
         """(the events before a close that queues our close frame, whether
         that close is left queued), at most limit events (None: all of
-        them). When limit events were taken, more may be queued: then call
-        again (the close is only reported as left queued once reached)."""
+        them) — with one_batch, only the first batch: what libws queued,
+        or gave for one feed of held-back input (the helpers' bounded
+        take). When fewer were taken than are left, call again (the close
+        is only reported as left queued once reached)."""
         out: List[Event] = []
         while limit is None or len(out) < limit:
             if self._close_next():
@@ -731,6 +735,8 @@ class Connection:
             if not batch:  # none left, or a Close that held-back input gave
                 return out, self._close_next()
             out.extend(batch)
+            if one_batch:
+                break
         return out, False
 
     def _close_next(self) -> bool:

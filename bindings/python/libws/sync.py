@@ -57,7 +57,8 @@ import time
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Tuple, Union
 from urllib.parse import urlsplit
 
-from .connection import ClientConnection, Connection, ServerConnection
+from ._flow import MAX_QUEUE, MAX_QUEUE_BYTES, WRITE_LIMIT, QueueBound, limit, size_of
+from .connection import BATCH, ClientConnection, Connection, ServerConnection
 from .constants import HandshakeFailure, Hint, Initiator, State
 from .errors import (
     BadHandle,
@@ -142,6 +143,25 @@ class _Status:
     _delivered: int
     _waiting: int
     _release: bool
+    # Backpressure (libws._flow): the queue against its marks; the reader
+    # waits for room.
+    _bound: QueueBound
+    _paused: bool
+
+    @property
+    def pending_messages(self) -> int:
+        """Messages received and queued for :meth:`recv`, not yet returned
+        (at most about ``max_queue``: see :attr:`paused`)."""
+        return self._bound.count
+
+    @property
+    def paused(self) -> bool:
+        """True while the reader does not read the transport because the
+        receive queue is full (``max_queue`` messages or ``max_queue_bytes``
+        bytes): backpressure, until ``recv()`` has taken it down to a
+        quarter of those marks. The peer's data then waits in the socket
+        buffers, and TCP slows the peer down."""
+        return self._paused
 
     @property
     def subprotocol(self) -> Optional[str]:
@@ -235,6 +255,21 @@ class WebSocket(_Status):
     An exception they raise goes to ``threading.excepthook``; the
     connection goes on.
 
+    Memory is bounded by default (backpressure, as in websockets): the
+    reader stops reading the socket while the receive queue holds
+    ``max_queue`` messages (16) or ``max_queue_bytes`` bytes of them
+    (16 MiB, measured as the payloads' memory), and reads again once
+    ``recv()`` has taken it down to a quarter of that; it also stops while
+    more than ``write_limit`` bytes of output (64 KiB) wait to be written,
+    writing them first. None (or 0) removes a mark — a peer sending faster
+    than the application takes can then fill the memory, a thousand times
+    faster with compressed messages. What libws holds meanwhile is bounded
+    by its receive budget (``max_queued``, see
+    :meth:`~libws.Connection.receive_data`). While the reader does not
+    read, it sends no heartbeat either (the peer is not at fault). After
+    :meth:`close`, the reader reads on to finish the closing handshake, and
+    messages that arrive while the queue is full are dropped.
+
     When the peer closes (or breaks the protocol) right behind messages,
     libws queues our close frame only when the reader takes the
     :class:`~libws.Close` event (:attr:`~libws.Connection.close_queued`).
@@ -260,7 +295,9 @@ class WebSocket(_Status):
         events: Iterable[Event] = (),
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
-        max_queue: int = 0,
+        max_queue: Optional[int] = MAX_QUEUE,
+        max_queue_bytes: Optional[int] = MAX_QUEUE_BYTES,
+        write_limit: int = WRITE_LIMIT,
         request: Optional[Request] = None,
         open_event: Optional[Open] = None,
         on_ping: Optional[PingHook] = None,
@@ -277,7 +314,10 @@ class WebSocket(_Status):
         self._lock = threading.Lock()  # the sans-I/O connection
         self._wlock = threading.Lock()  # socket writes, in output order
         self._send_lock = threading.RLock()  # one message at a time (fragments)
-        self._messages: "queue.Queue[Any]" = queue.Queue(max_queue)
+        self._messages: "queue.Queue[Any]" = queue.Queue()  # bounded by _bound
+        self._bound = QueueBound(max_queue, max_queue_bytes)
+        self._paused = False
+        self.write_limit = limit("write_limit", write_limit)
         self._close_event: Optional[Close] = None
         self._pings: Dict[bytes, threading.Event] = {}
         self._done = threading.Event()
@@ -285,7 +325,8 @@ class WebSocket(_Status):
         # The deferred close (see the class docstring). _queued: messages
         # the reader queued (reader only); under _ask_lock: _delivered,
         # messages recv() returned, _waiting, recv() calls in progress,
-        # _holding, the reader waits on _hold, _release, close() was called.
+        # _holding, the reader waits on _hold, _release, close() was called,
+        # _bound and _paused (backpressure).
         self._queued = 0
         self._delivered = 0
         self._waiting = 0
@@ -294,9 +335,9 @@ class WebSocket(_Status):
         self._ask_lock = threading.Lock()
         self._hold = threading.Condition(self._ask_lock)
         self._handle(list(events))
-        # A close that came with the handshake's response stays queued too.
-        with self._lock:
-            self._held = protocol.close_queued
+        # The reader takes what the connection holds first; a close right
+        # behind the handshake stays queued too (see _take_events).
+        self._held = False
         self._flush()
         self._reader = threading.Thread(target=self._run, name="libws-reader", daemon=True)
         self._reader.start()
@@ -336,6 +377,9 @@ class WebSocket(_Status):
                 self._waiting -= 1
                 if item is not _CLOSED:
                     self._delivered += 1
+                    self._bound.remove(size_of(item))
+                    if self._paused and self._bound.drained():
+                        self._hold.notify_all()
         if item is _CLOSED:
             self._messages.put(_CLOSED)  # for the next recv
             raise _closed_error(self._close_event, self._failure())
@@ -493,12 +537,10 @@ class WebSocket(_Status):
                 self._wlock.release()
 
     def _handle(self, events: List[Event]) -> None:
-        put = self._messages.put
         for ev in events:
             t = type(ev)
             if t is TextMessage or t is BytesMessage:
-                put(ev)
-                self._queued += 1
+                self._queue(ev)
             elif t is Close:
                 self._close_event = ev  # type: ignore[assignment]
             elif t is Ping:
@@ -510,6 +552,45 @@ class WebSocket(_Status):
                     w.set()
                 if self.on_pong is not None:
                     self._hook(self.on_pong, ev.payload)  # type: ignore[attr-defined]
+
+    def _queue(self, message: Any) -> None:
+        size = size_of(message)
+        with self._ask_lock:
+            if self._release and self._bound.full():
+                return  # close() was called: the application is done
+            self._bound.add(size)
+            self._queued += 1
+            self._messages.put(message)
+
+    def _wait_room(self) -> None:
+        """Backpressure: while the queue is full, the reader waits (not
+        reading) until recv() drains it to a quarter, or close()."""
+        with self._hold:
+            if self._release or not self._bound.full():
+                return
+            self._paused = True
+            try:
+                while not (self._release or self._bound.drained()):
+                    self._hold.wait()
+            finally:
+                self._paused = False
+
+    def _take_events(self) -> bool:
+        """Moves one batch of what the connection holds (its events, or
+        those of its held-back input) to the queue, once the queue has room:
+        so the queue outgrows its marks by one batch at most (libws's
+        budget, or one message). True if more may be left."""
+        self._wait_room()
+        with self._ask_lock:
+            room = self._bound.room(BATCH)
+        with self._lock:
+            # A close that queues our close frame stays queued
+            # (self._held) until the application is done with the
+            # messages before it.
+            events, self._held = self.protocol._events_before_close(limit=room, one_batch=True)
+        self._handle(events)
+        self._flush(wait=False)
+        return bool(events) and not self._held
 
     def _hook(self, hook: PingHook, payload: bytes) -> None:
         try:
@@ -544,11 +625,19 @@ class WebSocket(_Status):
         try:
             sel.register(sock, selectors.EVENT_READ)
             deadline: Optional[float] = None
+            more = True  # the connection may hold events: take them first
+            eof = False
             while True:
                 if self._held:
                     self._take_held_close()
+                if more:
+                    more = self._take_events()
+                    continue
+                if eof:
+                    break
                 with self._lock:
                     hint = self.protocol.hint
+                    unsent = self.protocol.output_size
                 if hint == Hint.CLOSE:
                     break  # _finish writes what is queued, then closes
                 if hint == Hint.SHUTDOWN_WRITE and deadline is None:
@@ -556,6 +645,8 @@ class WebSocket(_Status):
                 timeout = self.ping_interval
                 if deadline is not None:
                     timeout = max(0.0, deadline - time.monotonic())
+                if unsent > self.write_limit:
+                    self._flush()  # backpressure: the peer reads first
                 pending = sock.pending() if isinstance(sock, ssl_module.SSLSocket) else 0
                 if not pending and not sel.select(timeout):
                     if deadline is not None:
@@ -573,16 +664,8 @@ class WebSocket(_Status):
                         self.protocol.receive_data(data)
                     else:
                         self.protocol.receive_eof()
-                    # A close that queues our close frame stays queued
-                    # (self._held) until the application is done with the
-                    # messages before it.
-                    events, self._held = self.protocol._events_before_close()
-                self._handle(events)
-                self._flush(wait=False)
-                if not data:
-                    if self._held:
-                        self._take_held_close()
-                    break
+                more = True
+                eof = not data
         except Exception:
             pass
         finally:
@@ -639,9 +722,10 @@ def _handshake(
     request: Optional[Request] = None
     data = b"x"
     while True:
-        # A close right behind the handshake stays queued: WebSocket takes
-        # it once its messages are answered.
-        events = conn.events_before_close()
+        # One event at a time: what follows the Open stays in the
+        # connection for the reader, which bounds its queue (and defers a
+        # close right behind the handshake until its messages are taken).
+        events, _ = conn._events_before_close(limit=1)
         for i, ev in enumerate(events):
             if isinstance(ev, Request):
                 request = ev
@@ -690,6 +774,9 @@ def connect(
     open_timeout: Optional[float] = 10.0,
     ping_interval: Optional[float] = 20.0,
     close_timeout: float = 10.0,
+    max_queue: Optional[int] = MAX_QUEUE,
+    max_queue_bytes: Optional[int] = MAX_QUEUE_BYTES,
+    write_limit: int = WRITE_LIMIT,
     on_ping: Optional[PingHook] = None,
     on_pong: Optional[PingHook] = None,
     **options: Any,
@@ -704,6 +791,10 @@ def connect(
         open_timeout: seconds for the TCP connection and the handshake.
         ping_interval: idle seconds before a heartbeat ping (None: never).
         close_timeout: seconds to wait for the closing handshake.
+        max_queue, max_queue_bytes: the receive queue's high-water marks
+            (16 messages, 16 MiB; None: none) at which the reader stops
+            reading; write_limit: unsent output (64 KiB) at which it
+            writes before reading on (see :class:`WebSocket`).
         on_ping, on_pong: hooks called with the payload of each ping/pong
             received (see :class:`WebSocket`).
         **options: options of :class:`~libws.ClientConnection`
@@ -722,6 +813,7 @@ def connect(
     secure = u.scheme == "wss"
     host = u.hostname or "localhost"
     port = u.port or (443 if secure else 80)
+    flow = _flow_args(max_queue, max_queue_bytes, write_limit)
     conn = ClientConnection(uri, **options)
     try:
         if sock is None:
@@ -745,7 +837,15 @@ def connect(
         open_event=open_event,
         on_ping=on_ping,
         on_pong=on_pong,
+        **flow,
     )
+
+
+def _flow_args(max_queue: Optional[int], max_queue_bytes: Optional[int], write_limit: int) -> Dict[str, Any]:
+    """The backpressure arguments of WebSocket, checked before connecting."""
+    QueueBound(max_queue, max_queue_bytes)
+    limit("write_limit", write_limit)
+    return {"max_queue": max_queue, "max_queue_bytes": max_queue_bytes, "write_limit": write_limit}
 
 
 class Server:
@@ -762,11 +862,15 @@ class Server:
         open_timeout: Optional[float] = 10.0,
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
+        max_queue: Optional[int] = MAX_QUEUE,
+        max_queue_bytes: Optional[int] = MAX_QUEUE_BYTES,
+        write_limit: int = WRITE_LIMIT,
         options: Optional[Dict[str, Any]] = None,
         on_ping: Optional[PingHook] = None,
         on_pong: Optional[PingHook] = None,
     ) -> None:
         self.handler = handler
+        self.flow = _flow_args(max_queue, max_queue_bytes, write_limit)
         self.socket = sock
         self.process_request = process_request
         self.ssl = ssl
@@ -888,6 +992,7 @@ class Server:
             open_event=open_event,
             on_ping=self.on_ping,
             on_pong=self.on_pong,
+            **self.flow,
         )
         try:
             self.handler(ws)
@@ -916,6 +1021,9 @@ def serve(
     open_timeout: Optional[float] = 10.0,
     ping_interval: Optional[float] = 20.0,
     close_timeout: float = 10.0,
+    max_queue: Optional[int] = MAX_QUEUE,
+    max_queue_bytes: Optional[int] = MAX_QUEUE_BYTES,
+    write_limit: int = WRITE_LIMIT,
     backlog: int = 128,
     on_ping: Optional[PingHook] = None,
     on_pong: Optional[PingHook] = None,
@@ -930,6 +1038,9 @@ def serve(
         process_request: called with the :class:`~libws.Request`; return
             None to accept, or (status, body) to refuse with an HTTP error.
         ping_interval: idle seconds before a heartbeat ping (None: never).
+        max_queue, max_queue_bytes, write_limit: each connection's
+            backpressure (16 messages, 16 MiB, 64 KiB; see
+            :class:`WebSocket`): bounded by default.
         on_ping, on_pong: hooks given to each connection's
             :class:`WebSocket` (called with the payload of each ping/pong
             it receives; the WebSocket's attributes can be changed in the
@@ -937,6 +1048,7 @@ def serve(
         **options: options of :class:`~libws.ServerConnection`
             (subprotocols, compression, max_message_size, ...).
     """
+    _flow_args(max_queue, max_queue_bytes, write_limit)  # bad values: before listening
     if sock is None:
         sock = socket.create_server((host or "", port or 0), backlog=backlog, reuse_port=False)
     return Server(
@@ -947,6 +1059,9 @@ def serve(
         open_timeout=open_timeout,
         ping_interval=ping_interval,
         close_timeout=close_timeout,
+        max_queue=max_queue,
+        max_queue_bytes=max_queue_bytes,
+        write_limit=write_limit,
         options=options,
         on_ping=on_ping,
         on_pong=on_pong,

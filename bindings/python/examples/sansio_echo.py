@@ -2,6 +2,9 @@
 """The sans-I/O core with no helper: a single-threaded, non-blocking echo
 server for many clients over `selectors`, writing with output()/consume()
 (partial writes, no copies) and closing idle connections' heartbeat.
+A client that does not read its echoes is not read from either while
+more than WRITE_LIMIT bytes wait for it (backpressure): memory stays
+bounded by that, libws's receive budget and one read.
 
     python3 sansio_echo.py [--port 8767]
 """
@@ -21,6 +24,7 @@ import libws  # noqa: E402
 from libws import BytesMessage, Hint, ServerConnection, TextMessage  # noqa: E402
 
 IDLE = 20.0  # seconds before a heartbeat ping
+WRITE_LIMIT = 64 << 10  # unsent bytes at which a connection is not read
 
 
 def main(port: int) -> None:
@@ -51,7 +55,10 @@ def main(port: int) -> None:
         if not pending and conn.hint == Hint.CLOSE:
             drop(sock)
             return
-        sel.modify(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if pending else 0))
+        want = selectors.EVENT_WRITE if pending else 0
+        if pending <= WRITE_LIMIT:
+            want |= selectors.EVENT_READ
+        sel.modify(sock, want)
 
     while True:
         for key, mask in sel.select(timeout=1.0):

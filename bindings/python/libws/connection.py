@@ -706,8 +706,9 @@ class Connection:
         sending still works. :meth:`events_before_close` takes the events
         before it and leaves it queued.
 
-        (Known from the state, ws.h having no peek: only that Close, or
-        our own close frame, makes a connection ``CLOSING``.)"""
+        (Known from the state, one call: only that Close, or our own close
+        frame, makes a connection ``CLOSING``. Input held back behind it,
+        see :meth:`receive_data`, is discarded by libws when fed.)"""
         return self._call(_F.ws_state) == _ST_CLOSING and not self._sent_close
 
     def events_before_close(self, *, copy: bool = True) -> List[Event]:

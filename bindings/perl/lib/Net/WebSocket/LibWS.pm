@@ -99,18 +99,34 @@ Load the library (first use) from the thread that runs your C<%SIG>
 handlers - the main thread, normally. The test suite's signal-storm test
 shows a program with C<CHLD>, C<USR1> and C<ALRM> handlers surviving
 thousands of those signals while it works with libws, and the same
-program crashing without these measures (it also crashes with
-C<ws_signal_forward()> alone).
+program crashing without these measures.
+
+The first measure is not optional. A process-directed signal goes to
+any thread that does not block it, and the handler runs on that thread.
+libws's guard blocks signals only on the thread that calls into libws,
+and forwarding acts only once a handler runs; the runtime's own threads
+(its scheduler, garbage collector and idle workers) run Go code all the
+time, often on goroutine stacks of a few KiB. A signal delivered to one
+of them while perl's disposition lacks C<SA_ONSTACK> (perl re-installs
+it without that flag on every C<%SIG> assignment, C<local> ones
+included, until the trampoline puts the flag back) has its frame written
+onto that stack before any code can re-send it. Earlier versions let
+C<LIBWS_NO_SIGNAL_BLOCK=1> skip the blocked mask at load, saying
+forwarding was enough on its own: it is not - with C<$SIG{ALRM}> and
+C<Time::HiRes::ualarm(2000, 2000)> during a permessage-deflate workload,
+7 of 8 runs crashed (SIGSEGV, or the Go runtime aborting with
+C<unsafe.Slice: len out of range> or C<panic during panic>). That
+variable is now ignored, with a warning, and the signals stay blocked on
+the runtime's threads.
 
 Setting the environment variable C<LIBWS_NO_SIGNAL_FORWARD=1> disables
-all three (for tests); C<LIBWS_NO_SIGNAL_BLOCK=1> disables only the
-first (forwarding with libws's guard is enough on its own: the test suite
-runs the storm that way too), and C<LIBWS_NO_SIGNAL_FORWARD=1
-LIBWS_SIGNAL_BLOCK=1> leaves only the first (to measure each alone).
-The binding adds no Perl code to any call for this: the C<_ws_*>
-functions are the FFI functions themselves. If a threaded perl's C<PL_csighandlerp> cannot
-be found, loading fails with an exception that says so, rather than risk
-a crash.
+all three measures, and C<LIBWS_NO_SIGNAL_FORWARD=1 LIBWS_SIGNAL_BLOCK=1>
+leaves only the first: these exist for the test suite's control runs
+(the storm crashes without them), not for programs with C<%SIG>
+handlers. The binding adds no Perl code to any call for this: the
+C<_ws_*> functions are the FFI functions themselves. If a threaded
+perl's C<PL_csighandlerp> cannot be found, loading fails with an
+exception that says so, rather than risk a crash.
 
 =head2 Global destruction
 
@@ -520,9 +536,14 @@ sub load {
 }
 
 # Blocks every asynchronous signal on this thread; returns the old mask
-# (undef if nothing was done).
+# (undef if nothing was done). Only the control runs of the tests skip it
+# (LIBWS_NO_SIGNAL_FORWARD): without it the Go runtime's own threads take
+# %SIG's signals (see "Signals" above).
+my $WARNED_NO_BLOCK;
 sub _block_async_signals {
-    return undef if $ENV{LIBWS_NO_SIGNAL_BLOCK};
+    if ( $ENV{LIBWS_NO_SIGNAL_BLOCK} && !$WARNED_NO_BLOCK++ ) {
+        warn "Net::WebSocket::LibWS: LIBWS_NO_SIGNAL_BLOCK is ignored: without the blocked signal mask at load, %SIG handlers crash perl on the Go runtime's threads (see \"Signals\" in Net::WebSocket::LibWS)\n";
+    }
     return undef if $ENV{LIBWS_NO_SIGNAL_FORWARD} && !$ENV{LIBWS_SIGNAL_BLOCK};
     require POSIX;
     my $set = POSIX::SigSet->new();

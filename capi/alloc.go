@@ -1,17 +1,22 @@
 package main
 
 // #include <stdlib.h>
+// #include "capi.h"
 import "C"
 
 import "unsafe"
 
 // cAlloc gives connections C memory for everything they hand out (event
 // payloads, output), so that C may hold the pointers: cgo forbids lending
-// Go memory beyond a call.
+// Go memory beyond a call. It fails with nil, never aborts: sizes come from
+// peers and callers (alloc.c, not cgo's aborting C.malloc).
 type cAlloc struct{}
 
 func (cAlloc) Alloc(n int) []byte {
-	p := C.malloc(C.size_t(n))
+	if n <= 0 {
+		return []byte{} // not nil: nil means failure
+	}
+	p := C.wsint_malloc(C.size_t(n))
 	if p == nil {
 		return nil
 	}
@@ -22,7 +27,17 @@ func (cAlloc) Alloc(n int) []byte {
 // grow in place (glibc remaps them) instead of being copied with the old
 // and new copies both resident. nil on failure, b still valid.
 func (cAlloc) Realloc(b []byte, n int) []byte {
-	p := C.realloc(unsafe.Pointer(unsafe.SliceData(b)), C.size_t(n))
+	if n <= 0 { // realloc(p, 0) would free p
+		if b == nil {
+			return []byte{}
+		}
+		return b[:0]
+	}
+	var old unsafe.Pointer // NULL for an empty b, which owns no C memory
+	if cap(b) > 0 {
+		old = unsafe.Pointer(unsafe.SliceData(b))
+	}
+	p := C.wsint_realloc(old, C.size_t(cap(b)), C.size_t(n))
 	if p == nil {
 		return nil
 	}
@@ -33,6 +48,12 @@ func (cAlloc) Free(b []byte) {
 	if cap(b) > 0 {
 		C.free(unsafe.Pointer(unsafe.SliceData(b)))
 	}
+}
+
+// cString copies s into C memory as a NUL-terminated string; nil when
+// memory runs out (C.CString would abort).
+func cString(s string) *C.char {
+	return C.wsint_strndup((*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))
 }
 
 // goBytes views C memory as a byte slice for the duration of a call.

@@ -11,6 +11,13 @@
  * calling thread (thread-local storage lives in wrappers.c). */
 void wsint_set_error(const char *msg, size_t len);
 
+/* malloc, realloc (of a block of old bytes) and a copy of n bytes as a C
+ * string, which return NULL when memory runs out, where cgo's C.malloc and
+ * C.CString abort, and keep room free for the Go runtime (alloc.c). */
+void *wsint_malloc(size_t n);
+void *wsint_realloc(void *p, size_t old, size_t n);
+char *wsint_strndup(const char *s, size_t n);
+
 /* ws_signal_forward's work, in signals.c. */
 int wsint_signal_forward(void **slot);
 

@@ -211,7 +211,9 @@ func strCall(h C.uintptr_t, out **C.char, f func(c *ws.Conn) (string, error)) (r
 	if err != nil {
 		return status(err)
 	}
-	*out = o.cstr(s)
+	if *out = o.cstr(s); *out == nil {
+		return errNoMem()
+	}
 	return C.WS_OK
 }
 

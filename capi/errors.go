@@ -50,3 +50,6 @@ func guard(rc *C.int) {
 }
 
 func argError(msg string) C.int { return fail(ws.CodeArg, "ws: "+msg) }
+
+// errNoMem reports C memory that could not be had for a result.
+func errNoMem() C.int { return fail(ws.CodeNoMem, "ws: out of memory") }

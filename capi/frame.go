@@ -11,7 +11,7 @@ import (
 )
 
 // staticStrings holds C strings handed out as "static": made once, never
-// freed.
+// freed. nil when memory runs out (the wrappers then give a fixed string).
 var staticStrings struct {
 	sync.Mutex
 	m map[string]*C.char
@@ -26,8 +26,10 @@ func staticString(s string) *C.char {
 	if staticStrings.m == nil {
 		staticStrings.m = make(map[string]*C.char)
 	}
-	p := C.CString(s)
-	staticStrings.m[s] = p
+	p := cString(s)
+	if p != nil {
+		staticStrings.m[s] = p
+	}
 	return p
 }
 

@@ -38,8 +38,10 @@ type object struct {
 	cfg      *config
 	comp     *ws.Compressor
 	decomp   *ws.Decompressor
-	out      ws.Buffer          // compressor/decompressor output, in C memory
-	cstrs    map[string]*C.char // strings lent to C, freed with the object
+	remake   func() (*ws.Compressor, error) // a fresh compressor like comp
+	out      ws.Buffer                      // decompressor output, in C memory
+	zout     cbuf                           // compressor output
+	cstrs    map[string]*C.char             // strings lent to C, freed with the object
 }
 
 var table struct {
@@ -158,15 +160,18 @@ func (o *object) leave(rc *C.int) {
 }
 
 // cstr lends s to C as a NUL-terminated string that lives as long as the
-// object. Equal strings share one copy.
+// object. Equal strings share one copy. nil when memory runs out.
 func (o *object) cstr(s string) *C.char {
 	if p, ok := o.cstrs[s]; ok {
 		return p
 	}
+	p := cString(s)
+	if p == nil {
+		return nil
+	}
 	if o.cstrs == nil {
 		o.cstrs = make(map[string]*C.char)
 	}
-	p := C.CString(s)
 	o.cstrs[s] = p
 	return p
 }

@@ -149,6 +149,10 @@ func fieldAt(h C.uintptr_t, index C.size_t, name, value **C.char, fields func(c 
 		return 0
 	}
 	*name, *value = o.cstr(f[index][0]), o.cstr(f[index][1])
+	if *name == nil || *value == nil {
+		*name, *value = nil, nil
+		return errNoMem()
+	}
 	return 1
 }
 

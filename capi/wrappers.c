@@ -95,18 +95,57 @@ __attribute__((constructor)) static void init(void) {
             return err(WS_E_ARG, "ws: " #n " is impossibly large (a negative length?)"); \
     } while (0)
 
+/* No buffer is larger than 2^47 bytes (128 TiB, all of a 4-level x86-64 or
+ * AArch64 user address space): a longer length is a caller's bug, refused
+ * before Go views the buffer and sizes an allocation from it. */
+#if SIZE_MAX > 0xFFFFFFFFu
+#define LEN_MAX ((size_t)1 << 47)
+#else
+#define LEN_MAX ((size_t)PTRDIFF_MAX)
+#endif
+
+/* BUFFER with the tighter bound. */
+#define LENGTH(p, n)                                                              \
+    do {                                                                          \
+        BUFFER(p, n);                                                             \
+        if ((n) > LEN_MAX)                                                        \
+            return err(WS_E_ARG, "ws: " #n " is impossibly large (over 2^47 bytes)"); \
+    } while (0)
+
+/* Strings are copied into Go memory, where running out is fatal: one
+ * call's strings together may hold STR_MAX bytes, more than any HTTP head
+ * needs. STRING(s) counts s against the call's `room`. */
+#define STR_MAX ((size_t)1 << 20)
+
+static int str_fits(const char *s, size_t *room) {
+    size_t n = s ? strnlen(s, *room + 1) : 0;
+    if (n > *room)
+        return 0;
+    *room -= n;
+    return 1;
+}
+
+#define STRING(s)                                                                 \
+    do {                                                                          \
+        if (!str_fits((s), &room))                                                \
+            return err(WS_E_LIMIT, "ws: the strings of one call exceed 1 MiB");   \
+    } while (0)
+
 /* Pairs of header names and values: both arrays needed when n > 0, and no
- * NULL entries. */
-static int check_pairs(const char *const *names, const char *const *values, size_t n) {
+ * NULL entries; their strings count against *room. */
+static int check_pairs(const char *const *names, const char *const *values, size_t n, size_t *room) {
     if (n == 0)
         return WS_OK;
     if (names == NULL || values == NULL)
         return err(WS_E_NULL, "ws: header name/value arrays are NULL with n > 0");
     if (n > 100000)
         return err(WS_E_ARG, "ws: too many header fields");
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (names[i] == NULL || values[i] == NULL)
             return err(WS_E_NULL, "ws: a header name or value is NULL");
+        if (!str_fits(names[i], room) || !str_fits(values[i], room))
+            return err(WS_E_LIMIT, "ws: the strings of one call exceed 1 MiB");
+    }
     return WS_OK;
 }
 
@@ -205,6 +244,8 @@ int ws_config_add_subprotocol(ws_config *cfg, const char *name) {
     FORK_GUARD();
     NOT_NULL(cfg);
     NOT_NULL(name);
+    size_t room = STR_MAX;
+    STRING(name);
     return GO(wsgo_config_add_subprotocol(H(cfg), (char *)name));
 }
 
@@ -213,18 +254,25 @@ int ws_config_add_header(ws_config *cfg, const char *name, const char *value) {
     NOT_NULL(cfg);
     NOT_NULL(name);
     NOT_NULL(value);
+    size_t room = STR_MAX;
+    STRING(name);
+    STRING(value);
     return GO(wsgo_config_add_header(H(cfg), (char *)name, (char *)value));
 }
 
 int ws_config_set_origin(ws_config *cfg, const char *origin) {
     FORK_GUARD();
     NOT_NULL(cfg);
+    size_t room = STR_MAX;
+    STRING(origin);
     return GO(wsgo_config_set_origin(H(cfg), (char *)(origin ? origin : "")));
 }
 
 int ws_config_set_key(ws_config *cfg, const char *key) {
     FORK_GUARD();
     NOT_NULL(cfg);
+    size_t room = STR_MAX;
+    STRING(key);
     return GO(wsgo_config_set_key(H(cfg), (char *)(key ? key : "")));
 }
 
@@ -241,6 +289,8 @@ int ws_config_add_extension_offer(ws_config *cfg, const char *offer) {
     FORK_GUARD();
     NOT_NULL(cfg);
     NOT_NULL(offer);
+    size_t room = STR_MAX;
+    STRING(offer);
     return GO(wsgo_config_add_extension_offer(H(cfg), (char *)offer));
 }
 
@@ -252,6 +302,8 @@ int ws_client_new(const ws_config *cfg, const char *url, ws_conn **out) {
     *out = NULL;
     NOT_NULL(cfg);
     NOT_NULL(url);
+    size_t room = STR_MAX;
+    STRING(url);
     uintptr_t h = 0;
     int rc = GO(wsgo_client_new(H(cfg), (char *)url, &h));
     if (rc == WS_OK)
@@ -277,6 +329,9 @@ int ws_conn_new_open(const ws_config *cfg, const char *subprotocol, const char *
     NOT_NULL(out);
     *out = NULL;
     NOT_NULL(cfg);
+    size_t room = STR_MAX;
+    STRING(subprotocol);
+    STRING(extensions);
     uintptr_t h = 0;
     int rc = GO(wsgo_conn_new_open(H(cfg), (char *)(subprotocol ? subprotocol : ""),
                                 (char *)(extensions ? extensions : ""), &h));
@@ -321,7 +376,11 @@ int ws_feed_request(ws_conn *c, const char *method, const char *target, const ch
     NOT_NULL(method);
     NOT_NULL(target);
     NOT_NULL(proto);
-    int rc = check_pairs(names, values, n);
+    size_t room = STR_MAX;
+    STRING(method);
+    STRING(target);
+    STRING(proto);
+    int rc = check_pairs(names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_feed_request(H(c), (char *)method, (char *)target, (char *)proto, (char **)names,
@@ -332,7 +391,9 @@ int ws_feed_response(ws_conn *c, int status, const char *reason, const char *con
                      const char *const *values, size_t n) {
     FORK_GUARD();
     NOT_NULL(c);
-    int rc = check_pairs(names, values, n);
+    size_t room = STR_MAX;
+    STRING(reason);
+    int rc = check_pairs(names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_feed_response(H(c), status, (char *)(reason ? reason : ""), (char **)names,
@@ -395,21 +456,21 @@ int ws_pending_events(ws_conn *c) {
 int ws_send_text(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_send(H(c), WS_OP_TEXT, (void *)buf, len, 0));
 }
 
 int ws_send_binary(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_send(H(c), WS_OP_BINARY, (void *)buf, len, 0));
 }
 
 int ws_send(ws_conn *c, int opcode, const void *buf, size_t len, unsigned flags) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_send(H(c), opcode, (void *)buf, len, flags));
 }
 
@@ -422,35 +483,35 @@ int ws_begin_message(ws_conn *c, int opcode, unsigned flags) {
 int ws_send_fragment(ws_conn *c, const void *buf, size_t len, int final) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_send_fragment(H(c), (void *)buf, len, final));
 }
 
 int ws_send_frame(ws_conn *c, int opcode, unsigned rsv, int fin, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_send_frame(H(c), opcode, rsv, fin, (void *)buf, len));
 }
 
 int ws_ping(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_ping(H(c), (void *)buf, len));
 }
 
 int ws_pong(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_pong(H(c), (void *)buf, len));
 }
 
 int ws_close(ws_conn *c, int code, const void *reason, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(reason, len);
+    LENGTH(reason, len);
     return GO(wsgo_close(H(c), code, (void *)reason, len));
 }
 
@@ -479,7 +540,7 @@ int ws_output(ws_conn *c, const uint8_t **data, size_t *len) {
 int64_t ws_output_copy(ws_conn *c, void *dst, size_t cap) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(dst, cap);
+    LENGTH(dst, cap);
     return GO(wsgo_output_copy(H(c), dst, cap));
 }
 
@@ -596,6 +657,8 @@ int ws_request_header(ws_conn *c, const char *name, size_t index, const char **v
     NOT_NULL(c);
     NOT_NULL(name);
     NOT_NULL(value);
+    size_t room = STR_MAX;
+    STRING(name);
     return GO(wsgo_request_header(H(c), (char *)name, index, (char **)value));
 }
 
@@ -612,6 +675,8 @@ int ws_response_header(ws_conn *c, const char *name, size_t index, const char **
     NOT_NULL(c);
     NOT_NULL(name);
     NOT_NULL(value);
+    size_t room = STR_MAX;
+    STRING(name);
     return GO(wsgo_response_header(H(c), (char *)name, index, (char **)value));
 }
 
@@ -641,7 +706,10 @@ int ws_accept(ws_conn *c, const char *subprotocol, const char *extensions,
               const char *const *names, const char *const *values, size_t n) {
     FORK_GUARD();
     NOT_NULL(c);
-    int rc = check_pairs(names, values, n);
+    size_t room = STR_MAX;
+    STRING(subprotocol);
+    STRING(extensions);
+    int rc = check_pairs(names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_accept(H(c), (char *)(subprotocol ? subprotocol : ""),
@@ -652,7 +720,9 @@ int ws_reject(ws_conn *c, int status, const char *body, const char *const *names
               const char *const *values, size_t n) {
     FORK_GUARD();
     NOT_NULL(c);
-    int rc = check_pairs(names, values, n);
+    size_t room = STR_MAX;
+    STRING(body);
+    int rc = check_pairs(names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_reject(H(c), status, (char *)(body ? body : ""), (char **)names, (char **)values, n));
@@ -668,7 +738,7 @@ int ws_response_status(ws_conn *c) {
 
 int ws_frame_parse_header(const void *buf, size_t len, ws_frame_header *h, size_t *need) {
     FORK_GUARD();
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     NOT_NULL(h);
     return GO(wsgo_frame_parse_header((void *)buf, len, h, need));
 }
@@ -677,14 +747,16 @@ int ws_frame_encode_header(const ws_frame_header *h, uint8_t *out, size_t cap) {
     FORK_GUARD();
     NOT_NULL(h);
     NOT_NULL(out);
+    if (cap > LEN_MAX)
+        return err(WS_E_ARG, "ws: cap is impossibly large (over 2^47 bytes)");
     return GO(wsgo_frame_encode_header((ws_frame_header *)h, out, cap));
 }
 
 int ws_mask(const uint8_t key[4], int pos, const void *src, void *dst, size_t len) {
     FORK_GUARD();
     NOT_NULL(key);
-    BUFFER(src, len);
-    BUFFER(dst, len);
+    LENGTH(src, len);
+    LENGTH(dst, len);
     if (src != dst && len > 0 &&
         (const uint8_t *)src < (const uint8_t *)dst + len && (const uint8_t *)dst < (const uint8_t *)src + len)
         return err(WS_E_ARG, "ws: ws_mask buffers overlap (only src == dst is allowed)");
@@ -699,7 +771,7 @@ int ws_random_mask(uint8_t key[4]) {
 
 int ws_random_bytes(void *buf, size_t len) {
     FORK_GUARD();
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     if (len == 0)
         return WS_OK;
     return GO(wsgo_random_bytes(buf, len));
@@ -709,12 +781,14 @@ int ws_accept_key(const char *key, char out[29]) {
     FORK_GUARD();
     NOT_NULL(key);
     NOT_NULL(out);
+    size_t room = STR_MAX;
+    STRING(key);
     return GO(wsgo_accept_key((char *)key, out));
 }
 
 int ws_utf8_valid(const void *buf, size_t len) {
     FORK_GUARD();
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     return GO(wsgo_utf8_valid((void *)buf, len));
 }
 
@@ -760,7 +834,7 @@ int ws_compress(ws_compressor *z, const void *buf, size_t len, int final, const 
                 size_t *out_len) {
     FORK_GUARD();
     NOT_NULL(z);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     NOT_NULL(out);
     NOT_NULL(out_len);
     return GO(wsgo_compress(H(z), (void *)buf, len, final, (uint8_t **)out, out_len));
@@ -786,7 +860,7 @@ int ws_decompressor_new(int window_bits, int context_takeover, int64_t max_size,
 int ws_decompress(ws_decompressor *z, const void *buf, size_t len, const uint8_t **out, size_t *out_len) {
     FORK_GUARD();
     NOT_NULL(z);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     NOT_NULL(out);
     NOT_NULL(out_len);
     return GO(wsgo_decompress(H(z), (void *)buf, len, (uint8_t **)out, out_len));

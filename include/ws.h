@@ -50,6 +50,28 @@
  * gives the detailed message of the last failed call on the calling thread.
  *
  * ------------------------------------------------------------------------
+ * MEMORY
+ *
+ * libws never aborts the process for want of memory. A call that cannot
+ * get the memory it needs returns WS_E_NOMEM and queues nothing; memory
+ * that a peer's data needs and cannot get fails that connection with close
+ * code 1011 (a WS_EV_CLOSE with WS_CLOSED_BY_FAILURE, "out of memory ...").
+ * Under a memory limit (RLIMIT_AS, RLIMIT_DATA, strict overcommit) libws's
+ * buffers stop 96 MiB short of it (small ones 32 MiB), leaving room to
+ * the Go runtime inside, whose own allocations cannot fail cleanly.
+ *
+ * Impossible arguments are refused before anything is read or allocated:
+ * a length above 2^47 bytes (128 TiB, more than any address space holds;
+ * PTRDIFF_MAX on 32-bit systems) gives WS_E_ARG, and the string arguments
+ * of one call that together exceed 1 MiB give WS_E_LIMIT.
+ *
+ * Not yet bounded so (Go memory, where running out still ends the
+ * process): with permessage-deflate, a message sent compressed is built
+ * there at about its compressed size, ws_decompress copies its input there,
+ * and a server stopped at WS_EV_REQUEST (WS_OPT_MANUAL_ACCEPT) keeps there
+ * the frames that follow the request, up to WS_OPT_MAX_FRAME.
+ *
+ * ------------------------------------------------------------------------
  * OWNERSHIP AND LIFETIMES
  *
  * - Objects made by *_new are owned by you and released with *_free;
@@ -155,7 +177,7 @@ int ws_abi_version(void);
 /* limit */
 #define WS_E_LIMIT         (-30) /* a configured limit was exceeded */
 #define WS_E_TOO_BIG       (-31) /* a message or frame exceeds a limit */
-#define WS_E_NOMEM         (-32) /* out of memory */
+#define WS_E_NOMEM         (-32) /* out of memory (see MEMORY above) */
 /* protocol */
 #define WS_E_PROTOCOL      (-40) /* the peer or the data broke RFC 6455 */
 #define WS_E_UTF8          (-41) /* invalid UTF-8 */
@@ -521,8 +543,10 @@ int ws_pending_events(ws_conn *c);
  * WS_OPT_VALIDATE_UTF8 is 0). With permessage-deflate the message is
  * compressed unless flags or WS_OPT_DEFLATE_MIN_SIZE say otherwise.
  * Returns WS_OK; WS_E_OUTPUT_FULL (nothing queued: drain the output first);
+ * WS_E_NOMEM (no memory to queue it: nothing queued);
  * WS_E_STATE (handshake not done, or a fragmented send in progress);
- * WS_E_CLOSED (a close frame was sent or received); WS_E_ARG; WS_E_NULL. */
+ * WS_E_CLOSED (a close frame was sent or received); WS_E_ARG (also for len
+ * above 2^47); WS_E_NULL. */
 int ws_send_text(ws_conn *c, const void *buf, size_t len);
 int ws_send_binary(ws_conn *c, const void *buf, size_t len);
 /* opcode: WS_OP_TEXT, WS_OP_BINARY or a claimed data opcode (3-7). */
@@ -669,7 +693,9 @@ int ws_shrink(ws_conn *c);
 
 /* After WS_EV_REQUEST: the request's method, target ("/path?query"), Host,
  * Origin, Sec-WebSocket-Key. Borrowed NUL-terminated strings ("" when
- * absent), valid until ws_conn_free. WS_E_STATE before a request. */
+ * absent), valid until ws_conn_free. WS_E_STATE before a request;
+ * WS_E_NOMEM when no memory can be had for the copy (so for every function
+ * that lends a string through a pointer argument). */
 int ws_request_method(ws_conn *c, const char **s);
 int ws_request_target(ws_conn *c, const char **s);
 int ws_request_host(ws_conn *c, const char **s);
@@ -793,7 +819,12 @@ int ws_compressor_new(int level, int window_bits, int context_takeover, ws_compr
  * removes its trailing 00 00 ff ff (RFC 7692 §7.2.1). The output (out, out_len) gets the
  * compressed bytes for this part: borrowed, valid until the next call on
  * this compressor. A message's frames carry these parts in order, RSV1 on
- * the first frame. */
+ * the first frame. A long buf is compressed 256 KiB at a time, each piece
+ * ending in a sync flush (which decoders skip), so that memory stays
+ * bounded. Returns WS_OK; WS_E_NOMEM (no memory for the output: the
+ * message is abandoned, and the next starts without history, so that the
+ * peer still decodes it); WS_E_ARG (len above 2^47); WS_E_NULL;
+ * WS_E_BAD_HANDLE. */
 int ws_compress(ws_compressor *z, const void *buf, size_t len, int final,
                 const uint8_t **out, size_t *out_len);
 
@@ -810,8 +841,8 @@ int ws_decompressor_new(int window_bits, int context_takeover, int64_t max_size,
  * payloads. The output (out, out_len) gets the message: borrowed, valid until the next
  * call on this decompressor. Returns WS_OK; WS_E_PROTOCOL (corrupt data — a
  * connection would close with 1007); WS_E_TOO_BIG (over max_size — 1009;
- * checked while inflating, so memory stays bounded); WS_E_NULL;
- * WS_E_BAD_HANDLE. */
+ * checked while inflating, so memory stays bounded); WS_E_NOMEM (no memory
+ * for the output); WS_E_ARG (len above 2^47); WS_E_NULL; WS_E_BAD_HANDLE. */
 int ws_decompress(ws_decompressor *z, const void *buf, size_t len,
                   const uint8_t **out, size_t *out_len);
 

@@ -108,7 +108,7 @@ func (c *Conn) feedHandshake(b []byte) int {
 	if hs.req != nil {
 		// Waiting for Accept: keep what follows the request (a client may
 		// send frames without waiting for the 101), within bounds.
-		if int64(len(hs.held)+len(b)) > c.lim.maxFrame+MaxHeaderLen {
+		if int64(len(hs.held)+len(b)) > min(c.lim.maxFrame, 1<<62)+MaxHeaderLen { // no overflow when unlimited
 			c.handshakeFailed(handshakeError(400, "too much data before the handshake was accepted").because(FailTooLarge, ""))
 			return len(b)
 		}

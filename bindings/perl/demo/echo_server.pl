@@ -1,16 +1,9 @@
 #!/usr/bin/env perl
 
 # A forking WebSocket echo server: permessage-deflate, a heartbeat, and a
-# select() loop per connection, with the classes of Net::WebSocket.
-#
-#   perl demo/echo_server.pl [host:]port [--heartbeat SECONDS]
-#
-# The heartbeat pings a client idle for SECONDS (default 10) and gives up
-# after 3 unanswered pings (close 1008); --heartbeat 0 turns it off.
-#
-# Port 0 picks a free port; the server prints "listening on HOST:PORT".
-# The parent never touches libws: each child loads it after fork(), as a
-# pre-forking server would.
+# select() loop per connection, with the classes of Net::WebSocket and
+# memory bounded against a peer that sends without reading (see the POD:
+# perldoc demo/echo_server.pl, or --help).
 
 use strict;
 use warnings;
@@ -19,21 +12,91 @@ use FindBin ();
 use lib "$FindBin::Bin/../lib", "$FindBin::Bin/lib";
 
 use Getopt::Long ();
-use IO::Select ();
 use IO::Socket::INET ();
 use POSIX ();
+use Pod::Usage ();
 
 use NWDemo ();
+use NWDemo::Session ();
 
-use Net::WebSocket::Endpoint::Server ();
-use Net::WebSocket::Parser ();
 use Net::WebSocket::PMCE::deflate::Server ();
 
-my $heartbeat = 10;
-Getopt::Long::GetOptions( 'heartbeat=f' => \$heartbeat ) or die "usage: $0 [host:]port [--heartbeat SECONDS]\n";
-die "$0: --heartbeat: seconds must be >= 0 (0: no heartbeat)\n" if $heartbeat < 0;
+=head1 NAME
 
-my $host_port = shift @ARGV // die "usage: $0 [host:]port [--heartbeat SECONDS]\n";
+echo_server.pl - a forking WebSocket echo server on Net::WebSocket (libws)
+
+=head1 SYNOPSIS
+
+    perl demo/echo_server.pl [HOST:]PORT [--heartbeat SECONDS]
+        [--max-queue N] [--max-queue-bytes BYTES] [--high-water BYTES]
+        [--max-message BYTES]
+
+Port 0 picks a free port; the server prints C<listening on HOST:PORT>.
+
+=head1 DESCRIPTION
+
+Each connection is served by a child process, which loads libws after
+fork() (the parent never touches it, as a pre-forking server would):
+the opening handshake (permessage-deflate accepted), then every message
+is sent back, compressed when the client agreed to it.
+
+Memory is bounded whatever the client does (L<NWDemo::Session> runs the
+loop). Messages wait for their echo in a queue of at most C<--max-queue>
+messages and C<--max-queue-bytes> bytes (one message always fits); the
+socket is not read while that queue is full or while more than
+C<--high-water> bytes of output are unsent, and no echo is made while the
+output is above that mark. A client that sends without reading its
+echoes fills the kernel's socket buffers and then waits. A connection
+holds about C<--max-queue-bytes> plus one message of at most
+C<--max-message> bytes in the queue, libws's 1 MiB receive budget
+(C<max_queued>) and the message it is assembling, and the high-water
+mark of output, plus the copies of the message being echoed. Without
+these bounds, 200 compressed messages of 8 MiB (1.6 MB on the wire) made
+a connection process peak at 550 MiB.
+
+Messages that arrived before a close frame are echoed before the close
+reply. The heartbeat pings only while the server waits for the client's
+bytes (not while it does not read them).
+
+=head1 OPTIONS
+
+=over
+
+=item C<--heartbeat SECONDS> - ping a client idle for SECONDS (default
+10) and close with 1008 after 3 unanswered pings; 0 turns it off.
+
+=item C<--max-queue N> - messages received and not yet echoed, at most
+(default 16, as Python's websockets' C<max_queue>).
+
+=item C<--max-queue-bytes BYTES> - payload bytes of those messages, at
+most (default 16 MiB, as the Python binding's C<max_queue_bytes>).
+
+=item C<--high-water BYTES> - unsent output above which the server stops
+reading and echoing (default 65536).
+
+=item C<--max-message BYTES> - the largest message accepted, after
+inflating (default libws's, 64 MiB; larger ones are refused with 1009).
+
+=item C<--help>
+
+=back
+
+=cut
+
+my ( $heartbeat, $max_message ) = ( 10, 0 );
+my ( $max_queue, $max_queue_bytes, $high_water ) = ( NWDemo::Session::MAX_QUEUE, NWDemo::Session::MAX_QUEUE_BYTES, NWDemo::Session::HIGH_WATER );
+Getopt::Long::GetOptions(
+    'heartbeat=f'       => \$heartbeat,
+    'max-queue=i'       => \$max_queue,
+    'max-queue-bytes=i' => \$max_queue_bytes,
+    'high-water=i'      => \$high_water,
+    'max-message=i'     => \$max_message,
+    'help'          => sub { Pod::Usage::pod2usage( -verbose => 2, -noperldoc => 1, -exitval => 0 ) },
+) or Pod::Usage::pod2usage(2);
+die "$0: --heartbeat: seconds must be >= 0 (0: no heartbeat)\n" if $heartbeat < 0;
+die "$0: --max-queue, --max-queue-bytes and --high-water must be at least 1\n" if grep { $_ < 1 } $max_queue, $max_queue_bytes, $high_water;
+
+my $host_port = shift @ARGV // Pod::Usage::pod2usage(2);
 $host_port = "127.0.0.1:$host_port" if index( $host_port, ':' ) == -1;
 my ($host, $port) = split m<:>, $host_port;
 
@@ -78,48 +141,27 @@ sub serve {
 
     $sock->blocking(0);
 
-    my $reader = NWDemo::Reader->new( $sock, $pre );
-    my $writer = NWDemo::Writer->new($sock);
-
-    my $ept = Net::WebSocket::Endpoint::Server->new(
-        parser    => Net::WebSocket::Parser->new($reader),
-        out       => $writer,
-        handshake => $hsk,          # libws inflates what the client compressed
-    );
-    $ept->do_not_die_on_close();
-
     # Replies are compressed when the client agreed to permessage-deflate.
     my $data = $deflate->ok_to_use() ? $deflate->create_data_object() : undef;
 
-    my $select = IO::Select->new($sock);
-
-    # select() waits for ever without a timeout: no heartbeat then (a
-    # timeout of 0 would not block at all, and every turn would ping).
-    my $idle = $heartbeat > 0 ? $heartbeat : undef;
-
-    while ( !$ept->is_closed() ) {
-        if ( !$reader->pending() && !$select->can_read($idle) ) {
-            $ept->check_heartbeat() if $idle;    # not after an EINTR without a heartbeat
-            next;
-        }
-
-        while (1) {
-            my $msg = eval { $ept->get_next_message() };
-            if ( !defined $msg ) {
-                if ($@) {
-                    warn "connection failed: $@";
-                    return;
-                }
-                last;    # wait for more bytes
-            }
-            return if !ref $msg;    # end of file
-
+    my $session = NWDemo::Session->new(
+        sock        => $sock,
+        pre         => $pre,
+        handshake   => $hsk,
+        max_queue   => $max_queue,
+        max_queue_bytes => $max_queue_bytes,
+        high_water  => $high_water,
+        max_message => $max_message,
+        heartbeat   => $heartbeat,
+        on_message  => sub {
+            my ($s, $msg) = @_;
             my $answer = $data
                 ? $data->create_message( $msg->get_type(), $msg->get_payload() )
-                : $ept->create_message( $msg->get_type(), $msg->get_payload() );
-            $writer->write( $answer->to_bytes() );
-        }
-    }
+                : $s->endpoint()->create_message( $msg->get_type(), $msg->get_payload() );
+            $s->send( $answer->to_bytes() );
+        },
+    );
+    $session->run();
 
     # We answered the client's close (or closed it): RFC 6455 §7.1.1 has
     # the server close the TCP connection first.

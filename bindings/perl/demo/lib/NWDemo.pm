@@ -2,7 +2,8 @@ package NWDemo;
 
 # Helpers shared by the demos: a read(N) reader and a writer over a
 # non-blocking socket, and the server side of the opening handshake read
-# with sysread and parsed by HTTP::Request.
+# with sysread and parsed by HTTP::Request. The servers' loop, with its
+# bounded queue and output, is NWDemo::Session.
 
 use strict;
 use warnings;
@@ -53,18 +54,21 @@ sub handshake_as_server {
     return ( $hsk, $buf );
 }
 
-# A reader with the read(N) contract over a (non-blocking) socket.
+# A reader with the read(N) contract over a (non-blocking) socket. With
+# a gate (a code reference), it reads the socket only while the gate
+# returns true, and otherwise has nothing available yet: backpressure.
 package NWDemo::Reader;
 
 sub new {
-    my ($class, $fh, $pre) = @_;
-    return bless { fh => $fh, buf => $pre // q<>, eof => 0 }, $class;
+    my ($class, $fh, $pre, %opts) = @_;
+    return bless { fh => $fh, buf => $pre // q<>, eof => 0, gate => $opts{'gate'} }, $class;
 }
 
 sub read {
     my ($self, $n) = @_;
     while ( length( $self->{'buf'} ) < $n ) {
         return q<> if $self->{'eof'};
+        return undef if $self->{'gate'} && !$self->{'gate'}->();
         my $got = sysread( $self->{'fh'}, $self->{'buf'}, 65536, length $self->{'buf'} );
         if ( !defined $got ) {
             next if $!{'EINTR'};
@@ -84,6 +88,7 @@ sub read_available {
     my ($self, $max) = @_;
     if ( !length $self->{'buf'} ) {
         return q<> if $self->{'eof'};
+        return undef if $self->{'gate'} && !$self->{'gate'}->();
         my $got = sysread( $self->{'fh'}, $self->{'buf'}, $max );
         if ( !defined $got ) {
             return undef if $!{'EINTR'} || $!{'EAGAIN'} || $!{'EWOULDBLOCK'};
@@ -94,12 +99,20 @@ sub read_available {
             return q<>;
         }
     }
+    if ( length( $self->{'buf'} ) <= $max ) {
+        # All of it: the buffer itself (shared, not copied).
+        my $all = $self->{'buf'};
+        $self->{'buf'} = q<>;
+        return $all;
+    }
     return substr( $self->{'buf'}, 0, $max, q<> );
 }
 
 sub pending { return length $_[0]{'buf'} }
 
-# A writer: write(BYTES) writes everything, waiting while the socket is full.
+# A writer: write(BYTES) writes everything, waiting while the socket is
+# full (the clients' writer; the servers use NWDemo::Output, which never
+# waits).
 package NWDemo::Writer;
 
 sub new {

@@ -119,7 +119,10 @@ up, not one per call.
 
 =item * Limits: messages and frames are limited (64 MiB each by default,
 after inflating for compressed messages; 1009 when exceeded), and so
-are handshake heads (16 KiB, 100 header lines).
+are handshake heads (16 KiB, 100 header lines). What an endpoint holds
+of received data is bounded too, however much its reader hands over at
+once: libws takes input in only as the messages decoded so far are
+returned (the receive budget, C<max_queued>, 1 MiB).
 
 =item * permessage-deflate: the endpoint inflates for you once it knows
 the agreement (pass C<< handshake => $hsk >> or C<< extensions => [...] >>

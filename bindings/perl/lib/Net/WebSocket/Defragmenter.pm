@@ -50,9 +50,10 @@ queued reach C<max_queued> (1 MiB; see
 L<Net::WebSocket::LibWS::Connection/The receive budget>), and the bytes it
 did not take in yet are fed again, before anything more is read from the
 reader, once the messages and control frames already decoded have been
-handled. A reader with C<read_available()> is given at most 256 KiB at a
-time, so a burst of small compressed frames that inflate to gigabytes
-costs about one message and the budget at a time, not the whole burst.
+handled. So a burst of small compressed frames that inflate to
+gigabytes costs about one message and the budget at a time, not the
+whole burst, even from a reader with C<read_available()> (which is asked
+for 256 KiB at a time, or the rest of a larger frame).
 
 =head1 METHODS
 

@@ -181,18 +181,7 @@ static void part_strings(void) {
 
 /* ---- 3. Under an address-space limit --------------------------------------- */
 
-static long vm_size_kib(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmSize:", 7) == 0)
-            kib = strtol(line + 7, NULL, 10);
-    fclose(f);
-    return kib;
-}
+static long vm_size_kib(void) { return util_status_kib("VmSize"); }
 
 static struct rlimit saved_as;
 

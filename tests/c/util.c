@@ -321,20 +321,23 @@ double util_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-long util_rss_kib(void) {
+long util_status_kib(const char *field) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
+    size_t n = strlen(field);
     long kib = -1;
     if (f == NULL)
         return -1;
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            kib = strtol(line + n + 1, NULL, 10);
             break;
         }
     fclose(f);
     return kib;
 }
+
+long util_rss_kib(void) { return util_status_kib("VmRSS"); }
 
 long long util_heap_bytes(void) {
     struct mallinfo2 mi = mallinfo2();

@@ -71,6 +71,8 @@ extern const char UTIL_REQUEST[];
 double util_now(void);
 /* Resident set size of this process in KiB (VmRSS), or -1. */
 long util_rss_kib(void);
+/* A kB field of /proc/self/status ("VmSize", "VmHWM"...), or -1. */
+long util_status_kib(const char *field);
 /* Bytes of C heap in use (glibc mallinfo2: arena + mmapped chunks). */
 long long util_heap_bytes(void);
 

@@ -82,26 +82,28 @@ func NewDecompressor(windowBits int, contextTakeover bool, maxSize int64) (*Deco
 // data, 1009 for output beyond the size limit.
 func (z *Decompressor) Decompress(dst, p []byte) ([]byte, error) {
 	out := buffer{b: dst[:cap(dst)], n: len(dst)}
-	_, err := z.f.inflate(z.withTail(p), &out, goAlloc{}, z.max, nil)
+	err := z.into(&out, goAlloc{}, p)
 	return out.b[:out.n], err
-}
-
-// withTail returns p followed by deflateTail, in the decompressor's own
-// memory (p may be the caller's, or C memory).
-func (z *Decompressor) withTail(p []byte) []byte {
-	z.scratch = append(append(z.scratch[:0], p...), deflateTail...)
-	if cap(z.scratch) > retainMax && len(z.scratch) < retainMax/4 {
-		z.scratch = nil // keep no large buffer after one large message
-		return append(append([]byte(nil), p...), deflateTail...)
-	}
-	return z.scratch
 }
 
 // DecompressTo decompresses into b, whose memory comes from a; b's previous
 // contents are dropped. It is the C API's way to keep output in C memory.
 func (z *Decompressor) DecompressTo(b *Buffer, a Allocator, p []byte) error {
 	b.buf.n = 0
-	_, err := z.f.inflate(z.withTail(p), &b.buf, a, z.max, nil)
+	return z.into(&b.buf, a, p)
+}
+
+// into inflates p and the tail the sender removed (§7.2.2). A small
+// payload is copied next to the tail and inflated in one pass; a larger
+// one (which may be the caller's C memory, of any size) is fed as it is,
+// then the tail, so that the Go heap never holds a copy sized by p.
+func (z *Decompressor) into(out *buffer, a Allocator, p []byte) error {
+	if len(p) > retainMax-len(deflateTail) {
+		_, err := z.f.inflate(p, true, out, a, z.max, nil)
+		return err
+	}
+	z.scratch = append(append(z.scratch[:0], p...), deflateTail...)
+	_, err := z.f.inflate(z.scratch, false, out, a, z.max, nil)
 	return err
 }
 

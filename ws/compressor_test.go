@@ -3,6 +3,8 @@ package ws
 import (
 	"bytes"
 	"errors"
+	"math/rand"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -80,3 +82,53 @@ func TestDecompressorLimitsAndErrors(t *testing.T) {
 	}
 	b.Release(goAlloc{})
 }
+
+// Payloads on either side of the one-pass size decode the same, with the
+// history carried across both paths, and a large one is not copied: the
+// Go heap grows by far less than the payload.
+func TestDecompressorPaths(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	noise := make([]byte, 1<<20)
+	rng.Read(noise)
+	for _, takeover := range []bool{true, false} {
+		z, _ := NewCompressor(6, 15, takeover)
+		u, _ := NewDecompressor(15, takeover, -1)
+		for _, n := range []int{10, retainMax - 100, retainMax, retainMax + 100, 300 << 10, 1 << 20} {
+			msg := append(append([]byte(nil), noise[:n/2]...), noise[:n-n/2]...)
+			p, err := z.Compress(nil, msg, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b Buffer
+			if err := u.DecompressTo(&b, goAlloc{}, p); err != nil || !bytes.Equal(b.Bytes(), msg) {
+				t.Fatalf("takeover %v, %d bytes: %v", takeover, n, err)
+			}
+		}
+	}
+	z, _ := NewCompressor(1, 15, false)
+	p, _ := z.Compress(nil, noise, true)
+	u, _ := NewDecompressor(15, false, -1)
+	// The output goes to memory allocated beforehand, as the C API's does.
+	arena := arenaAlloc(make([]byte, 8<<20))
+	var b Buffer
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := u.DecompressTo(&b, arena, p); err != nil || !bytes.Equal(b.Bytes(), noise) {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(len(p))/4 {
+		t.Fatalf("decompressing %d bytes allocated %d bytes of Go heap", len(p), grew)
+	}
+}
+
+// arenaAlloc hands out the start of one slice allocated beforehand.
+type arenaAlloc []byte
+
+func (a arenaAlloc) Alloc(n int) []byte {
+	if n > len(a) {
+		return nil
+	}
+	return a[:n:n]
+}
+func (arenaAlloc) Free([]byte) {}

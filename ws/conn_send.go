@@ -52,10 +52,7 @@ func (c *Conn) SendMessage(op Opcode, p []byte, flags SendFlags) error {
 			return errSendUTF8()
 		}
 		c.defl.begin()
-		z, err := c.defl.write(p, true)
-		if err == nil {
-			err = c.writeData(op, RSV1, true, z)
-		}
+		err := c.writeCompressed(op, RSV1|c.send.rsv, true, p)
 		c.defl.end()
 		return err
 	}
@@ -130,14 +127,11 @@ func (c *Conn) SendFragment(p []byte, final bool) error {
 			rsv = RSV1
 		}
 	}
-	payload := p
 	if s.compress {
-		var err error
-		if payload, err = c.defl.write(p, final); err != nil {
+		if err := c.writeCompressed(op, rsv|c.send.rsv, final, p); err != nil {
 			return err
 		}
-	}
-	if err := c.writeData(op, rsv, final, payload); err != nil {
+	} else if err := c.writeData(op, rsv, final, p); err != nil {
 		return err
 	}
 	s.first = false

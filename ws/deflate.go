@@ -43,22 +43,65 @@ func (d *deflater) begin() {
 func (d *deflater) write(p []byte, final bool) ([]byte, error) {
 	e := d.cur
 	e.out.b = e.out.b[:0]
-	if len(p) > 0 {
-		if _, err := e.w.Write(p); err != nil {
-			return nil, &Error{Code: CodeInternal, Msg: "deflate: " + err.Error()}
-		}
-	}
-	if err := e.w.Flush(); err != nil {
-		return nil, &Error{Code: CodeInternal, Msg: "deflate: " + err.Error()}
+	if err := d.compress(p); err != nil {
+		return nil, err
 	}
 	out := e.out.b
 	if final && bytes.HasSuffix(out, deflateTail[:4]) {
 		out = out[:len(out)-4]
 	}
+	return out, nil
+}
+
+// writeTo is write with the output appended to tx, from a, instead of the
+// encoder's own buffer; it returns the number of bytes appended.
+func (d *deflater) writeTo(tx *buffer, a Allocator, p []byte, final bool) (int, error) {
+	e := d.cur
+	e.out.tx, e.out.a = tx, a
+	from := tx.n
+	err := d.compress(p)
+	e.out.tx, e.out.a = nil, nil
+	if err != nil {
+		tx.n = from
+		return 0, err
+	}
+	if final && tx.n-from >= 4 && bytes.Equal(tx.b[tx.n-4:tx.n], deflateTail[:4]) {
+		tx.n -= 4
+	}
+	return tx.n - from, nil
+}
+
+// compress feeds p to the encoder and flushes it (a sync flush, §7.2.1).
+// On failure nothing of p reaches the peer, whose decoder is at a block
+// boundary after what it has: the encoder restarts there, primed with the
+// history (with context takeover the window of everything sent so far,
+// this message's fragments included), so the message can go on or a new
+// one start. A fresh stream of blocks is a valid continuation (RFC 1951
+// §3.2.3); only back-references need the shared window.
+func (d *deflater) compress(p []byte) error {
+	e := d.cur
+	var err error
+	if len(p) > 0 {
+		_, err = e.w.Write(p)
+	}
+	if err == nil {
+		err = e.w.Flush()
+	}
+	if err != nil {
+		var dict []byte
+		if d.takeover {
+			dict = d.hist
+		}
+		e.w.ResetDict(&e.out, dict)
+		if ws, ok := err.(*Error); ok {
+			return ws
+		}
+		return &Error{Code: CodeInternal, Msg: "deflate: " + err.Error()}
+	}
 	if d.takeover {
 		d.hist = appendWindow(d.hist, p, 1<<d.bits)
 	}
-	return out, nil
+	return nil
 }
 
 // end finishes the message and lends the encoder back to the pool.
@@ -165,18 +208,25 @@ func newInflater(bits int, takeover bool) *inflater {
 
 // inflate decompresses a whole message's payload into out, returning the
 // number of bytes appended. body must end with deflateTail (appended by
-// the caller, who owns a buffer with room for it). It stops with 1009 as
+// the caller, who owns a buffer with room for it) unless tail is set. It stops with 1009 as
 // soon as the output would pass max, so a small bomb cannot make large
 // allocations; with utf8 non-nil it validates text as it is produced and
 // stops soon after the first bad byte (see inflateMessage).
-func (f *inflater) inflate(body []byte, out *buffer, a Allocator, max int64, utf8 *utf8State) (int, error) {
+//
+// With tail set, body is a whole payload without deflateTail: it is fed
+// first and the tail after it, so that no copy of the payload is made.
+func (f *inflater) inflate(body []byte, tail bool, out *buffer, a Allocator, max int64, utf8 *utf8State) (int, error) {
 	var dict []byte
 	if f.takeover {
 		dict = f.hist
 	}
 	start := out.n
 	f.begin()
-	_, _, err := f.st.inflate(body, false, inflateOut{out: out, a: a, hist: dict, start: start, limit: max, utf8: utf8})
+	o := inflateOut{out: out, a: a, hist: dict, start: start, limit: max, utf8: utf8}
+	_, _, err := f.st.inflate(body, tail, o)
+	if err == nil && tail {
+		_, _, err = f.st.inflate(deflateTail, false, o)
+	}
 	f.st.reset()
 	if err != nil {
 		return out.n - start, err

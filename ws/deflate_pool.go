@@ -28,10 +28,28 @@ type encoder struct {
 	idx   int       // position in pool.free, or -1 while in use
 }
 
-type sliceWriter struct{ b []byte }
+// sliceWriter collects an encoder's output: in b, or, while tx is set, at
+// the end of a connection's output buffer, where the frame is built in
+// place: no copy, and the memory is the connection's allocator's, so that
+// a large send that cannot be had fails with CodeNoMem instead of
+// exhausting the Go heap.
+type sliceWriter struct {
+	b  []byte
+	tx *buffer
+	a  Allocator
+}
 
 func (s *sliceWriter) Write(p []byte) (int, error) {
-	s.b = append(s.b, p...)
+	if s.tx == nil {
+		s.b = append(s.b, p...)
+		return len(p), nil
+	}
+	dst := s.tx.reserve(s.a, len(p))
+	if dst == nil {
+		return 0, errSendNoMem()
+	}
+	copy(dst, p)
+	s.tx.n += len(p)
 	return len(p), nil
 }
 

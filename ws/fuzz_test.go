@@ -127,7 +127,7 @@ func FuzzInflate(f *testing.F) {
 		var out buffer
 		for round := 0; round < 2; round++ {
 			out.n = 0
-			n, err := in.inflate(append(append([]byte(nil), z...), deflateTail...), &out, goAlloc{}, max, nil)
+			n, err := in.inflate(append(append([]byte(nil), z...), deflateTail...), false, &out, goAlloc{}, max, nil)
 			if n > max+1 || len(out.b) > 2*max+8192 {
 				t.Fatalf("inflate produced %d bytes (buffer %d) for a limit of %d", n, len(out.b), max)
 			}

@@ -964,7 +964,7 @@ func TestInflaterTakeover(t *testing.T) {
 			w.Flush()
 			body := append(bytes.TrimSuffix(b.Bytes(), deflateTail[:4]), deflateTail...)
 			out.n = rng.Intn(100) // earlier data in the buffer is not history
-			n, err := f.inflate(body, &out, goAlloc{}, 1<<20, nil)
+			n, err := f.inflate(body, false, &out, goAlloc{}, 1<<20, nil)
 			if err != nil || !bytes.Equal(out.b[out.n-n:out.n], msg) {
 				t.Fatalf("window %d message %d: %v", bits, i, err)
 			}
@@ -1110,7 +1110,7 @@ func TestInflateAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(200, func() {
 		out.n = 0
 		u = utf8State{}
-		if _, err := f.inflate(bodies[i%len(bodies)], &out, goAlloc{}, 1<<20, &u); err != nil {
+		if _, err := f.inflate(bodies[i%len(bodies)], false, &out, goAlloc{}, 1<<20, &u); err != nil {
 			t.Fatal(err)
 		}
 		i++

@@ -246,6 +246,43 @@ static void part_send(const uint8_t *big, size_t n) {
     ws_conn_free(s);
 }
 
+/* A compressed send is built in the connection's output buffer (C memory),
+ * so one that cannot be had gives WS_E_NOMEM instead of exhausting the Go
+ * heap, and with context takeover the next message still decodes. */
+static void part_deflate(const uint8_t *noise, size_t n) {
+    ws_config *cc = util_config(WS_ROLE_CLIENT, WS_OPT_DEFLATE, 1, WS_OPT_MAX_MESSAGE, (int64_t)-1, 0);
+    ws_config *sc = util_config(WS_ROLE_SERVER, WS_OPT_DEFLATE, 1, WS_OPT_MAX_MESSAGE, (int64_t)-1, 0);
+    ws_conn *c = NULL, *s = NULL;
+    int rc = cc && sc ? util_handshake(cc, sc, &c, &s) : WS_E_NOMEM;
+    ws_config_free(cc);
+    ws_config_free(sc);
+    if (rc != WS_OK) {
+        CHECK(0, "deflate handshake: %d", rc);
+        return;
+    }
+    check_usable(s, c, "deflate (server, before)");
+    rc = ws_send_binary(s, noise, n);
+    CHECK(rc == WS_E_NOMEM, "compressed server ws_send_binary(%zu MiB) = %d, want WS_E_NOMEM", n >> 20, rc);
+    const uint8_t *pending = NULL;
+    size_t pending_len = 1;
+    CHECK(ws_output(s, &pending, &pending_len) == WS_OK && pending_len == 0,
+          "%zu bytes queued after the failed send", pending_len);
+    rc = ws_send_binary(c, noise, n);
+    CHECK(rc == WS_E_NOMEM, "compressed client ws_send_binary(%zu MiB) = %d, want WS_E_NOMEM", n >> 20, rc);
+    CHECK(ws_begin_message(c, WS_OP_BINARY, 0) == WS_OK, "ws_begin_message");
+    rc = ws_send_fragment(c, noise, n, 1);
+    CHECK(rc == WS_E_NOMEM, "compressed client ws_send_fragment(%zu MiB) = %d, want WS_E_NOMEM", n >> 20, rc);
+    CHECK(ws_send_fragment(c, "", 0, 1) == WS_OK, "ending the fragmented message");
+    ev_list l = {0};
+    util_pump(c, s, 0);
+    util_drain(s, &l);
+    ev_list_free(&l);
+    check_usable(s, c, "deflate (server, after)");
+    check_usable(c, s, "deflate (client, after)");
+    ws_conn_free(c);
+    ws_conn_free(s);
+}
+
 /* A masked binary frame header announcing len bytes. */
 static size_t frame_header(uint8_t *h, uint64_t len) {
     h[0] = 0x82;
@@ -412,7 +449,8 @@ int main(int argc, char **argv) {
     if (wanted(argc, argv, "strings"))
         part_strings();
     int send = wanted(argc, argv, "send"), peer = wanted(argc, argv, "peer"), coder = wanted(argc, argv, "coder");
-    if (send || peer || coder) {
+    int deflate = wanted(argc, argv, "deflate");
+    if (send || peer || coder || deflate) {
         warm_up();
         uint8_t *zeros = mmap(NULL, GiB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         uint8_t *noise = incompressible(2 * margin);
@@ -432,6 +470,8 @@ int main(int argc, char **argv) {
                 part_peer(zeros);
             if (coder)
                 part_coder(noise, 2 * margin);
+            if (deflate)
+                part_deflate(noise, 2 * margin);
         }
         unlimit_memory();
     }

@@ -351,7 +351,7 @@ void ws_conn_free(ws_conn *c) {
 int ws_feed(ws_conn *c, const void *buf, size_t len) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     if (len > INT_MAX) /* the count left must fit the int result */
         return err(WS_E_ARG, "ws_feed: len exceeds INT_MAX; feed in pieces");
     return GO(wsgo_feed(H(c), (void *)buf, len));
@@ -423,7 +423,7 @@ int ws_feed_next(ws_conn *c, const void *buf, size_t len, size_t *used, ws_event
     NOT_NULL(used);
     *used = 0;
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     if (max > 0)
         NOT_NULL(evs);
     return GO(wsgo_feed_next(H(c), (void *)buf, len, used, evs, max, 0));
@@ -432,7 +432,7 @@ int ws_feed_next(ws_conn *c, const void *buf, size_t len, size_t *used, ws_event
 int ws_feed_events(ws_conn *c, const void *buf, size_t len, ws_event *evs, size_t max) {
     FORK_GUARD();
     NOT_NULL(c);
-    BUFFER(buf, len);
+    LENGTH(buf, len);
     if (max > 0)
         NOT_NULL(evs);
     size_t used = 0;

@@ -65,11 +65,14 @@
  * PTRDIFF_MAX on 32-bit systems) gives WS_E_ARG, and the string arguments
  * of one call that together exceed 1 MiB give WS_E_LIMIT.
  *
- * Not yet bounded so (Go memory, where running out still ends the
- * process): with permessage-deflate, a message sent compressed is built
- * there at about its compressed size, ws_decompress copies its input there,
- * and a server stopped at WS_EV_REQUEST (WS_OPT_MANUAL_ACCEPT) keeps there
- * the frames that follow the request, up to WS_OPT_MAX_FRAME.
+ * What lives in Go memory is small and bounded by limits, not by a peer's
+ * or a caller's lengths: per connection the deflate windows (32 KiB each
+ * way) and, while a message is being decoded, the decoder's tables; a
+ * compressed message is built straight into the connection's C output
+ * buffer; ws_decompress copies at most 64 KiB of its input; a server
+ * stopped at WS_EV_REQUEST (WS_OPT_MANUAL_ACCEPT) keeps at most
+ * WS_OPT_MAX_QUEUED bytes of what follows the request (ws_feed_events:
+ * WS_OPT_MAX_FRAME), and leaves the rest unconsumed.
  *
  * ------------------------------------------------------------------------
  * OWNERSHIP AND LIFETIMES
@@ -724,7 +727,12 @@ int ws_request_extension(ws_conn *c, size_t index, const char **s);
  * configured choice. extensions: extra Sec-WebSocket-Extensions response
  * values for application extensions the client offered, or NULL.
  * names/values: n extra header fields. Returns WS_OK (WS_EV_OPEN follows),
- * WS_E_ARG, WS_E_STATE. */
+ * WS_E_ARG, WS_E_STATE.
+ * Until then, ws_feed and ws_feed_next keep at most WS_OPT_MAX_QUEUED bytes
+ * of what follows the request (a client may send frames before the 101)
+ * and leave the rest unconsumed: keep it and feed it after ws_accept, which
+ * feeds what was kept. ws_feed_events (no budget) keeps up to
+ * WS_OPT_MAX_FRAME + 8 KiB and answers more with 400. */
 int ws_accept(ws_conn *c, const char *subprotocol, const char *extensions,
               const char *const *names, const char *const *values, size_t n);
 

@@ -105,7 +105,9 @@ type Config struct {
 	Key string
 	// ManualAccept makes a server stop after a valid request (EventRequest)
 	// until the host calls Accept or Reject. Without it the server accepts at
-	// once with the configured subprotocols and extensions.
+	// once with the configured subprotocols and extensions. Meanwhile Feed
+	// keeps at most MaxQueued bytes of what follows the request and leaves
+	// the rest to be fed after Accept (FeedAll keeps up to MaxFrameSize).
 	ManualAccept bool
 
 	// Deflate configures permessage-deflate (RFC 7692). Nil disables it.

@@ -106,14 +106,7 @@ func (c *Conn) HandshakeFailure() (Failure, string) {
 func (c *Conn) feedHandshake(b []byte) int {
 	hs := c.hs
 	if hs.req != nil {
-		// Waiting for Accept: keep what follows the request (a client may
-		// send frames without waiting for the 101), within bounds.
-		if int64(len(hs.held)+len(b)) > min(c.lim.maxFrame, 1<<62)+MaxHeaderLen { // no overflow when unlimited
-			c.handshakeFailed(handshakeError(400, "too much data before the handshake was accepted").because(FailTooLarge, ""))
-			return len(b)
-		}
-		hs.held = append(hs.held, b...)
-		return len(b)
+		return c.holdForAccept(b)
 	}
 	head, n, err := hs.head.Feed(b)
 	if err != nil {
@@ -197,6 +190,25 @@ func (c *Conn) onResponse(resp *Response, rest []byte) int {
 	return c.feedFrames(rest)
 }
 
+// holdForAccept keeps b, which follows a request waiting for Accept (a
+// client may send frames without waiting for the 101), within the receive
+// budget, and returns how much it took: the rest stays with the host until
+// Accept. Under FeedAll (no budget) up to a frame's worth is kept, and more
+// is refused with 400.
+func (c *Conn) holdForAccept(b []byte) int {
+	hs := c.hs
+	take := len(b)
+	if room := c.lim.maxQueued - len(hs.held); room < take && c.lim.maxQueued < maxRoom {
+		take = max(room, 0)
+	}
+	if int64(len(hs.held)+take) > min(c.lim.maxFrame, 1<<62)+MaxHeaderLen { // no overflow when unlimited
+		c.handshakeFailed(handshakeError(400, "too much data before the handshake was accepted").because(FailTooLarge, ""))
+		return len(b)
+	}
+	hs.held = append(hs.held, b[:take]...)
+	return take
+}
+
 // onRequest records a server's request and, unless the host accepts by
 // hand, accepts it and feeds rest; it returns how much of rest was used.
 func (c *Conn) onRequest(req *Request, rest []byte) int {
@@ -204,8 +216,8 @@ func (c *Conn) onRequest(req *Request, rest []byte) int {
 	c.req = req
 	c.evq = append(c.evq, evRec{typ: EventRequest})
 	if c.cfg.ManualAccept {
-		c.hs.held = append(c.hs.held[:0], rest...)
-		return len(rest)
+		c.hs.held = c.hs.held[:0]
+		return c.holdForAccept(rest)
 	}
 	used, err := c.accept(nil, rest)
 	if err != nil {

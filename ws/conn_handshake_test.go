@@ -299,3 +299,54 @@ func TestOpenServerKeepsRequestFields(t *testing.T) {
 		t.Fatal("Request did not keep the rebuilt map")
 	}
 }
+
+// What follows a request waiting for Accept is kept within the receive
+// budget, however it is fed; the rest stays with the host and arrives
+// after Accept. FeedAll (no budget) keeps up to a frame's worth.
+func TestManualAcceptHoldsWithinBudget(t *testing.T) {
+	var frames []byte
+	for i := 0; i < 40; i++ {
+		frames = append(frames, frame(true, 0, OpBinary, true, make([]byte, 100<<10))...)
+	}
+	in := cat([]byte(goodRequest), frames)
+	for _, chunk := range []int{len(in), 64 << 10, 1000} {
+		c := newServer(t, Config{ManualAccept: true, MaxQueued: 1 << 20})
+		var rest []byte
+		for off := 0; off < len(in); {
+			end := min(off+chunk, len(in))
+			n, err := c.Feed(in[off:end])
+			if err != nil {
+				t.Fatal(err)
+			}
+			off += n
+			if n < end-(off-n) {
+				rest = in[off:]
+				break
+			}
+		}
+		if held := len(c.hs.held); held > 1<<20 || len(rest) == 0 {
+			t.Fatalf("chunk %d: %d bytes held, %d left with the host", chunk, held, len(rest))
+		}
+		if err := c.Accept(nil); err != nil {
+			t.Fatal(err)
+		}
+		got := drain(c) // Accept fed what was held
+		got = append(got, feedTaking(t, c, rest)...)
+		var n int
+		for _, e := range got {
+			if e.Type == EventBinary {
+				n++
+			}
+		}
+		if n != 40 {
+			t.Fatalf("chunk %d: %d of 40 messages after Accept (%d events)", chunk, n, len(got))
+		}
+	}
+	c := newServer(t, Config{ManualAccept: true, MaxFrameSize: 1 << 20})
+	if n, _ := c.FeedAll(in); n != len(in) {
+		t.Fatalf("FeedAll consumed %d of %d", n, len(in))
+	}
+	if got := drain(c); len(got) != 2 || got[1].Type != EventRejected || got[1].Code != 400 {
+		t.Fatalf("FeedAll past a frame's worth before Accept: %v", got)
+	}
+}

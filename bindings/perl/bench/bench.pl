@@ -16,6 +16,7 @@
 #   parser     Net::WebSocket::Parser::get_next_frame over a read(N) reader
 #              (frames, unmasked; no message-level checks: not comparable
 #              with the others, shown for the parser's own cost)
+#   orig-parser the original's (CPAN) Parser, with --original DIR
 #   pws        Debian's Protocol::WebSocket::Frame (append, next_bytes)
 #
 # W5a..W5d (the payloads of W1..W4 sent by a client: serialize + mask,
@@ -25,9 +26,16 @@
 #   native     Net::WebSocket::LibWS::Connection: send_text/send_binary,
 #              take_output
 #   original   Net::WebSocket::Endpoint::Client's create_message, to_bytes
+#   frames     Net::WebSocket::Frame::text->new(payload => P,
+#              mask => Net::WebSocket::Mask::create())->to_bytes(), as the
+#              original documents it
+#   orig-frames the same with the original's classes (--original DIR)
 #   pws        Protocol::WebSocket::Frame->new(masked => 1)->to_bytes
 #
-#   perl bench/bench.pl [--data DIR] [--rounds N] [--clock wall|cpu] [W1 W2 W5a ...]
+#   perl bench/bench.pl [--data DIR] [--rounds N] [--clock wall|cpu] [--original DIR] [W1 W2 W5a S100 C100 ...]
+#
+# S100 and C100 are 16384 masked 100-byte text frames (server parse,
+# client build), for the comparison with the original (--original DIR).
 #
 # --clock cpu times each pass by the process's CPU time (all threads,
 # the Go runtime's included) instead of the wall clock: steadier on a
@@ -50,6 +58,9 @@ use Time::HiRes ();
 use Net::WebSocket::LibWS::Connection ();
 use Net::WebSocket::Endpoint::Server ();
 use Net::WebSocket::Parser ();
+use Net::WebSocket::Frame::text ();
+use Net::WebSocket::Frame::binary ();
+use Net::WebSocket::Mask ();
 
 my $data_dir = "$FindBin::Bin/data";
 my $rounds = 3;
@@ -57,12 +68,14 @@ my $gen = "$FindBin::Bin/../../../../shared/bench/gen_workloads.py";
 $gen = '/work/shared/bench/gen_workloads.py' if !-e $gen && -e '/work/shared/bench/gen_workloads.py';
 my @only;
 my $clock = 'wall';
+my $original = $ENV{NWS_ORIGINAL_LIB};
 Getopt::Long::GetOptions(
     'data=s'   => \$data_dir,
     'rounds=i' => \$rounds,
     'gen=s'    => \$gen,
     'only=s'   => \@only,
     'clock=s'  => \$clock,
+    'original=s' => \$original,
 ) or die "usage: $0 [--data DIR] [--rounds N] [--clock wall|cpu] [--only native|raw|original|orig+ra|parser|pws] [W1 W2 ...]\n";
 die "--clock is wall or cpu\n" if $clock ne 'wall' && $clock ne 'cpu';
 my $now = $clock eq 'cpu'
@@ -181,6 +194,26 @@ sub run_parser {
     return ( $n, $sum % 2**32 );
 }
 
+# The original Net::WebSocket's Parser and frame classes (CPAN), given
+# with --original DIR: a lib directory holding them renamed under the
+# OrigNWS:: prefix (sed s/Net::WebSocket/OrigNWS/g), since they share
+# this binding's package names.
+sub run_orig_parser {
+    my ($slices) = @_;
+    my $reader = Bench::Reader->new();
+    my $parser = OrigNWS::Parser->new($reader);
+    my ($n, $sum) = (0, 0);
+    for my $slice (@$slices) {
+        $reader->add($slice);
+        while ( ref( my $f = $parser->get_next_frame() ) ) {
+            my $m = $f->get_payload();
+            $n++;
+            $sum += ord($m) + ord( substr $m, -1 );
+        }
+    }
+    return ( $n, $sum % 2**32 );
+}
+
 sub run_pws {
     my ($slices) = @_;
     my $f = Protocol::WebSocket::Frame->new( max_payload_size => 0, max_fragments_amount => 1_000_000 );
@@ -231,9 +264,43 @@ sub send_pws {
     return ( scalar @$payloads, $bytes );
 }
 
+# Each message built as the original documents it: a frame object with a
+# fresh mask, then its wire bytes.
+sub send_frames {
+    my ($payloads, $text) = @_;
+    my $class = $text ? 'Net::WebSocket::Frame::text' : 'Net::WebSocket::Frame::binary';
+    my $bytes = 0;
+    for my $p (@$payloads) {
+        $bytes += length $class->new( payload => $p, mask => Net::WebSocket::Mask::create() )->to_bytes();
+    }
+    return ( scalar @$payloads, $bytes );
+}
+
+# The same with the original's classes (which mask the payload given in
+# place: each gets a copy, as a program that keeps its data must).
+sub send_orig_frames {
+    my ($payloads, $text) = @_;
+    my $class = $text ? 'OrigNWS::Frame::text' : 'OrigNWS::Frame::binary';
+    my $bytes = 0;
+    for my $p (@$payloads) {
+        my $copy = $p;
+        $bytes += length $class->new( payload => $copy, mask => OrigNWS::Mask::create() )->to_bytes();
+    }
+    return ( scalar @$payloads, $bytes );
+}
+
+my $have_orig = 0;
+if ( defined $original ) {
+    unshift @INC, $original;
+    $have_orig = eval { require OrigNWS::Parser; require OrigNWS::Frame::text; require OrigNWS::Frame::binary; require OrigNWS::Frame::continuation; require OrigNWS::Mask; 1 }
+        or die "--original $original: $@";
+}
+
 my @senders = (
     [ native   => \&send_native ],
     [ original => \&send_original ],
+    [ frames   => \&send_frames ],
+    ( $have_orig ? ( [ 'orig-frames' => \&send_orig_frames ] ) : () ),
     ( $have_pws ? ( [ pws => \&send_pws ] ) : () ),
 );
 
@@ -243,6 +310,7 @@ my @contenders = (
     [ original => \&run_original ],
     [ 'orig+ra' => \&run_original_ra ],
     [ parser   => \&run_parser ],
+    ( $have_orig ? ( [ 'orig-parser' => \&run_orig_parser ] ) : () ),
     ( $have_pws ? ( [ pws => \&run_pws ] ) : () ),
 );
 if (@only) {
@@ -251,7 +319,7 @@ if (@only) {
     @senders = grep { $only{ $_->[0] } } @senders;
 }
 
-printf "libws %s from %s; perl %vd; %d rounds, best of each (%s clock)\n\n",
+printf "libws %s from %s; perl %vd; %d rounds, contenders interleaved in each; median (min-max) of each (%s clock)\n\n",
     Net::WebSocket::LibWS::version(), Net::WebSocket::LibWS->library_path(), $^V, $rounds, $clock;
 
 # Parses a client's output back (the check of a W5 run): the payloads, in order.
@@ -269,13 +337,58 @@ sub check_sent {
     return;
 }
 
+sub median { my @t = sort { $a <=> $b } @_; return @t % 2 ? $t[ $#t / 2 ] : ( $t[ @t / 2 - 1 ] + $t[ @t / 2 ] ) / 2 }
+
+# Runs each contender once per round, in turn; prints rates from the
+# median time and the spread, and ratios to Protocol::WebSocket (and to
+# the original where it ran).
+sub race {
+    my ($title, $list, $count, $size, $pass) = @_;
+    my %t;
+    for my $round ( 1 .. $rounds ) {
+        for my $c (@$list) {
+            my $t0 = $now->();
+            $pass->( $c->[0], $c->[1] );
+            push @{ $t{ $c->[0] } }, $now->() - $t0;
+        }
+    }
+    print "$title\n";
+    my %med = map { $_ => median( @{ $t{$_} } ) } keys %t;
+    my ($pws) = grep { $med{$_} } qw( pws );
+    for my $c (@$list) {
+        my $name = $c->[0];
+        my ($lo, $hi) = ( sort { $a <=> $b } @{ $t{$name} } )[ 0, -1 ];
+        my $ratio = $pws ? sprintf( '%5.2fx Protocol::WebSocket', $med{pws} / $med{$name} ) : '';
+        my ($orig) = $name =~ m<\A(frames|parser)\z> ? grep { $med{$_} } "orig-$1" : ();
+        $ratio .= sprintf( '  %5.2fx the original', $med{$orig} / $med{$name} ) if $orig;
+        printf "  %-11s %10.0f msg/s %9.1f MB/s (%.0f-%.0f msg/s)  %s\n", $name, $count / $med{$name}, $count * $size / 1e6 / $med{$name}, $count / $hi, $count / $lo, $ratio;
+    }
+    print "\n";
+    return;
+}
+
+# S100 and C100: 16384 masked text frames of 100 bytes (the first 100
+# bytes of W2's payloads), parsed by a server / built by a client.
+sub small_payloads {
+    my $m = $manifest->{'w2'};
+    my $all = do { open my $fh, '<:raw', "$data_dir/$m->{payloads}" or die $!; local $/; <$fh> };
+    return [ map { substr $all, $_ * $m->{payload_size}, 100 } 0 .. $m->{count} - 1 ];
+}
+
 for my $w (@workloads) {
-    if ( $w =~ m<\Aw5([a-d])\z> ) {
-        my $src = 'w' . ( ord($1) - 96 );
-        my $m = $manifest->{$src} or die "no workload $src in the manifest\n";
-        my $all = do { open my $fh, '<:raw', "$data_dir/$m->{payloads}" or die $!; local $/; <$fh> };
-        my @payloads = unpack "(a$m->{payload_size})*", $all;
-        my $text = $m->{'opcode'} == 1;
+    if ( $w =~ m<\Aw5([a-d])\z> || $w eq 'c100' ) {
+        my ( @payloads, $text, $size );
+        if ( $w eq 'c100' ) {
+            @payloads = @{ small_payloads() };
+            ( $text, $size ) = ( 1, 100 );
+        }
+        else {
+            my $src = 'w' . ( ord($1) - 96 );
+            my $m = $manifest->{$src} or die "no workload $src in the manifest\n";
+            my $all = do { open my $fh, '<:raw', "$data_dir/$m->{payloads}" or die $!; local $/; <$fh> };
+            @payloads = unpack "(a$m->{payload_size})*", $all;
+            ( $text, $size ) = ( $m->{'opcode'} == 1, $m->{payload_size} );
+        }
 
         # The check: a native client's whole output parses back to the payloads.
         {
@@ -284,57 +397,42 @@ for my $w (@workloads) {
             for my $p (@payloads) { $text ? $conn->send_text($p) : $conn->send_binary($p); $wire .= $conn->take_output() }
             check_sent( $wire, \@payloads );
         }
-
-        my %best;
-        for my $round ( 1 .. $rounds ) {
-            for my $c (@senders) {
-                my ($name, $cr) = @$c;
-                my $t0 = $now->();
+        my $want = @payloads * ( $size + 2 + 4 + ( $size > 65535 ? 8 : $size > 125 ? 2 : 0 ) );
+        race( sprintf( '%s: %d messages of %d bytes sent by a client (%s)', uc $w, scalar @payloads, $size, $text ? 'text' : 'binary' ),
+            \@senders, scalar @payloads, $size, sub {
+                my ($name, $cr) = @_;
                 my ($n, $bytes) = $cr->( \@payloads, $text );
-                my $dt = $now->() - $t0;
-                my $want = @payloads * ( $m->{'payload_size'} + 2 + 4 + ( $m->{'payload_size'} > 65535 ? 8 : $m->{'payload_size'} > 125 ? 2 : 0 ) );
-                die "$name/W5: $bytes bytes, expected $want\n" if $bytes != $want;
-                $best{$name} = $dt if !defined $best{$name} || $dt < $best{$name};
-            }
-        }
-        printf "%s: %d messages of %d bytes sent by a client (%s)\n", uc $w, scalar @payloads, $m->{payload_size}, $text ? 'text' : 'binary';
-        for my $c (@senders) {
-            my $name = $c->[0];
-            my $ratio = $best{'pws'} ? sprintf( '%5.2fx Protocol::WebSocket', $best{'pws'} / $best{$name} ) : '';
-            printf "  %-9s %10.0f msg/s %9.1f MB/s  %s\n", $name, @payloads / $best{$name}, @payloads * $m->{payload_size} / 1e6 / $best{$name}, $ratio;
-        }
-        print "\n";
+                die "$name/$w: $bytes bytes, expected $want\n" if $bytes != $want;
+            } );
         next;
     }
 
-    my $m = $manifest->{$w} or die "no workload $w in the manifest\n";
-    my $bytes = do { open my $fh, '<:raw', "$data_dir/$m->{frames}" or die $!; local $/; <$fh> };
+    my ( $bytes, $count, $size, $checksum, $opcode );
+    if ( $w eq 's100' ) {
+        my $p = small_payloads();
+        my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'client' );
+        $bytes = '';
+        for (@$p) { $conn->send_text($_); $bytes .= $conn->take_output() }
+        my $sum = 0;
+        $sum += ord($_) + ord( substr $_, -1 ) for @$p;
+        ( $count, $size, $checksum, $opcode ) = ( scalar @$p, 100, $sum % 2**32, 1 );
+    }
+    else {
+        my $m = $manifest->{$w} or die "no workload $w in the manifest\n";
+        $bytes = do { open my $fh, '<:raw', "$data_dir/$m->{frames}" or die $!; local $/; <$fh> };
+        ( $count, $size, $checksum, $opcode ) = @$m{qw( count payload_size checksum opcode )};
+    }
     my $chunk = $manifest->{'feed_chunk'} || 65536;
     my @slices;
     for ( my $o = 0; $o < length $bytes; $o += $chunk ) {
         push @slices, substr( $bytes, $o, $chunk );
     }
 
-    my %best;
-    for my $round ( 1 .. $rounds ) {
-        for my $c (@contenders) {
-            my ($name, $cr) = @$c;
-            my $t0 = $now->();
+    race( sprintf( '%s: %d messages of %d bytes (%s)', uc $w, $count, $size, $opcode == 1 ? 'text' : 'binary' ),
+        \@contenders, $count, $size, sub {
+            my ($name, $cr) = @_;
             my ($n, $sum) = $cr->( \@slices );
-            my $dt = $now->() - $t0;
-            die "$name/$w: $n messages, expected $m->{count}\n" if $n != $m->{count};
-            die "$name/$w: checksum $sum, expected $m->{checksum}\n" if $sum != $m->{checksum};
-            $best{$name} = $dt if !defined $best{$name} || $dt < $best{$name};
-        }
-    }
-
-    printf "%s: %d messages of %d bytes (%s)\n", uc $w, $m->{count}, $m->{payload_size}, $m->{opcode} == 1 ? 'text' : 'binary';
-    for my $c (@contenders) {
-        my $name = $c->[0];
-        my $rate = $m->{count} / $best{$name};
-        my $mbs = $m->{count} * $m->{payload_size} / 1e6 / $best{$name};
-        my $ratio = $best{'pws'} ? sprintf( '%5.2fx Protocol::WebSocket', $best{'pws'} / $best{$name} ) : '';
-        printf "  %-9s %10.0f msg/s %9.1f MB/s  %s\n", $name, $rate, $mbs, $ratio;
-    }
-    print "\n";
+            die "$name/$w: $n messages, expected $count\n" if $n != $count;
+            die "$name/$w: checksum $sum, expected $checksum\n" if $sum != $checksum;
+        } );
 }

@@ -27,13 +27,14 @@ my $short_feeds = 0;
 {
     no warnings 'redefine';
     Net::WebSocket::LibWS::load();
-    my $orig = \&Net::WebSocket::LibWS::_ws_feed_next;
+    # (the functions are attached on first use: attach them before wrapping)
+    my $orig = Net::WebSocket::LibWS::_attach('_ws_feed_next');
     *Net::WebSocket::LibWS::_ws_feed_next = sub {
         my $k = $orig->(@_);
         $short_feeds++ if $k >= 0 && ${ $_[3] } < $_[2];
         return $k;
     };
-    my $orig_feed = \&Net::WebSocket::LibWS::_ws_feed;
+    my $orig_feed = Net::WebSocket::LibWS::_attach('_ws_feed');
     *Net::WebSocket::LibWS::_ws_feed = sub {
         my $left = $orig_feed->(@_);
         $short_feeds++ if $left > 0;

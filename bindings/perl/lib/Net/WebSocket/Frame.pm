@@ -92,7 +92,6 @@ parsing), so their C<to_bytes()> is the unmasked form.
 
 =cut
 
-use Net::WebSocket::Constants ();
 use Net::WebSocket::LibWS ();
 use Net::WebSocket::X ();
 
@@ -212,6 +211,7 @@ sub get_type {
 
 sub opcode_to_type {
     my ($class, $opcode) = @_;
+    require Net::WebSocket::Constants;
     return Net::WebSocket::Constants::opcode_to_type($opcode);
 }
 

@@ -147,10 +147,19 @@ before the first use (only that path is tried then);
 =item 2. the environment variable C<LIBWS_LIBRARY> (only that path);
 
 =item 3. next to the distribution: C<build/libws.so.1> in a directory
-above this module (the libws source tree this binding ships in);
+above this module that also holds C<include/ws.h> (the libws source tree
+this binding ships in), else the copy bundled with a CPAN-style
+distribution (C<make dist> in the libws tree), installed as
+C<auto/Net/WebSocket/libws.so.1> in the architecture-specific library
+tree and found through C<@INC> like an XS module's shared object;
 
 =item 4. the system: C<libws.so.1>, then C<libws.so>, through the dynamic
-linker's search path.
+linker's search path (a C<libws1> package, or C<make install> followed by
+C<ldconfig>);
+
+=item 5. when nothing came with the distribution, C<libws.so.1> in
+C<pkg-config --variable=libdir libws> (an installed libws the dynamic
+linker does not search).
 
 =back
 
@@ -223,11 +232,6 @@ L<Net::WebSocket::LibWS::Connection>, L<Net::WebSocket>, C<include/ws.h>.
 
 =cut
 
-use Carp ();
-use Config ();
-use File::Basename ();
-use File::Spec ();
-use Cwd ();
 
 use Net::WebSocket::X ();
 
@@ -294,20 +298,41 @@ BEGIN {
         WS_FAIL_CLOSED => 14, WS_FAIL_REQUIRED => 15,
     );
 }
-use constant \%CONST;
+# The constants as constant subs (what "use constant" makes, without its
+# per-name checks: these names are known good).
+BEGIN {
+    for my $name ( keys %CONST ) {
+        my $value = $CONST{$name};
+        Internals::SvREADONLY( $value, 1 );
+        $Net::WebSocket::LibWS::{$name} = \$value;
+    }
+    mro::method_changed_in('Net::WebSocket::LibWS');
+}
 
-use parent 'Exporter';
+require Exporter;
+our @ISA = ('Exporter');
 our @EXPORT_OK = ( keys(%CONST), 'ABI_VERSION' );
-our %EXPORT_TAGS = (
-    all     => \@EXPORT_OK,
-    errors  => [ grep { /\AWS_(?:OK|E_)/ } keys %CONST ],
-    opcodes => [ grep { /\AWS_(?:OP_|RSV)/ } keys %CONST ],
-    events  => [ grep { /\AWS_(?:EV_|EVF_|CLOSED_)/ } keys %CONST ],
-    options => [ grep { /\AWS_(?:OPT_|ROLE_|SEND_)/ } keys %CONST ],
-    close   => [ grep { /\AWS_CLOSE_/ } keys %CONST ],
-    state   => [ grep { /\AWS_(?:STATE_|HINT_)/ } keys %CONST ],
-    fail    => [ grep { /\AWS_FAIL_/ } keys %CONST ],
+our %EXPORT_TAGS;
+
+my %TAG_OF_PREFIX = (
+    OK => 'errors', E => 'errors', OP => 'opcodes', RSV => 'opcodes',
+    EV => 'events', EVF => 'events', CLOSED => 'events',
+    OPT => 'options', ROLE => 'options', SEND => 'options',
+    CLOSE => 'close', STATE => 'state', HINT => 'state', FAIL => 'fail',
 );
+
+# The tags are made when something is imported (most users import nothing).
+sub import {
+    if ( @_ > 1 && !%EXPORT_TAGS ) {
+        %EXPORT_TAGS = ( all => \@EXPORT_OK );
+        for my $name ( keys %CONST ) {
+            my ($prefix) = $name =~ m<\AWS_([A-Z0-9]+)>;
+            my $tag = $TAG_OF_PREFIX{$prefix} or next;
+            push @{ $EXPORT_TAGS{$tag} }, $name;
+        }
+    }
+    goto &Exporter::import;
+}
 
 my %ERROR_NAME = map { $CONST{$_} => $_ } grep { /\AWS_E_/ } keys %CONST;
 
@@ -344,27 +369,52 @@ sub is_loaded { return $READY ? 1 : 0 }
 
 sub loaded_pid { return $LOAD_PID }
 
-# Directories above this file with a build/libws.so.1 (the source tree).
+# The copies that come with this distribution, best first: the source
+# tree's build/libws.so.1 (a directory above this file that also holds
+# include/ws.h), then the copy a CPAN-style dist (make dist at the top of
+# libws) bundles, installed as auto/Net/WebSocket/libws.so.1 in the
+# architecture-specific tree and found through @INC like an XS module's
+# shared object.
 sub _beside_distribution {
+    require File::Basename;
+    require File::Spec;
+    require Cwd;
     my $dir = File::Basename::dirname( Cwd::abs_path(__FILE__) // __FILE__ );
     my @found;
     for (1 .. 8) {
-        for my $name ('libws.so.1', 'libws.so') {
-            my $p = File::Spec->catfile($dir, 'build', $name);
-            if (-e $p) { push @found, $p; last }
+        if ( -e File::Spec->catfile( $dir, 'include', 'ws.h' ) ) {
+            for my $name ('libws.so.1', 'libws.so') {
+                my $p = File::Spec->catfile($dir, 'build', $name);
+                if (-e $p) { push @found, $p; last }
+            }
         }
         last if @found;
         my $up = File::Basename::dirname($dir);
         last if $up eq $dir;
         $dir = $up;
     }
+    for my $inc (grep { !ref } @INC) {
+        my $p = File::Spec->catfile( $inc, 'auto', 'Net', 'WebSocket', 'libws.so.1' );
+        if (-e $p) { push @found, File::Spec->rel2abs($p); last }
+    }
     return @found;
+}
+
+# An installed libws that the dynamic linker does not see (e.g. under
+# /usr/local/lib before ldconfig): pkg-config's libdir for libws.
+sub _pkg_config_library {
+    my $out = `pkg-config --variable=libdir libws 2>/dev/null`;
+    return () if $? != 0 || !defined $out;
+    chomp $out;
+    my $p = File::Spec->catfile( $out, 'libws.so.1' );
+    return -e $p ? ($p) : ();
 }
 
 sub _candidates {
     return ($LIBRARY_PATH) if defined $LIBRARY_PATH;
     return ($ENV{LIBWS_LIBRARY}) if defined $ENV{LIBWS_LIBRARY} && length $ENV{LIBWS_LIBRARY};
-    return ( _beside_distribution(), 'libws.so.1', 'libws.so' );
+    my @ours = _beside_distribution();
+    return ( @ours, 'libws.so.1', 'libws.so', ( @ours ? () : _pkg_config_library() ) );
 }
 
 # Call signatures: [ C name, perl name, argument types, return type ].
@@ -458,6 +508,37 @@ my @FUNCTIONS = (
     [ ws_decompressor_free => ['opaque'] => 'void' ],
 );
 
+# Each _ws_* function starts as a stub that loads the library (on the
+# first call of any of them) and attaches that one function in its place
+# (an XSUB: no Perl wrapper on later calls), so whatever public method
+# comes first works, and a program pays only for the functions it uses.
+my %SIGNATURE = map { ( "_$_->[0]" => $_ ) } @FUNCTIONS;
+
+my %STUB;    # perl name => its stub
+
+sub _attach {
+    my ($perl_name) = @_;
+    my $f = $SIGNATURE{$perl_name} or die "Net::WebSocket::LibWS: no function $perl_name";
+    load() if !$FFI;
+    no strict 'refs';
+    my $cr = \&{"Net::WebSocket::LibWS::$perl_name"};
+    # Attached once; again only if the glob holds the stub once more (a
+    # "local *" restored it).
+    if ( $cr == $STUB{$perl_name} ) {
+        my ( $name, $args, $ret ) = @$f;
+        # FFI::Platypus warns that the stub is redefined: it is meant to be.
+        local $SIG{__WARN__} = sub { warn @_ if $_[0] !~ m<\ASubroutine Net::WebSocket::LibWS::_ws_\w+ redefined> };
+        $FFI->attach( [ $name => "Net::WebSocket::LibWS::$perl_name" ] => $args => $ret );
+        $cr = \&{"Net::WebSocket::LibWS::$perl_name"};
+    }
+    return $cr;
+}
+
+for my $perl_name ( keys %SIGNATURE ) {
+    no strict 'refs';
+    *{"Net::WebSocket::LibWS::$perl_name"} = $STUB{$perl_name} = sub { goto &{ _attach($perl_name) } };
+}
+
 sub load {
     return 1 if $READY;
 
@@ -466,36 +547,39 @@ sub load {
 
     require FFI::Platypus::DL;
 
+    # One FFI object for libc (the signal mask, PL_csighandlerp) and libws.
+    my $ffi = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
+    $ffi->lib(undef);
+
     # The Go runtime's threads take the signal mask of the thread that
     # loads the library, and keep blocked every signal that was blocked
     # then (except SIGCHLD, SIGPROF, SIGURG and the synchronous ones, which
     # Go always unblocks). Loading with the asynchronous signals blocked
     # keeps them off the Go threads for good; the rest is routed to this
     # thread by ws_signal_forward (see _forward_signals).
-    my $old_mask = _block_async_signals();
+    my $old_mask = _block_async_signals($ffi);
 
     my @tried;
-    my ($ffi, $path);
+    my $path;
     for my $candidate (_candidates()) {
         # Try it with dlopen first: FFI::Platypus warns about libraries
-        # that do not load, and we say why in one exception instead.
+        # that do not load, and we say why in one exception instead. The
+        # handle stays open (libws cannot be unloaded anyway).
         my $handle = FFI::Platypus::DL::dlopen( $candidate, FFI::Platypus::DL::RTLD_PLATYPUS_DEFAULT() );
         if (!$handle) {
             push @tried, "$candidate (" . ( FFI::Platypus::DL::dlerror() // 'not loadable' ) . ')';
             next;
         }
-        my $try = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
-        $try->lib($candidate);
-        my $ok = eval { $try->function( ws_abi_version => [] => 'int' ); 1 };
-        FFI::Platypus::DL::dlclose($handle);    # $try holds its own handle
-        if ($ok) {
-            ($ffi, $path) = ($try, $candidate);
+        if ( FFI::Platypus::DL::dlsym( $handle, 'ws_abi_version' ) ) {
+            $ffi->lib( $candidate, undef );
+            $path = $candidate;
             last;
         }
+        FFI::Platypus::DL::dlclose($handle);
         push @tried, "$candidate (no ws_abi_version)";
     }
 
-    if (!$ffi) {
+    if (!$path) {
         _restore_signals($old_mask);
         die Net::WebSocket::X->create('LibraryLoad',
             "libws could not be loaded; tried: " . join( '; ', @tried ) . ". Build it (make lib in the libws tree), set LIBWS_LIBRARY, or call Net::WebSocket::LibWS->library_path(PATH) before the first use."
@@ -510,21 +594,18 @@ sub load {
         );
     }
 
-    for my $f (@FUNCTIONS) {
-        my ($name, $args, $ret) = @$f;
-        # Attached as _ws_* directly: no Perl wrapper on any call.
-        $ffi->attach( [ $name => "Net::WebSocket::LibWS::_$name" ] => $args => $ret );
-    }
-
-    my $ok = eval { _forward_signals(); 1 };
-    my $err = $@;
-    _restore_signals($old_mask);
-    die $err if !$ok;
-
     # The FFI object lives as long as the process: its destructor would
     # dlclose() the library, and libws cannot be unloaded anyway.
     bless $ffi, 'Net::WebSocket::LibWS::_Immortal';
     $FFI = $ffi;
+
+    my $ok = eval { _forward_signals(); 1 };
+    my $err = $@;
+    _restore_signals($old_mask);
+    if (!$ok) {
+        $FFI = undef;
+        die $err;
+    }
 
     $LOADED_FROM = $path;
     $LOAD_PID = $$;
@@ -540,11 +621,44 @@ sub load {
 # (LIBWS_NO_SIGNAL_FORWARD): without it the Go runtime's own threads take
 # %SIG's signals (see "Signals" above).
 my $WARNED_NO_BLOCK;
+
+# Signal numbers and sigprocmask's "how" values that Linux shares on
+# these architectures (MIPS, SPARC and Alpha differ): there the mask is
+# set through libc directly, elsewhere through POSIX (a few ms to load).
+my %LINUX_SYNC = ( SEGV => 11, BUS => 7, FPE => 8, ILL => 4, TRAP => 5, ABRT => 6, SYS => 31 );
+use constant { _LINUX_SIG_BLOCK => 0, _LINUX_SIG_SETMASK => 2, _SIGSET_BYTES => 128 };
+my $SIGMASK;    # pthread_sigmask through libc, on those Linuxes
+
+sub _linux_generic {
+    return 0 if $^O ne 'linux';
+    require Config;
+    return ( $Config::Config{'archname'} // '' ) =~ m<\A(?:x86_64|i[3-6]86|aarch64|arm|riscv|powerpc|ppc|s390)> ? 1 : 0;
+}
+
 sub _block_async_signals {
+    my ($ffi) = @_;
     if ( $ENV{LIBWS_NO_SIGNAL_BLOCK} && !$WARNED_NO_BLOCK++ ) {
         warn "Net::WebSocket::LibWS: LIBWS_NO_SIGNAL_BLOCK is ignored: without the blocked signal mask at load, %SIG handlers crash perl on the Go runtime's threads (see \"Signals\" in Net::WebSocket::LibWS)\n";
     }
     return undef if $ENV{LIBWS_NO_SIGNAL_FORWARD} && !$ENV{LIBWS_SIGNAL_BLOCK};
+
+    if ( _linux_generic() ) {
+        my ( $fill, $del );
+        $SIGMASK = eval {
+            $fill = $ffi->function( sigfillset => ['string'] => 'int' );
+            $del = $ffi->function( sigdelset => [ 'string', 'int' ] => 'int' );
+            $ffi->function( pthread_sigmask => [ 'int', 'string', 'string' ] => 'int' );
+        };
+        if ($SIGMASK) {
+            my $set = "\0" x _SIGSET_BYTES;
+            my $old = "\0" x _SIGSET_BYTES;
+            $fill->call($set) == 0 or return undef;
+            $del->call( $set, $_ ) for values %LINUX_SYNC;
+            $SIGMASK->call( _LINUX_SIG_BLOCK, $set, $old ) == 0 or return undef;
+            return \$old;
+        }
+    }
+
     require POSIX;
     my $set = POSIX::SigSet->new();
     $set->fillset();
@@ -560,6 +674,10 @@ sub _block_async_signals {
 sub _restore_signals {
     my ($old) = @_;
     return if !$old;
+    if ( ref $old eq 'SCALAR' ) {
+        $SIGMASK->call( _LINUX_SIG_SETMASK, $$old, undef );
+        return;
+    }
     POSIX::sigprocmask( POSIX::SIG_SETMASK(), $old );
     return;
 }
@@ -571,13 +689,10 @@ my $FORWARDING = 0;
 sub _forward_signals {
     return if $ENV{LIBWS_NO_SIGNAL_FORWARD};
 
-    my $slot = eval {
-        my $self_ffi = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
-        $self_ffi->lib(undef);
-        $self_ffi->find_symbol('PL_csighandlerp');
-    };
+    my $slot = eval { $FFI->find_symbol('PL_csighandlerp') };
 
     if (!$slot) {
+        require Config;
         return if !$Config::Config{'usethreads'};    # no per-thread interpreter context to lose
 
         die Net::WebSocket::X->create('LibraryLoad',
@@ -769,6 +884,7 @@ sub frame_parse_header {
 # MASKED, MASK, LENGTH), or (0, NEED) when too short; a negative WS_E_*
 # code alone for a header no peer may send.
 sub _parse_header_list {
+    _ensure() if !$READY;
     my $need = 0;
     my $rc = _ws_frame_parse_header( $_[0], length $_[0], $S_HDR, \$need );
     return $rc if $rc < 0;

@@ -77,7 +77,6 @@ C<ReceivedBadDataFrame>/C<ReceivedBadControlFrame>.
 
 use Scalar::Util ();
 
-use Net::WebSocket::Constants ();
 use Net::WebSocket::LibWS ();
 use Net::WebSocket::X ();
 
@@ -98,7 +97,8 @@ sub new {
     }
 
     if (Scalar::Util::openhandle($reader)) {
-        $reader = Net::WebSocket::Parser::_FHReader->new($reader);
+        require Net::WebSocket::Parser::FHReader;
+        $reader = Net::WebSocket::Parser::FHReader->new($reader);
     }
     elsif (!Scalar::Util::blessed($reader) || !$reader->can('read')) {
         die Net::WebSocket::X->create('BadArg', reader => $reader, 'Give a reader object (read(N)) or a filehandle');
@@ -245,74 +245,6 @@ sub _reset {
     $self->{'_need'} = 2;
     $self->{'_hdr'} = undef;
     return;
-}
-
-#----------------------------------------------------------------------
-# A read(N) reader over a filehandle (the original's parser accepted
-# filehandles too).
-
-package Net::WebSocket::Parser::_FHReader;
-
-use Errno ();
-
-sub new {
-    my ($class, $fh) = @_;
-    return bless { fh => $fh, buf => q<> }, $class;
-}
-
-sub read {
-    my ($self, $n) = @_;
-
-    while ( length( $self->{'buf'} ) < $n ) {
-        my $got = sysread( $self->{'fh'}, $self->{'buf'}, 65536, length $self->{'buf'} );
-        if (!defined $got) {
-            next if $!{'EINTR'};
-            return undef if $!{'EAGAIN'} || $!{'EWOULDBLOCK'};
-            die Net::WebSocket::X->create('LibWS', -1, "read error: $!", 'read');
-        }
-        if (!$got) {
-            # End of file (a partial frame before it is dropped).
-            $self->{'buf'} = q<>;
-            return q<>;
-        }
-        last if length( $self->{'buf'} ) >= $n;
-        # Non-blocking handles: stop when nothing more is ready.
-        return undef if !_readable( $self->{'fh'} );
-    }
-
-    return substr( $self->{'buf'}, 0, $n, q<> );
-}
-
-# What is buffered or can be read without blocking, up to $max bytes.
-sub read_available {
-    my ($self, $max) = @_;
-
-    if ( !length $self->{'buf'} ) {
-        # A blocking handle waits for at least one byte, as read(1) would.
-        my $got = sysread( $self->{'fh'}, $self->{'buf'}, $max );
-        if ( !defined $got ) {
-            return undef if $!{'EINTR'} || $!{'EAGAIN'} || $!{'EWOULDBLOCK'};
-            die Net::WebSocket::X->create('LibWS', -1, "read error: $!", 'read');
-        }
-        return q<> if !$got;
-    }
-
-    return substr( $self->{'buf'}, 0, $max, q<> );
-}
-
-sub _readable {
-    my ($fh) = @_;
-    my $rin = q<>;
-    vec( $rin, fileno($fh), 1 ) = 1;
-    return select( my $rout = $rin, undef, undef, ( _is_blocking($fh) ? undef : 0 ) ) > 0;
-}
-
-sub _is_blocking {
-    my ($fh) = @_;
-    return 1 if !eval { require Fcntl; 1 };
-    my $flags = fcntl( $fh, Fcntl::F_GETFL(), 0 );
-    return 1 if !defined $flags;
-    return ( $flags & Fcntl::O_NONBLOCK() ) ? 0 : 1;
 }
 
 1;

@@ -18,10 +18,33 @@ PREFIX    ?= /usr/local
 VERSION   := $(shell sed -n 's/^\#define WS_VERSION_STRING "\(.*\)"/\1/p' include/ws.h)
 SOMAJOR   := $(firstword $(subst ., ,$(VERSION)))
 
+# glibc floor 2.17 (the manylinux2014 baseline) for libws.so.1 and for
+# programs linked with libws.a; make test-glibc checks it, make test-legacy
+# proves it on Debian 11. Built on glibc 2.36, the library needed 2.34:
+#  - res_search@2.34: the net package's cgo resolver, linked in through
+#    net/textproto. The netgo tag drops it (libws resolves no names);
+#    nothing else changes (the same 119 packages, the same .so size).
+#  - pthread_*@2.32/2.34: glibc moved them from libpthread into libc under
+#    new version names. capi/glibc_compat.h pins each reference to the
+#    older name of the same code (.symver); CGO_CFLAGS -include forces it
+#    into every C unit of the build, the Go runtime's runtime/cgo too
+#    (#cgo lines reach only capi). libpthread.so.0 is then a needed
+#    library, since before 2.34 those names live there (+128 bytes).
+# Chosen over an old sysroot: no download and no second toolchain for
+# make lib, one method for every CPU (mk/cross.mk), and none of an old
+# sysroot's mismatch with gcc 12's headers and libgcc. Its limit: a
+# function first added after 2.17 has no old name to pin to; make
+# test-glibc then fails. GLIBC_PIN= (empty) builds without the pins (musl).
+GLIBC_PIN     ?= $(CURDIR)/capi/glibc_compat.h
+LIB_GOFLAGS   := -tags netgo
+GLIBC_CFLAGS  := $(if $(GLIBC_PIN),-include $(GLIBC_PIN))
+GLIBC_NEEDED  := -Wl,--push-state,--no-as-needed -l:libpthread.so.0 -Wl,--pop-state
+GLIBC_LDFLAGS := $(if $(GLIBC_PIN),$(GLIBC_NEEDED))
+
 # libws.so exports only ws_* (a version script), carries a SONAME with the
 # major version, and is marked nodelete: a Go runtime cannot be unloaded.
 SO        := $(BUILD)/libws.so.$(SOMAJOR)
-LIB_LDFLAGS := -s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/libws.map -Wl,-soname,libws.so.$(SOMAJOR) -Wl,-z,nodelete'
+LIB_LDFLAGS := -s -w -extldflags '-Wl,--version-script=$(CURDIR)/capi/libws.map -Wl,-soname,libws.so.$(SOMAJOR) -Wl,-z,nodelete $(GLIBC_LDFLAGS)'
 GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcard capi/*.c capi/*.h ws/*.s) go.mod go.sum include/ws.h capi/libws.map
 
 # Go modules come from the module proxy; tests that need a system tool
@@ -31,6 +54,11 @@ NEED := sh scripts/need.sh
 .PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance test-memory conformance bench bench-go fuzz cover clean install
 
 all: build
+
+# Legacy hosts and other CPUs (issue 13): glibc floor, Debian 11 root, arm64
+# and i386 under qemu-user.
+include mk/legacy.mk
+include mk/cross.mk
 
 build: vet lib examples
 	$(GO) build ./...
@@ -42,11 +70,11 @@ lib: $(SO) $(BUILD)/libws.so $(BUILD)/libws.a
 
 # Go's build cache does not see headers outside the package (include/ws.h):
 # their checksum in CGO_CFLAGS makes a changed header rebuild the library.
-CGO_HDR   = CGO_CFLAGS="$${CGO_CFLAGS:--O2 -g} -DWS_HEADERS_SUM=$$(cat include/ws.h capi/*.h | cksum | cut -d' ' -f1)"
+CGO_HDR   = CGO_CFLAGS="$${CGO_CFLAGS:--O2 -g} $(GLIBC_CFLAGS) -DWS_HEADERS_SUM=$$(cat include/ws.h capi/*.h | cksum | cut -d' ' -f1)"
 
 $(SO): $(GO_SRC)
 	@mkdir -p $(BUILD)
-	$(CGO_HDR) $(GO) build -buildmode=c-shared -ldflags "$(LIB_LDFLAGS)" -o $@ ./capi
+	$(CGO_HDR) $(GO) build $(LIB_GOFLAGS) -buildmode=c-shared -ldflags "$(LIB_LDFLAGS)" -o $@ ./capi
 	@rm -f $(BUILD)/libws.so.h
 
 $(BUILD)/libws.so: $(SO)
@@ -55,7 +83,7 @@ $(BUILD)/libws.so: $(SO)
 # The static archive holds the Go runtime too; link it with -lpthread.
 $(BUILD)/libws.a: $(GO_SRC)
 	@mkdir -p $(BUILD)
-	$(CGO_HDR) $(GO) build -buildmode=c-archive -ldflags "-s -w" -o $@ ./capi
+	$(CGO_HDR) $(GO) build $(LIB_GOFLAGS) -buildmode=c-archive -ldflags "-s -w" -o $@ ./capi
 	@rm -f $(BUILD)/libws.h
 
 install: lib

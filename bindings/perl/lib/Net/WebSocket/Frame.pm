@@ -101,10 +101,34 @@ use constant {
     _FIN => 0, _RSV => 1, _MASK => 2, _PAYLOAD => 3, _HDR => 4,
 };
 
+# Headers libws encoded (and so accepted), by fin, RSV, opcode, masking
+# and length, without the masking key: frames that differ only in their
+# key or payload bytes share one (bounded: a table is cleared when full).
+my @HEADER;
+use constant _HEADER_CACHE_MAX => 1024;
+
+# The same tables for final, masked frames without RSV bits, by opcode.
+my @MASKED_FINAL = map { $HEADER[ ( 0x80 | $_ ) * 2 + 1 ] = {} } 0 .. 15;
+
+# Opcodes of the classes whose get_opcode() is this distribution's
+# constant (other classes are asked each time).
+my %OPCODE = map { ( "Net::WebSocket::Frame::$_->[0]" => $_->[1] ) }
+    [ continuation => 0 ], [ text => 1 ], [ binary => 2 ], [ close => 8 ], [ ping => 9 ], [ pong => 10 ];
+
 sub new {
+    # The documented call: new( payload => BYTES, mask => KEY ) (either
+    # order), a final frame without RSV bits whose header libws accepted
+    # before.
+    if ( @_ == 5 && $_[1] eq 'payload' && $_[3] eq 'mask' && defined( my $op = $OPCODE{ $_[0] } ) ) {
+        if ( defined $_[4] && length( $_[4] ) == 4 && defined $_[2] && !ref $_[2] && !utf8::is_utf8( $_[2] )
+            && defined( my $hdr = $MASKED_FINAL[$op]{ length $_[2] } ) ) {
+            return bless [ 1, 0, $_[4], "$_[2]", $hdr . $_[4] ], $_[0];
+        }
+    }
+
     my $class = shift;
 
-    my ( $fin, $rsv, $mask, $payload_sr );
+    my ( $fin, $rsv, $mask, $payload ) = ( 1, 0, q<>, q<> );
 
     while (@_) {
         my $key = shift;
@@ -112,18 +136,18 @@ sub new {
 
         if ($key eq 'payload' || $key eq 'payload_sr') {
             if (!ref $value) {
-                $payload_sr = \$value if defined $value;
+                $payload = $value if defined $value;
             }
             elsif ('SCALAR' eq ref $value || 'LVALUE' eq ref $value) {
-                $payload_sr = $value;
+                $payload = $$value // q<>;
             }
             else {
                 die Net::WebSocket::X->create('BadArg', $key => $value, 'Must be a scalar or SCALAR reference.');
             }
         }
-        elsif ($key eq 'fin')  { $fin = $value }
+        elsif ($key eq 'mask') { $mask = $value // q<> }
+        elsif ($key eq 'fin')  { $fin = ( !defined $value || $value ) ? 1 : 0 }
         elsif ($key eq 'rsv')  { $rsv = $value }
-        elsif ($key eq 'mask') { $mask = $value }
         elsif ($key eq 'code' || $key eq 'reason') {
             # close frames handle these before calling us
             die Net::WebSocket::X->create('BadArg', $key => $value, 'Only close frames take this');
@@ -133,24 +157,33 @@ sub new {
         }
     }
 
-    $fin = 1 if !defined $fin;
-    $rsv ||= 0;
-    if ($rsv !~ m<\A[0-7]\z>) {
-        die Net::WebSocket::X->create('BadArg', rsv => $rsv, 'Must be 0-7');
+    if ($rsv) {
+        if ($rsv !~ m<\A[0-7]\z>) {
+            die Net::WebSocket::X->create('BadArg', rsv => $rsv, 'Must be 0-7');
+        }
+        $rsv = 0 + $rsv;
+    }
+    else {
+        $rsv = 0;
     }
 
-    $mask = '' if !defined $mask;
-    if (length($mask) && length($mask) != 4) {
+    if ( length($mask) != 4 && length($mask) ) {
         die Net::WebSocket::X->create('BadArg', mask => $mask, 'Mask must be 4 bytes long, or empty');
     }
 
-    my $payload = $payload_sr ? $$payload_sr : '';
-    $payload = '' if !defined $payload;
     $payload = Net::WebSocket::LibWS::_bytes($payload) if utf8::is_utf8($payload);
 
-    my $self = bless [ ($fin ? 1 : 0), 0 + $rsv, $mask, "$payload", undef ], $class;
+    my $self = bless [ $fin, $rsv, $mask, "$payload", undef ], $class;
 
-    $self->_check_header();
+    # The header: one libws accepted for a frame like this one, or libws's
+    # verdict on it now.
+    my $by = $HEADER[ ( ( $fin << 7 ) | ( $rsv << 4 ) | ( $OPCODE{$class} // $self->get_opcode() ) ) * 2 + ( length($mask) ? 1 : 0 ) ];
+    if ( $by && defined( my $hdr = $by->{ length $payload } ) ) {
+        $self->[_HDR] = $hdr . $mask;
+    }
+    else {
+        $self->_check_header();
+    }
 
     return $self;
 }
@@ -193,6 +226,10 @@ sub _check_header {
     }
 
     $self->[_HDR] = $hdr;
+
+    my $by = $HEADER[ ( ( $self->[_FIN] ? 0x80 : 0 ) | ( $self->[_RSV] << 4 ) | $self->get_opcode() ) * 2 + ( length( $self->[_MASK] ) ? 1 : 0 ) ] //= {};
+    %$by = () if keys(%$by) >= _HEADER_CACHE_MAX;
+    $by->{ length $self->[_PAYLOAD] } = substr( $hdr, 0, length($hdr) - length $self->[_MASK] );
 
     return;
 }
@@ -244,17 +281,6 @@ sub get_payload { return '' . $_[0][_PAYLOAD] }
 
 sub is_control_frame { return $_[0]->is_control() }
 
-# Headers libws encoded (and so accepted), by fin, RSV, opcode, masking
-# and length, without the masking key: frames that differ only in their
-# key or payload bytes share one (bounded: a table is cleared when full).
-my @HEADER;
-use constant _HEADER_CACHE_MAX => 1024;
-
-# Opcodes of the classes whose get_opcode() is this distribution's
-# constant (other classes are asked each time).
-my %OPCODE = map { ( "Net::WebSocket::Frame::$_->[0]" => $_->[1] ) }
-    [ continuation => 0 ], [ text => 1 ], [ binary => 2 ], [ close => 8 ], [ ping => 9 ], [ pong => 10 ];
-
 # Payloads up to this size are masked by Perl's string xor; longer ones by
 # libws (ws_mask, vectorised).
 use constant _PERL_MASK_MAX => 2048;
@@ -264,14 +290,12 @@ sub to_bytes {
 
     my $hdr = $self->[_HDR] // do {
         # By the header's first byte (fin, RSV, opcode) and masking, then length.
-        my $by = $HEADER[ ( ( $self->[_FIN] ? 0x80 : 0 ) | ( $self->[_RSV] << 4 ) | ( $OPCODE{ ref $self } // $self->get_opcode() ) ) * 2 + ( length( $self->[_MASK] ) ? 1 : 0 ) ] //= {};
-        if ( defined $by->{ length $self->[_PAYLOAD] } ) {
+        my $by = $HEADER[ ( ( $self->[_FIN] ? 0x80 : 0 ) | ( $self->[_RSV] << 4 ) | ( $OPCODE{ ref $self } // $self->get_opcode() ) ) * 2 + ( length( $self->[_MASK] ) ? 1 : 0 ) ];
+        if ( $by && defined $by->{ length $self->[_PAYLOAD] } ) {
             $self->[_HDR] = $by->{ length $self->[_PAYLOAD] } . $self->[_MASK];
         }
         else {
             $self->_check_header();
-            %$by = () if keys(%$by) >= _HEADER_CACHE_MAX;
-            $by->{ length $self->[_PAYLOAD] } = substr( $self->[_HDR], 0, length( $self->[_HDR] ) - length $self->[_MASK] );
             $self->[_HDR];
         }
     };
@@ -281,8 +305,8 @@ sub to_bytes {
     my $len = length $self->[_PAYLOAD];
 
     # The masking key repeated over the payload, xor'ed as strings (both
-    # operands are byte strings; "" makes the payload one).
-    return $hdr . ( "$self->[_PAYLOAD]" ^ substr( $self->[_MASK] x ( ( $len >> 2 ) + 1 ), 0, $len ) ) if $len <= _PERL_MASK_MAX;
+    # operands are byte strings: new() and libws's frames store strings).
+    return $hdr . ( $self->[_PAYLOAD] ^ substr( $self->[_MASK] x ( ( $len >> 2 ) + 1 ), 0, $len ) ) if $len <= _PERL_MASK_MAX;
 
     return $hdr . Net::WebSocket::LibWS::_masked( $self->[_MASK], $self->[_PAYLOAD] );
 }

@@ -151,7 +151,98 @@ sub _max_frame {
     };
 }
 
+# Headers libws decoded (and so accepted), by their bytes without the
+# masking key: the first 2 bytes, with the 16-bit length when there is
+# one. Each holds [ mask length, fin, rsv, payload length, frame class ].
+# ws_frame_parse_header is a pure function of those bytes: a frame whose
+# header was seen before is not decoded again. Bounded per parser.
+use constant _HEADER_CACHE_MAX => 1024;
+
 sub get_next_frame {
+    my $self = $_[0];
+
+    # The common case: at a frame's start, a header seen before, 7- or
+    # 16-bit length; two reads (three with a 16-bit length).
+    goto &_get_next_frame if $self->{'_hdr'} || length $self->{'_buf'};
+
+    my $reader = $self->{'_reader'};
+    my $b2 = $reader->read(2);
+    return undef if !defined $b2;
+    # Characters (from a reader that decodes) stand for bytes.
+    $b2 = Net::WebSocket::LibWS::_bytes($b2) if utf8::is_utf8($b2);
+    if ( length($b2) != 2 ) {
+        return q<> if !length $b2;
+        $self->{'_buf'} = $b2;
+        goto &_get_next_frame;
+    }
+
+    my $l7 = ord( substr $b2, 1, 1 ) & 0x7F;
+    my $ml = ( ord( substr $b2, 1, 1 ) & 0x80 ) >> 5;
+    my ( $h, $rest );
+    if ( $l7 < 126 ) {
+        $h = $self->{'_hc'}{$b2} or do {
+            $self->{'_buf'} = $b2;
+            goto &_get_next_frame;
+        };
+        $rest = ( $ml + $l7 ) ? $reader->read( $ml + $l7 ) : q<>;
+        return $self->_partial( $b2, 2 + $ml + $l7, $rest ) if !defined $rest || length($rest) != $ml + $l7;
+        $rest = Net::WebSocket::LibWS::_bytes($rest) if utf8::is_utf8($rest);
+    }
+    elsif ( $l7 == 126 ) {
+        my $ext = $reader->read( 2 + $ml );
+        return $self->_partial( $b2, 4 + $ml, $ext ) if !defined $ext || length($ext) != 2 + $ml;
+        $ext = Net::WebSocket::LibWS::_bytes($ext) if utf8::is_utf8($ext);
+        $h = $self->{'_hc'}{ $b2 . substr( $ext, 0, 2 ) } or do {
+            $self->{'_buf'} = $b2 . $ext;
+            $self->{'_need'} = 4 + $ml;
+            goto &_get_next_frame;
+        };
+        $rest = substr( $ext, 2 );
+        if ( $h->[3] ) {
+            my $payload = $reader->read( $h->[3] );
+            if ( !defined $payload || length($payload) != $h->[3] ) {
+                return q<> if defined $payload && !length $payload;
+                # The header is complete: the general path reads the rest
+                # of the payload (the layout of _get_next_frame's header).
+                $payload = Net::WebSocket::LibWS::_bytes($payload) if defined $payload && utf8::is_utf8($payload);
+                $self->{'_hdr'} = [ 4 + $ml, $h->[1], $h->[2], undef, ( $ml ? 1 : 0 ), $rest, $h->[3], $h->[4], $payload // q<> ];
+                return undef if !defined $payload;
+                goto &_get_next_frame;
+            }
+            $rest .= utf8::is_utf8($payload) ? Net::WebSocket::LibWS::_bytes($payload) : $payload;
+        }
+    }
+    else {
+        $self->{'_buf'} = $b2;
+        goto &_get_next_frame;
+    }
+
+    my $payload = substr( $rest, $ml );
+    if ($ml) {
+        my $mask = substr( $rest, 0, 4 );
+        my $len = length $payload;
+        return bless [ $h->[1], $h->[2], $mask, q<>, undef ], $h->[4] if !$len;
+        return bless [ $h->[1], $h->[2], $mask, $payload ^ substr( $mask x ( ( $len >> 2 ) + 1 ), 0, $len ), undef ], $h->[4] if $len <= 2048;
+        return bless [ $h->[1], $h->[2], $mask, Net::WebSocket::LibWS::mask( $mask, $payload ), undef ], $h->[4];
+    }
+    return bless [ $h->[1], $h->[2], q<>, $payload, undef ], $h->[4];
+}
+
+# The fast path read the first $have bytes of a frame whose header and
+# payload up to $need bytes are wanted, then $got (undef: nothing yet; a
+# wrong length: the reader said more or less): the general path goes on.
+sub _partial {
+    my ($self, $have, $need, $got) = @_;
+    if ( defined $got && !length $got ) {
+        return q<>;
+    }
+    $self->{'_buf'} = $have . ( $got // q<> );
+    $self->{'_need'} = $need;
+    return undef if !defined $got;
+    goto &_get_next_frame;
+}
+
+sub _get_next_frame {
     my ($self) = @_;
 
     my $reader = $self->{'_reader'};
@@ -159,12 +250,14 @@ sub get_next_frame {
 
     if (!$h) {
         while (1) {
-            my $got = $reader->read( $self->{'_need'} - length $self->{'_buf'} );
-            return undef if !defined $got;
-            return q<> if !length $got;
-            # Characters (from a reader that decodes) stand for bytes.
-            $got = Net::WebSocket::LibWS::_bytes($got) if utf8::is_utf8($got);
-            $self->{'_buf'} .= $got;
+            if ( length( $self->{'_buf'} ) < $self->{'_need'} ) {
+                my $got = $reader->read( $self->{'_need'} - length $self->{'_buf'} );
+                return undef if !defined $got;
+                return q<> if !length $got;
+                # Characters (from a reader that decodes) stand for bytes.
+                $got = Net::WebSocket::LibWS::_bytes($got) if utf8::is_utf8($got);
+                $self->{'_buf'} .= $got;
+            }
 
             # A frame's first two bytes give the header's length and a
             # 7-bit payload length: read the rest of the header and that
@@ -211,6 +304,14 @@ sub get_next_frame {
         $h->[7] = $class;
         $h->[8] = substr( $self->{'_buf'}, $h->[0] );
         $self->{'_hdr'} = $h;
+
+        # For the fast path: this header's bytes without the mask.
+        my $l7 = ord( substr $self->{'_buf'}, 1, 1 ) & 0x7F;
+        if ( $l7 <= 126 ) {
+            my $hc = $self->{'_hc'} //= {};
+            %$hc = () if keys(%$hc) >= _HEADER_CACHE_MAX;
+            $hc->{ substr( $self->{'_buf'}, 0, $l7 == 126 ? 4 : 2 ) } = [ ( $h->[4] ? 4 : 0 ), $h->[1], $h->[2], $h->[6], $class ];
+        }
     }
 
     my $payload = $h->[8];

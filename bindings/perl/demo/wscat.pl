@@ -122,6 +122,7 @@ while (1) {
 }
 
 my ($code, $reason) = $ept->received_close_frame()->get_code_and_reason();
+$code //= 1005;    # an empty close frame: no status
 warn "closed: $code" . ( length $reason ? " ($reason)" : '' ) . "\n";
 close $sock;
 exit( $code == 1000 ? 0 : 1 );

@@ -95,7 +95,7 @@ is_deeply( [ $c->get_code_and_reason ], [ 1000, 'bye' ], 'get_code_and_reason' )
 is_deeply( [ Net::WebSocket::Frame::close->new( code => 1011 )->get_code_and_reason ], [ 1011, '' ], 'code without reason' );
 is_deeply( [ Net::WebSocket::Frame::close->new( code => 'SERVER_ERROR' )->get_code_and_reason ], [ 1011, '' ], 'SERVER_ERROR is 1011' );
 is_deeply( [ Net::WebSocket::Frame::close->new( code => 3000 )->get_code_and_reason ], [ 3000, '' ], '3000 (registered codes) is allowed' );
-is_deeply( [ Net::WebSocket::Frame::close->new()->get_code_and_reason ], [ 1005, '' ], 'no code: 1005' );
+is_deeply( [ Net::WebSocket::Frame::close->new()->get_code_and_reason ], [ undef, '' ], 'no code: (undef, "")' );
 is( hexs( Net::WebSocket::Frame::close->new()->to_bytes ), '88 00', 'an empty close frame' );
 is( hexs( Net::WebSocket::Frame::close->new( code => 1001, mask => $key )->to_bytes ), '88 82 37 fa 21 3d 34 13', 'a masked close' );
 for my $bad ( 1005, 1006, 1015, 999, 5000, 2000, 'NO_SUCH_NAME', 'EMPTY_CLOSE' ) {

@@ -196,7 +196,7 @@ sub drain {
         [ 'RSV1 without deflate', "\xc1\x80abcd", 'ReceivedBadDataFrame', 1002 ],
         [ 'fragmented ping', "\x09\x80abcd", 'ReceivedBadControlFrame', 1002 ],
         [ 'invalid close code', Net::WebSocket::Frame::close->new( payload => pack( 'n', 999 ), mask => 'abcd' )->to_bytes, 'ReceivedBadControlFrame', 1002 ],
-        [ 'continuation without a start', "\x80\x80abcd", 'ReceivedBadDataFrame', 1002 ],
+        [ 'continuation without a start', "\x80\x80abcd", 'ReceivedBadControlFrame', 1002 ],    # as the original
     );
     for my $case (@cases) {
         my ($name, $bytes, $class, $code) = @$case;

@@ -659,7 +659,10 @@ sub _on_failure {
     # Our own heartbeat gave up (the endpoint knows and reports it).
     return undef if $self->{'_heartbeat_failed'};
 
-    my $xtype = ( $why =~ m<control|ping|pong|close frame|close code>i ) ? 'ReceivedBadControlFrame'
+    # The original's classes: control-frame faults, and a continuation
+    # frame outside a fragmented message (which it also reported as
+    # ReceivedBadControlFrame), are ReceivedBadControlFrame.
+    my $xtype = ( $why =~ m<control|ping|pong|close frame|close code|continuation frame without>i ) ? 'ReceivedBadControlFrame'
               : ( $code == 1002 || $code == 1007 || $code == 1009 || $code == 1003 ) ? 'ReceivedBadDataFrame'
               : 'PeerFailure';
 

@@ -328,7 +328,7 @@ sub _handle_control_frame {
             # Taking the close event queued libws's reply, echoing the code.
             my ($code) = $frame->get_code_and_reason();
             $self->{'_sent_close_frame'} = Net::WebSocket::Frame::close->_create( 1, 0, q<>,
-                ( $code == 1005 ? q<> : pack( 'n', $code ) ) );
+                ( defined $code ? pack( 'n', $code ) : q<> ) );
         }
 
         if ( !$self->{'_no_die_on_close'} ) {

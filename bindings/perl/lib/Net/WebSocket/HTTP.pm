@@ -20,9 +20,12 @@ Net::WebSocket::HTTP - HTTP helpers
 =over
 
 =item C<split_tokens(VALUE)> - splits a comma-separated header value into
-its elements (list context) and checks that each is an HTTP token (libws
+its elements and checks that each is an HTTP token (libws
 checks it); a non-token throws
-L<Net::WebSocket::X::BadToken|Net::WebSocket::X>.
+L<Net::WebSocket::X::BadToken|Net::WebSocket::X>. Call it in list
+context: in scalar or void context it throws, as the original did (with
+L<Call::Context>'s exception where that module is installed, Debian's
+C<libcall-context-perl>; otherwise C<BadArg>).
 
 =back
 
@@ -33,6 +36,16 @@ use Net::WebSocket::X ();
 
 sub split_tokens {
     my ($value) = @_;
+
+    # As the original (Call::Context::must_be_list): list context only.
+    if ( !wantarray ) {
+        if ( eval { require Call::Context; 1 } ) {
+            Call::Context::must_be_list();
+        }
+        my $where = join ' line ', ( caller 0 )[ 1, 2 ];
+        die Net::WebSocket::X->create('BadArg', context => ( defined wantarray ? 'scalar' : 'void' ),
+            "Net::WebSocket::HTTP::split_tokens called in non-list context from $where");
+    }
 
     $value = q<> if !defined $value;
     $value =~ s<\A[ \t]+><>;

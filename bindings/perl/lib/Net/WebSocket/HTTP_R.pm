@@ -40,6 +40,9 @@ the request target, then the header fields (C<consume_headers>).
 =item C<handshake_consume_response(HANDSHAKE, RESPONSE)> - checks the
 status (C<valid_status_or_die>), then the header fields.
 
+=item C<handshake_parse_response(HANDSHAKE, RESPONSE)> - the same (the
+name the original's SYNOPSIS uses).
+
 =back
 
 =cut
@@ -69,6 +72,9 @@ sub handshake_consume_response {
 
     return _handshake_consume_common( $hsk, $resp );
 }
+
+# The original's SYNOPSIS calls it by this name.
+{ no warnings 'once'; *handshake_parse_response = \&handshake_consume_response; }
 
 sub _handshake_consume_common {
     my ($hsk, $r_obj) = @_;

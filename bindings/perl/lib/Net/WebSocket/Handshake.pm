@@ -259,11 +259,11 @@ sub _x_for_failure {
 
     return ( 'BadHTTPMethod', $ctx->{'method'} ) if $kind == WS_FAIL_METHOD;
     return ( 'BadRequestProtocol', $ctx->{'protocol'} ) if $kind == WS_FAIL_HTTP_VERSION;
-    return ( 'MissingHeaders', $field ) if $kind == WS_FAIL_MISSING_HEADER;
+    return ( 'MissingHeaders', $self->_all_missing( $field, $ctx ) ) if $kind == WS_FAIL_MISSING_HEADER;
     return ( 'DuplicateHeader', $field, @v ) if $kind == WS_FAIL_DUPLICATE_HEADER;
 
     if ( $kind == WS_FAIL_VERSION ) {
-        return ( 'MissingHeaders', $field ) if !@v;
+        return ( 'MissingHeaders', $self->_all_missing( $field, $ctx ) ) if !@v;
         return ( 'UnsupportedProtocolVersion', join( ', ', @v ) );
     }
 
@@ -330,6 +330,36 @@ sub _x_for_failure {
 
 # Throws the exception for the failed handshake on $conn. $status is the
 # HTTP status of the "rejected" event (what a server answers with).
+# libws names the first missing header field it finds. The others: the
+# same head is fed again to a new connection with each field found so far
+# added (with a value libws takes for it), until libws names no new one.
+my %SAMPLE = (
+    host                    => sub { 'localhost' },
+    upgrade                 => sub { 'websocket' },
+    connection              => sub { 'Upgrade' },
+    'sec-websocket-version' => sub { 13 },
+    'sec-websocket-key'     => sub { 'dGhlIHNhbXBsZSBub25jZQ==' },
+    'sec-websocket-accept'  => sub { Net::WebSocket::LibWS::accept_key( $_[0]{'key'} ) },
+);
+
+sub _all_missing {
+    my ($self, $field, $ctx) = @_;
+
+    my @names = ($field);
+    my @headers = @{ $ctx->{'headers'} || [] };
+    for ( 1 .. scalar keys %SAMPLE ) {
+        my $sample = $SAMPLE{ lc $names[-1] } or last;
+        push @headers, $names[-1] => $sample->($self);
+        my $conn = $self->_refeed( \@headers, $ctx ) or last;
+        my ($kind, $next) = $conn->handshake_failure();
+        last if !length $next || grep { lc $_ eq lc $next } @names;
+        last if !( $kind == WS_FAIL_MISSING_HEADER || ( $kind == WS_FAIL_VERSION && !_values_of( \@headers, $next ) ) );
+        push @names, $next;
+    }
+
+    return @names;
+}
+
 sub _die_for_failure {
     my ($self, $conn, $status, %ctx) = @_;
     my ($class, @args) = $self->_x_for_failure( $conn, $status, \%ctx );

@@ -26,7 +26,10 @@ Net::WebSocket::X - exceptions of Net::WebSocket (libws binding)
 =head1 DESCRIPTION
 
 Every exception this distribution throws is an instance of a subclass of
-C<Net::WebSocket::X::Base>. C<< Net::WebSocket::X->create(NAME, ARGS) >>
+C<Net::WebSocket::X::Base>. Where L<X::Tiny> is installed,
+C<Net::WebSocket::X::Base> is also an C<X::Tiny::Base> and
+C<Net::WebSocket::X> an C<X::Tiny>, as in the original (whose exceptions
+were X::Tiny's); without it they stand alone. C<< Net::WebSocket::X->create(NAME, ARGS) >>
 makes one: NAME is the part of the class name after C<Net::WebSocket::X::>.
 
 Each object has:
@@ -75,7 +78,8 @@ The server's C<Sec-WebSocket-Accept> does not match the key.
 =item C<ReceivedBadControlFrame> (MESSAGE, [CODE]) - C<code>: the close
 code libws sent when it failed the connection.
 
-=item C<ReceivedBadDataFrame> (MESSAGE, [CODE]) - as above.
+=item C<ReceivedBadDataFrame> (MESSAGE, [CODE]) - as above; a subclass of
+C<ReceivedBadControlFrame>, as in the original.
 
 =item C<ReceivedClose> (FRAME) - C<frame>, C<code>, C<reason>.
 
@@ -259,9 +263,8 @@ my %CLASSES = (
     ReceivedClose => sub {
         my ($class, $frame) = @_;
         my ($code, $reason) = $frame->get_code_and_reason();
-        require Net::WebSocket::Constants;
-        my $name = Net::WebSocket::Constants::status_code_to_name($code);
-        my $txt = "Received close frame: [$code" . ($name ? "/$name" : '') . (length $reason ? " $reason" : '') . ']';
+        # The original's text: "[CODE REASON]", or "(empty)".
+        my $txt = defined $code ? "Received close frame: [$code $reason]" : 'Received close frame (empty)';
         return ( $txt, frame => $frame, code => $code, reason => $reason );
     },
     UnfinishedStream => sub {
@@ -324,5 +327,16 @@ for my $name (keys %CLASSES) {
 }
 
 $INC{'Net/WebSocket/X/Base.pm'} ||= __FILE__;
+
+# The original's hierarchy: ReceivedBadDataFrame is a kind of
+# ReceivedBadControlFrame.
+@Net::WebSocket::X::ReceivedBadDataFrame::ISA = ('Net::WebSocket::X::ReceivedBadControlFrame');
+
+# The original's classes were X::Tiny's: where X::Tiny is installed, they
+# are here too (this distribution's methods come first).
+if ( eval { require X::Tiny::Base; 1 } ) {
+    push @Net::WebSocket::X::Base::ISA, 'X::Tiny::Base';
+    push @Net::WebSocket::X::ISA, 'X::Tiny' if eval { require X::Tiny; 1 };
+}
 
 1;

@@ -35,7 +35,9 @@ code). C<payload> may be given instead of C<code>/C<reason>.
 =head2 get_code_and_reason()
 
 In list context: the code and the reason. A close frame without payload
-gives 1005 (C<EMPTY_CLOSE>: "no status") and an empty string.
+gives C<undef> and an empty string, as with the original (the
+connection's status is then 1005, "no status received", RFC 6455
+§7.1.5; that is not a field of the frame).
 
 =head1 DIFFERENCES FROM Net::WebSocket
 
@@ -106,7 +108,9 @@ sub get_code_and_reason {
     my ($self) = @_;
 
     my $payload = $self->[3];
-    return ( 1005, q<> ) if !length $payload;
+    # An empty close frame has no code (1005 is what the connection's
+    # status is then called, RFC 6455 §7.1.5, not a field of the frame).
+    return ( undef, q<> ) if !length $payload;
 
     return unpack 'na*', $payload;
 }

@@ -130,6 +130,7 @@ sub new {
     my @offers = map { $_->get_handshake_object()->to_string() } $self->_app_exts();
     $copts{'extension_offers'} = \@offers if @offers;
 
+    $self->{'_new_conn'} = [ $ws_uri, %copts ];
     my $conn = eval { Net::WebSocket::LibWS::Connection->new_client( $ws_uri, %copts ) };
     if (!$conn) {
         my $err = $@;
@@ -142,8 +143,22 @@ sub new {
     $self->{'_conn'} = $conn;
     $self->{'_request'} = $conn->take_output();
     $self->{'key'} = $conn->client_key();
+    push @{ $self->{'_new_conn'} }, key => $self->{'key'};
 
     return $self;
+}
+
+# A new connection (with this key) fed this response with other headers;
+# it if libws refuses it (for Net::WebSocket::Handshake's _all_missing).
+sub _refeed {
+    my ($self, $headers, $ctx) = @_;
+    my $conn = Net::WebSocket::LibWS::Connection->new_client( @{ $self->{'_new_conn'} } );
+    $conn->take_output();
+    $conn->feed_response( $ctx->{'status'} // 101, $ctx->{'reason'} // 'Switching Protocols', $headers );
+    for my $ev ( $conn->next_events() ) {
+        return $conn if $ev->type() eq 'rejected' || $ev->type() eq 'close';
+    }
+    return undef;
 }
 
 sub _check_options {

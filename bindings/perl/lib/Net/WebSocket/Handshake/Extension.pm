@@ -48,6 +48,12 @@ value has C<undef>.
 =item C<to_string( [OTHERS] )> - the header value for this extension and
 OTHERS (more objects of this class), comma-separated.
 
+=item C<get_handshake_object()>, C<consume_parameters()>, C<ok_to_use()> -
+so that these objects can be given to
+C<< Net::WebSocket::Handshake::Client->new( extensions => [...] ) >> (and
+to the server's), as the original allowed: the object is offered as it is
+(a server answers an offer of its token with it).
+
 =back
 
 Header values are split and joined with L<HTTP::Headers::Util> (which
@@ -73,6 +79,12 @@ sub new {
 }
 
 sub token { return $_[0][0] }
+
+# As an item of a handshake's "extensions" (the original took these
+# objects there): it offers (client) or answers (server) itself.
+sub get_handshake_object { return $_[0] }
+sub consume_parameters { return }
+sub ok_to_use { return 1 }
 
 sub parameters {
     return @{ $_[0] }[ 1 .. $#{ $_[0] } ];

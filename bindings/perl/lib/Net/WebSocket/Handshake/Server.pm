@@ -234,6 +234,18 @@ sub consume_headers {
     return;
 }
 
+# A new connection fed this request with other headers; it if libws
+# refuses it (for Net::WebSocket::Handshake's _all_missing).
+sub _refeed {
+    my ($self, $headers, $ctx) = @_;
+    my $conn = Net::WebSocket::LibWS::Connection->new_server( $self->_config_opts() );
+    $conn->feed_request( $ctx->{'method'} // 'GET', $ctx->{'target'} // '/', $ctx->{'protocol'} // 'HTTP/1.1', $headers );
+    for my $ev ( $conn->next_events() ) {
+        return $conn if $ev->type() eq 'rejected';
+    }
+    return undef;
+}
+
 sub rejection_response { return $_[0]{'_rejection'} }
 
 sub get_accept {

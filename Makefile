@@ -102,7 +102,7 @@ vet:
 demo: lib
 	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory
+test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory test-glibc test-legacy test-cross-quick
 	@echo "all tests passed"
 
 # The C API through libws.so only: cmocka suite, sanitizer run, ABI, fork,

@@ -110,8 +110,14 @@ while (1) {
         }
 
         while ( !$ept->received_close_frame() ) {
+            # One frame per call: undef after a control frame or a
+            # fragment; go on while that made progress.
+            my $before = length $reader->{'buf'};
             my $msg = $ept->get_next_message();
-            last if !defined $msg;
+            if ( !defined $msg ) {
+                last if length( $reader->{'buf'} ) == $before && !$ept->has_pending();
+                next;
+            }
             if ( !ref $msg ) {
                 warn "connection ended\n";
                 exit 1;

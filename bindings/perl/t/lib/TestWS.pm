@@ -12,6 +12,24 @@ our @EXPORT_OK = qw( reader writer open_pair hexs x_class throws_x all_events );
 use Test::More ();
 
 sub reader { return TestWS::Reader->new(@_) }
+
+# The messages an endpoint returns until it needs more input:
+# get_next_message reads one frame per call, so undef after a control
+# frame or a fragment is not the end; an undef call that handled no frame
+# is. Stops at end of file ('') too.
+sub drain {
+    my ($ept) = @_;
+    my $d = $ept->{'_defragger'} // $ept;
+    my @m;
+    for ( 1 .. 10_000_000 ) {
+        my $before = $d->{'_frames_handled'} // 0;
+        my $m = $ept->get_next_message();
+        if ( ref $m ) { push @m, $m; next }
+        last if defined $m;
+        last if ( $d->{'_frames_handled'} // 0 ) == $before;
+    }
+    return @m;
+}
 sub writer { return TestWS::Writer->new() }
 
 # Every queued event (next_events returns one batch; a close starts its own).

@@ -51,7 +51,7 @@ sub new {
 
     my $out = $self->{'out'} = NWDemo::Output->new( $opts{'sock'} );
     my $hw = $self->{'high_water'};
-    my $reader = NWDemo::Reader->new( $opts{'sock'}, $opts{'pre'}, gate => sub { $out->pending() < $hw } );
+    my $reader = $self->{'reader'} = NWDemo::Reader->new( $opts{'sock'}, $opts{'pre'}, gate => sub { $out->pending() < $hw } );
 
     $self->{'ept'} = Net::WebSocket::Endpoint::Server->new(
         parser    => Net::WebSocket::Parser->new($reader),
@@ -94,13 +94,26 @@ sub _take {
     my ( $q, $out ) = @$self{qw( queue out )};
     return 0 if !$self->_queue_room() || $self->_done();
     $out->hold() if @$q;
-    my $msg = eval { $self->{'ept'}->get_next_message() };
+    # get_next_message reads one frame per call (undef after a ping or a
+    # fragment): go on while that makes progress (the reader's buffer
+    # changed, or the endpoint holds decoded frames); if it still does
+    # after 64 frames, say so, so that run() comes back without waiting.
+    my ( $msg, $progress );
+    my $buf = \$self->{'reader'}{'buf'};
+    for ( 1 .. 64 ) {
+        my $before = length $$buf;
+        $msg = eval { $self->{'ept'}->get_next_message() };
+        last if defined $msg || $@;
+        $progress = length($$buf) != $before || $self->{'ept'}->has_pending();
+        last if !$progress;
+    }
     if ( !defined $msg ) {
         if ($@) {
             warn "connection failed: $@";
             $self->{'failed'} = 1;
+            return 0;
         }
-        return 0;
+        return $progress ? 1 : 0;
     }
     if ( !ref $msg ) {    # end of file
         $self->{'eof'} = 1;

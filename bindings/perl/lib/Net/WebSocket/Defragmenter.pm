@@ -70,8 +70,10 @@ out inflated).
 
 =head2 get_next_message()
 
-Returns a message when one is complete; C<undef> if the reader has no
-more bytes yet (call again when it does); an empty string at end of file
+Reads one frame per call, as the original did: returns a message when
+that frame completes one; C<undef> after a control frame, a fragment
+that does not end its message, or when the reader has no more bytes yet
+(call again when it does); an empty string at end of file
 or once the connection is closed. Control frames are handed to
 C<on_control_frame> as they arrive. If the peer breaks the protocol,
 libws fails the connection (queuing a close frame with 1002, 1007, 1009,
@@ -79,6 +81,13 @@ libws fails the connection (queuing a close frame with 1002, 1007, 1009,
 message, then L<Net::WebSocket::X::ReceivedBadDataFrame|Net::WebSocket::X>
 or C<ReceivedBadControlFrame> (or C<PeerFailure>) is thrown; C<< get('code') >>
 is the close code sent.
+
+=head2 has_pending()
+
+Whether frames already read wait to be handled (events libws decoded
+from one read, input its receive budget held back): call
+C<get_next_message()> again before waiting for the reader's source. An
+addition to the original's API, for readers that read ahead.
 
 =head1 DIFFERENCES FROM Net::WebSocket
 
@@ -161,6 +170,14 @@ sub new {
 }
 
 sub _conn { return $_[0]{'_conn'} }
+
+# Whether what was read already holds more (events libws decoded, input
+# the receive budget held back): get_next_message can go on without the
+# reader having anything new.
+sub has_pending {
+    my ($self) = @_;
+    return ( @{ $self->{'_events'} } || $self->{'_more'} || defined $self->{'_tail'} || defined $self->{'_pending'} ) ? 1 : 0;
+}
 
 my @DATA_CLASS = (
     'Net::WebSocket::Frame::continuation',
@@ -392,6 +409,8 @@ sub _next_slow {
                 my ($type, $data, $info) = splice @$events, 0, 3;
                 return bless [ bless( [ 1, ( $info >> 16 ) & 0xFF, q<>, $data // q<>, undef ], $DATA_CLASS[ $type - 3 ] ) ], 'Net::WebSocket::Message';
             }
+            my $frame_event = $events->[0] >= 4 && $events->[0] <= 9;
+            $self->{'_frames_handled'}++ if $frame_event;
             my $msg = $self->_handle_event( splice @$events, 0, 3 );
             return $msg if $msg;
             if ( $self->{'_closed_now'} ) {
@@ -400,6 +419,9 @@ sub _next_slow {
                 $self->{'_closed_now'} = 0;
                 return undef;
             }
+            # One frame per call, as the original: a control frame or a
+            # fragment that did not end a message makes this call undef.
+            return undef if $frame_event;
         }
 
         # Events libws may still hold (a close event comes in a batch of its own).

@@ -88,6 +88,16 @@ sub _agreement {
 
     my ($subprotocol, @ext) = ($opts->{'subprotocol'});
 
+    # No handshake or extensions given: the pending handshake of this
+    # connection, if any (see "The link to the endpoint" in
+    # Net::WebSocket::Handshake).
+    if ( !$opts->{'handshake'} && !$opts->{'extensions'} && $INC{'Net/WebSocket/Handshake.pm'} ) {
+        $opts->{'handshake'} = Net::WebSocket::Handshake::_take_pending( $self->_ROLE() eq 'server' ? 2 : 1 );
+    }
+    elsif ( $opts->{'handshake'} && $opts->{'handshake'}->can('_taken') ) {
+        $opts->{'handshake'}->_taken();
+    }
+
     if ( my $hsk = $opts->{'handshake'} ) {
         $subprotocol //= $hsk->_agreed_subprotocol() if $hsk->can('_agreed_subprotocol');
         push @ext, $hsk->_agreed_extensions() if $hsk->can('_agreed_extensions');
@@ -275,6 +285,8 @@ sub do_not_die_on_close {
     $self->{'_no_die_on_close'} = 1;
     return;
 }
+
+sub has_pending { return $_[0]{'_defragger'}->has_pending() }
 
 # The libws connection behind the endpoint (Net::WebSocket::LibWS::Connection).
 sub get_connection { return $_[0]{'_conn'} }

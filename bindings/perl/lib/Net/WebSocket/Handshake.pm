@@ -75,6 +75,7 @@ C<ok_to_use()>, answers with C<< get_handshake_object()->to_string() >>.
 
 =cut
 
+use Scalar::Util ();
 use Net::WebSocket::LibWS qw( :fail );
 use Net::WebSocket::LibWS::Connection ();
 use Net::WebSocket::X ();
@@ -198,7 +199,51 @@ sub _record_agreement {
         $d->_set_agreement( $conn->deflate_params(), $elem ? $elem->to_string() : undef );
     }
 
+    _offer_to_endpoint($self) if @agreed;
+
     return @agreed;
+}
+
+#----------------------------------------------------------------------
+# The link to the endpoint. The original's endpoint never saw the
+# handshake: a program negotiated permessage-deflate, made an endpoint
+# from a parser and an output only, and inflated messages itself. Such an
+# endpoint takes the extensions of the latest handshake of its role that
+# agreed on some and that no endpoint took yet (and that the program
+# still holds), so libws accepts (and inflates) the compressed frames of
+# that connection. An endpoint given a handshake, or extensions, takes
+# those instead; one made when no such handshake is pending agreed on
+# nothing, and RSV1 from its peer fails the connection as RFC 7692 asks.
+
+my %PENDING;    # role number => [ handshakes (weak), oldest first ]
+
+sub _offer_to_endpoint {
+    my ($self) = @_;
+    my $list = $PENDING{ $self->_ROLE_NUM() } //= [];
+    @$list = grep { defined $_ && $_ != $self } @$list;
+    push @$list, $self;
+    Scalar::Util::weaken( $list->[-1] );
+    splice( @$list, 0, @$list - 64 ) if @$list > 64;
+    return;
+}
+
+# The handshake an endpoint of this role (1 client, 2 server) takes, if any.
+sub _take_pending {
+    my ($role_num) = @_;
+    my $list = $PENDING{$role_num} or return undef;
+    while (@$list) {
+        my $h = pop @$list;
+        return $h if defined $h;
+    }
+    return undef;
+}
+
+# An endpoint took this handshake.
+sub _taken {
+    my ($self) = @_;
+    my $list = $PENDING{ $self->_ROLE_NUM() } or return;
+    @$list = grep { defined $_ && $_ != $self } @$list;
+    return;
 }
 
 #----------------------------------------------------------------------

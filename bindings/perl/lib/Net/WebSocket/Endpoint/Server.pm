@@ -81,7 +81,13 @@ C<get_next_message()> reads it (for streaming large messages).
 
 =item * C<handshake> (optional) - the L<Net::WebSocket::Handshake::Server>
 (or C<::Client>) that negotiated this connection; its agreed subprotocol
-and extensions are applied.
+and extensions are applied. Without C<handshake> or C<extensions>, the
+endpoint takes the latest handshake of its role that agreed on
+extensions and that no endpoint took yet (the original's programs made
+the endpoint without it; see "The link to the endpoint" in
+L<Net::WebSocket::Handshake>): a permessage-deflate connection then
+works as with the original, its messages arriving inflated
+(C<< $data->message_is_compressed($msg) >> is false for them).
 
 =item * C<extensions> (optional) - instead of C<handshake>: negotiated
 extension objects (e.g. L<Net::WebSocket::PMCE::deflate::Server>) or
@@ -101,14 +107,19 @@ returned (see L<Net::WebSocket::Defragmenter>).
 
 =head2 get_next_message()
 
-Returns a L<Net::WebSocket::Message> when one is complete, C<undef> if
-none is complete yet (call again when the reader has more), or an empty
-string at end of file. Control frames that arrive before or among message
+Reads one frame per call, as the original did. Returns a
+L<Net::WebSocket::Message> when that frame completes one, C<undef> after a
+control frame or a fragment that does not end its message, or if no
+frame is complete yet (call again when the reader has more), or an empty
+string at end of file (and on every call after it, without reading
+again). With a reader that reads ahead, C<has_pending()> says whether
+frames already read wait (call again before waiting for input). Control
 frames are handled here:
 
 =over
 
-=item * close: libws answers with a close frame echoing the code; then, by
+=item * close: libws answers with a close frame echoing the code (not the
+reason: see L<Net::WebSocket/DIFFERENCES FROM THE ORIGINAL>); then, by
 default, L<Net::WebSocket::X::ReceivedClose|Net::WebSocket::X> is thrown
 (see C<do_not_die_on_close()>).
 

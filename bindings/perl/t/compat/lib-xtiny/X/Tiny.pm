@@ -1,0 +1,3 @@
+package X::Tiny;
+use strict; use warnings;
+1;

@@ -113,6 +113,9 @@ printf "listening on %s:%d\n", $host, $server->sockport();
 # Reap children; the handler runs on perl's thread whatever the kernel
 # picks (Net::WebSocket::LibWS routes signals), but the parent has not
 # even loaded libws.
+# A peer that went away makes writes fail (EPIPE) instead of killing the
+# process with SIGPIPE (see "SIGPIPE" in Net::WebSocket).
+$SIG{'PIPE'} = 'IGNORE';
 $SIG{'CHLD'} = sub { 1 while waitpid( -1, POSIX::WNOHANG() ) > 0 };
 $SIG{'TERM'} = sub { exit 0 };
 

@@ -96,6 +96,9 @@ my $server = IO::Socket::INET->new(
 $| = 1;
 printf "listening on %s:%d\n", $host, $server->sockport();
 
+# A peer that went away makes writes fail (EPIPE) instead of killing the
+# process with SIGPIPE (see "SIGPIPE" in Net::WebSocket).
+$SIG{'PIPE'} = 'IGNORE';
 $SIG{'CHLD'} = sub { 1 while waitpid( -1, POSIX::WNOHANG() ) > 0 };
 $SIG{'TERM'} = sub { exit 0 };
 

@@ -38,6 +38,9 @@ my $uri = shift @ARGV // die "usage: $0 ws://host:port/path [options]\n";
 my ($host, $port) = $uri =~ m<\Awss?://([^/:?]+)(?::(\d+))?>i or die "not a ws:// URI: $uri\n";
 $port //= 80;
 
+# A peer that went away makes writes fail (EPIPE) instead of killing the
+# process with SIGPIPE (see "SIGPIPE" in Net::WebSocket).
+$SIG{'PIPE'} = 'IGNORE';
 my $sock = IO::Socket::INET->new( PeerHost => $host, PeerPort => $port ) or die "connect $host:$port: $!\n";
 binmode $sock;
 

@@ -19,8 +19,9 @@ use Net::WebSocket::X ();
 use constant CRLF => "\x0d\x0a";
 
 # Reads the request head, negotiates, answers. Returns the handshake
-# object and any bytes read past the head; undef if the request was bad
-# (the error response is sent).
+# object and any bytes read past the head; an empty list if the request
+# was bad (the error response is sent: 431 for a head over 16 KiB), so
+# that "my ($hsk, $pre) = handshake_as_server(...) or return" returns.
 sub handshake_as_server {
     my ($sock, %opts) = @_;
 
@@ -28,10 +29,14 @@ sub handshake_as_server {
     my $idx;
     while (1) {
         my $n = sysread( $sock, $buf, 65536, length $buf );
-        return undef if !$n;
+        return if !$n;
         $idx = index( $buf, CRLF . CRLF );
-        last if $idx != -1;
-        return undef if length($buf) > 16384;
+        last if $idx != -1 && $idx + 4 <= 16384;
+        if ( length($buf) > 16384 ) {
+            syswrite $sock, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+            warn "handshake failed: request head over 16384 bytes\n";
+            return;
+        }
     }
 
     my $head = substr( $buf, 0, $idx + 4, q<> );
@@ -46,7 +51,7 @@ sub handshake_as_server {
             || "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
         syswrite $sock, $resp;
         warn "handshake failed: $err";
-        return undef;
+        return;
     }
 
     syswrite $sock, $hsk->to_string();

@@ -99,44 +99,59 @@ L<Net::WebSocket::LibWS/LIBRARY LOOKUP>.
 =head1 DIFFERENCES FROM Net::WebSocket
 
 Where the original breaks RFC 6455 or RFC 7692, this distribution
-follows the RFCs (libws does). What changes that your code can see:
+follows the RFCs (libws does). Where the original's behaviour is not an
+RFC violation, it is matched. What changes that your code can see, with
+the section each follows:
 
 =over
 
-=item * Received frames are checked: a server fails the connection (with
-close code 1002) on unmasked client frames, and any endpoint does on
-masked server frames, RSV bits or opcodes nobody negotiated, fragmented
-control frames or ones longer than 125 bytes, continuation frames out of
-place; invalid UTF-8 in text (and in close reasons) fails with 1007;
-invalid close codes with 1002. The close frame is sent before the
-exception is thrown (the original threw without sending one, or accepted
-the frame).
+=item * Unmasked client frames: a server fails the connection with 1002
+(RFC 6455 §5.1, "a server MUST close the connection upon receiving a
+frame that is not masked"); masked server frames likewise on a client
+(§5.1).
 
-=item * Data that arrives after the peer's close frame is not delivered.
+=item * RSV bits nobody negotiated (§5.2, "MUST fail the WebSocket
+Connection"), reserved opcodes (§5.2), fragmented control frames or ones
+longer than 125 bytes (§5.5), continuation frames out of place (§5.4):
+1002. Invalid UTF-8 in text and in close reasons: 1007 (§8.1, §5.5.1).
+Invalid received close codes: 1002 (§7.4.1). The close frame is sent
+before the exception is thrown (§7.1.7; the original threw without
+sending one, or accepted the frame).
+
+=item * A request without C<Host> is refused (§4.1 and §4.2.1 item 2;
+the original accepted it), and the client's C<Host> keeps a non-default
+port (RFC 7230 §5.4; the original dropped it).
+
+=item * Data that arrives after the peer's close frame is not delivered
+(§1.4, §5.5.1).
 
 =item * C<check_heartbeat()> sends one close frame (1008) when it gives
-up, not one per call.
+up, not one per call (§5.5.1: an endpoint sends one Close frame).
 
 =item * Limits: messages and frames are limited (64 MiB each by default,
-after inflating for compressed messages; 1009 when exceeded), and so
-are handshake heads (16 KiB, 100 header lines). What an endpoint holds
-of received data is bounded too, however much its reader hands over at
-once: libws takes input in only as the messages decoded so far are
-returned (the receive budget, C<max_queued>, 1 MiB).
+after inflating for compressed messages; 1009 when exceeded, §7.4.1),
+and so are handshake heads (16 KiB, 100 header lines; the demos answer
+431). What an endpoint holds of received data is bounded too, however
+much its reader hands over at once: libws takes input in only as the
+messages decoded so far are returned (the receive budget, C<max_queued>,
+1 MiB).
 
 =item * permessage-deflate: the endpoint inflates for you once it knows
-the agreement (pass C<< handshake => $hsk >> or C<< extensions => [...] >>
-to the endpoint); those messages are not "compressed" any more for
-C<message_is_compressed()>. Without it, compressed frames are frames
-with an RSV bit nobody negotiated, and fail the connection. Invalid
-window bits in a peer's parameters are declined (server) or refused
-(client) during the handshake, and inflating is bounded.
+the agreement: pass C<< handshake => $hsk >> or C<< extensions => [...] >>,
+or make it, as the original's programs did, with neither right after the
+handshake (it then takes that handshake's agreement; see "The link to the
+endpoint" in L<Net::WebSocket::Handshake>). Those messages are not
+"compressed" any more for C<message_is_compressed()>, so the original's
+C<< $data->message_is_compressed($msg) ? $data->decompress(...) : ... >>
+works unchanged. Without any agreement, compressed frames are frames
+with an RSV bit nobody negotiated, and fail the connection (RFC 7692
+§6). Invalid window bits in a peer's parameters are declined (server) or
+refused (client) during the handshake (RFC 7692 §7.1.2), and inflating
+is bounded.
 
-=item * Masks and client keys come from a CSPRNG; the client handshake's
-C<key> option is ignored (with a warning).
-
-=item * C<Host> keeps a non-default port; a server requires C<Host> (as
-RFC 6455 §4.1 says clients must send it).
+=item * Masks and client keys come from a CSPRNG (§5.3, §10.3: "MUST
+NOT be predictable"); the client handshake's C<key> option is ignored
+(with a warning).
 
 =item * Nothing modifies your buffers: frame constructors, the client
 streamer and C<PMCE::deflate::Data> copy what you give them (the
@@ -144,18 +159,31 @@ original masked or compressed them in place). C<Mask::apply()> still
 changes the scalar it is given, as its interface says.
 
 =item * Text messages you create are checked for UTF-8
-(C<create_message()>, streamers), and close reasons too.
+(C<create_message()>, streamers; §5.6), and close reasons too.
 
 =item * Frames received through the endpoint carry the unmasked payload
-without the peer's mask; one frame per frame received (a compressed
-fragmented message arrives as one inflated frame).
+without the peer's mask; a compressed fragmented message arrives as one
+inflated frame.
 
 =item * Handshake failures are the original's exception classes where
-one fits (C<MissingHeaders>, C<BadHeader>, C<BadAccept>,
-C<UnknownSubprotocol>, ...), chosen from libws's reason; anything else is
-C<HandshakeFailed>.
+one fits (C<MissingHeaders> naming every missing field, C<BadHeader>,
+C<BadAccept>, C<UnknownSubprotocol>, ...), chosen from libws's reason;
+anything else is C<HandshakeFailed>.
+
+=item * Not yet as the original (libws decides these; see the libws
+issue tracker): the close reply echoes the peer's code but not its
+reason, and heartbeat pings carry libws's 8-byte counter instead of the
+original's C<< "<gmtime> UTC: ping #N (<hex>)" >> text.
 
 =back
+
+=head1 SIGPIPE
+
+A write to a socket whose peer has gone raises SIGPIPE, which kills a
+process that does not handle it, without a message (a peer fault while
+the connection is already closed is enough). A host should ignore it
+(C<< $SIG{PIPE} = 'IGNORE' >>) and handle the EPIPE error of the write;
+the demo programs do.
 
 =head1 SEE ALSO
 

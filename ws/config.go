@@ -216,7 +216,7 @@ func (c *Config) limits() limits {
 		maxMessage: orDefault64(c.MaxMessageSize, DefaultMaxMessageSize),
 		maxFrame:   orDefault64(c.MaxFrameSize, DefaultMaxFrameSize),
 		maxOutput:  orDefault64(c.MaxOutput, DefaultMaxOutput),
-		maxQueued:  int(min(orDefault64(c.MaxQueued, DefaultMaxQueued), 1<<62)),
+		maxQueued:  int(min(orDefault64(c.MaxQueued, DefaultMaxQueued), maxRoom)),
 		maxHead:    c.MaxHandshakeSize,
 		maxHeaders: c.MaxHeaderCount,
 		maxPings:   c.MaxPings,

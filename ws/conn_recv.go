@@ -2,6 +2,7 @@ package ws
 
 import (
 	"encoding/binary"
+	"math"
 	"strconv"
 )
 
@@ -101,8 +102,9 @@ func (c *Conn) room() int {
 	return c.lim.maxQueued - c.held()
 }
 
-// maxRoom is room's "no budget" value: large, yet safe to add to.
-const maxRoom = 1 << 62
+// maxRoom is room's "no budget" value: large, yet safe to add to (on
+// 32-bit systems too).
+const maxRoom = math.MaxInt >> 1
 
 // held returns the bytes of received data the connection holds for the
 // host: untaken events (with their records) and the message being

@@ -82,7 +82,11 @@ static void check_usable(ws_conn *a, ws_conn *b, const char *what) {
 /* ---- 1. Impossible lengths ------------------------------------------------- */
 
 static void part_lengths(void) {
+#if SIZE_MAX > 0xFFFFFFFFu
     static const size_t bad[] = {((size_t)1 << 47) + 1, (size_t)1 << 62, (size_t)PTRDIFF_MAX, (size_t)-1};
+#else /* 32-bit: the bound is PTRDIFF_MAX */
+    static const size_t bad[] = {(size_t)PTRDIFF_MAX + 1, (size_t)-2, (size_t)-1};
+#endif
     uint8_t buf[64] = {0}, key[4] = {1, 2, 3, 4};
     ws_conn *c, *s;
     if (open_pair(&c, &s, 0, 0) != WS_OK) {

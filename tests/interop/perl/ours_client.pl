@@ -118,7 +118,7 @@ sub exchange {
             my $msg = $ept->get_next_message();
             return $msg if defined $msg && ref $msg;
             die "EOF\n" if defined $msg;
-            next if $reader->pending();
+            next if $reader->pending() || $ept->has_pending();
             die "timed out\n" if !$select->can_read(MatrixScript::TIMEOUT);
         }
         return undef;
@@ -148,7 +148,7 @@ sub exchange {
                 my $msg = $ept->get_next_message();
                 return $rep->fail( 'client-ping', 'a message instead of the pong' ) if defined $msg;
                 last if $pong->();
-                return $rep->fail( 'client-ping', 'no pong' ) if !$reader->pending() && !$select->can_read(MatrixScript::TIMEOUT);
+                return $rep->fail( 'client-ping', 'no pong' ) if !$reader->pending() && !$ept->has_pending() && !$select->can_read(MatrixScript::TIMEOUT);
             }
             $rep->ok('client-ping');
         }

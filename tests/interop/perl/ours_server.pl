@@ -161,7 +161,10 @@ sub exchange {
         }
         while ( !$ept->received_close_frame() ) {
             my $msg = $ept->get_next_message();
-            last if !defined $msg;    # wait for more bytes
+            # undef: a control frame, a fragment or no whole frame yet; go on
+            # while frames already read wait, else wait for more bytes.
+            next if !defined $msg && $ept->has_pending();
+            last if !defined $msg;
             return $rep->fail( $rep->current(), 'EOF before the closing handshake' ) if !ref $msg;
             my $i = $next++;
             return $rep->fail( 'close', 'an unexpected message' ) if $i >= @MatrixScript::SCRIPT;

@@ -111,6 +111,8 @@ func wsgo_config_set(h C.uintptr_t, opt C.int, value C.int64_t) (rc C.int) {
 		return flag(&c.SkipUTF8Validation, true)
 	case C.WS_OPT_AUTO_PONG:
 		return flag(&c.NoAutoPong, true)
+	case C.WS_OPT_ECHO_CLOSE_REASON:
+		return flag(&c.EchoCloseReason, false)
 	case C.WS_OPT_MAX_PINGS:
 		return intIn(&c.MaxPings, 1, 1<<20, "WS_OPT_MAX_PINGS must be at least 1 (or 0 for the default)")
 	case C.WS_OPT_MANUAL_ACCEPT:
@@ -193,6 +195,8 @@ func wsgo_config_get(h C.uintptr_t, opt C.int, out *C.int64_t) (rc C.int) {
 		v = b(!c.SkipUTF8Validation)
 	case C.WS_OPT_AUTO_PONG:
 		v = b(!c.NoAutoPong)
+	case C.WS_OPT_ECHO_CLOSE_REASON:
+		v = b(c.EchoCloseReason)
 	case C.WS_OPT_MAX_PINGS:
 		v = or(int64(c.MaxPings), ws.DefaultMaxPings)
 	case C.WS_OPT_MANUAL_ACCEPT:

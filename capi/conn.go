@@ -186,6 +186,11 @@ func wsgo_heartbeat(h C.uintptr_t) C.int {
 	return call(h, (*ws.Conn).Heartbeat)
 }
 
+//export wsgo_heartbeat_with
+func wsgo_heartbeat_with(h C.uintptr_t, p unsafe.Pointer, n C.size_t) C.int {
+	return call(h, func(c *ws.Conn) error { return c.HeartbeatWith(goBytes(p, n)) })
+}
+
 //export wsgo_conn_failure
 func wsgo_conn_failure(h C.uintptr_t) (s *C.char) {
 	o, rc := conn(h)

@@ -521,6 +521,13 @@ int ws_heartbeat(ws_conn *c) {
     return GO(wsgo_heartbeat(H(c)));
 }
 
+int ws_heartbeat_with(ws_conn *c, const void *buf, size_t len) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    LENGTH(buf, len);
+    return GO(wsgo_heartbeat_with(H(c), (void *)buf, len));
+}
+
 int ws_unanswered_pings(ws_conn *c) {
     FORK_GUARD();
     NOT_NULL(c);

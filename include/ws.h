@@ -286,8 +286,10 @@ enum ws_option {
     /* Application extensions. */
     WS_OPT_ALLOW_RSV         = 20, /* bit set of RSV bits (WS_RSV2|WS_RSV3, or WS_RSV1 without WS_OPT_DEFLATE) an extension claims */
     WS_OPT_ALLOW_OPCODES     = 21, /* bit set (1 << opcode) of reserved opcodes an extension claims */
-    WS_OPT_MAX_QUEUED        = 22  /* receive budget: bytes of untaken events a ws_feed may queue (1 MiB; -1 =
+    WS_OPT_MAX_QUEUED        = 22, /* receive budget: bytes of untaken events a ws_feed may queue (1 MiB; -1 =
                                     * unlimited); once reached, ws_feed stops and returns the bytes left */
+    WS_OPT_ECHO_CLOSE_REASON = 23  /* 1: the reply to a peer's close repeats its reason too, as Net::WebSocket
+                                    * did (default 0: the code alone, which RFC 6455 §5.5.1 says is typical) */
 };
 
 /* Sets an integer option. Returns WS_OK, WS_E_ARG (unknown option or value
@@ -595,6 +597,13 @@ int ws_close(ws_conn *c, int code, const void *reason, size_t len);
  * second close; before the handshake it returns WS_E_STATE. It also
  * releases idle buffer memory (see ws_shrink). */
 int ws_heartbeat(ws_conn *c);
+
+/* ws_heartbeat with the ping's payload chosen by the host (at most 125
+ * bytes, else WS_E_ARG and nothing is sent), e.g. Net::WebSocket's
+ * "<time> UTC: ping #N (<hex>)". Make each payload unique: a pong echoing
+ * any of the last 16 outstanding payloads, or any ws_heartbeat ping,
+ * answers them all. Otherwise as ws_heartbeat. */
+int ws_heartbeat_with(ws_conn *c, const void *buf, size_t len);
 
 /* The number of heartbeat pings awaiting a pong. */
 int ws_unanswered_pings(ws_conn *c);

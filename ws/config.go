@@ -86,6 +86,11 @@ type Config struct {
 	// MaxPings is how many heartbeat pings may go unanswered before
 	// Heartbeat closes the connection with 1008. Zero means DefaultMaxPings.
 	MaxPings int
+	// EchoCloseReason makes the reply to a peer's close frame repeat its
+	// reason as well as its code, as Net::WebSocket does. RFC 6455 §5.5.1
+	// only says an endpoint typically echoes the code, so the default sends
+	// the code alone.
+	EchoCloseReason bool
 
 	// Subprotocols: on a client, the subprotocols offered, in preference
 	// order; on a server, the ones supported (the client's order decides,

@@ -67,6 +67,7 @@ type Conn struct {
 
 	skipUTF8     bool
 	autoPong     bool
+	echoReason   bool
 	streaming    bool
 	perFrame     bool
 	allowRSV     uint8
@@ -98,9 +99,13 @@ type Conn struct {
 	defl      *deflater
 	closeSent bool
 
-	// Heartbeat: pings carry consecutive 8-byte numbers from hbNext-hbOut.
+	// Heartbeat: pings carry consecutive 8-byte numbers from hbNext-hbOut,
+	// or the host's payloads (HeartbeatWith), of which the last hbKeep
+	// outstanding are remembered by their hashes in hbSums[:hbSumN].
 	hbNext uint64
 	hbOut  int
+	hbSums [hbKeep]uint64
+	hbSumN int
 
 	agreed *Agreement
 	key    string     // client: the Sec-WebSocket-Key sent
@@ -168,6 +173,7 @@ func newConn(cfg *Config) (*Conn, error) {
 		state:        StateConnecting,
 		skipUTF8:     cfg.SkipUTF8Validation,
 		autoPong:     !cfg.NoAutoPong,
+		echoReason:   cfg.EchoCloseReason,
 		streaming:    cfg.Streaming,
 		perFrame:     cfg.Streaming && cfg.ChunkPerFrame,
 		allowRSV:     cfg.AllowRSV,

@@ -337,14 +337,19 @@ func (c *Conn) onClose(payload []byte) {
 }
 
 // replyClose answers the peer's close frame, echoing its status code
-// (§5.5.1), unless the host already sent a close of its own.
-func (c *Conn) replyClose(code CloseCode) {
+// (§5.5.1) and, with EchoCloseReason, its reason (already checked to be
+// UTF-8 of at most 123 bytes), unless the host already sent a close of
+// its own.
+func (c *Conn) replyClose(code CloseCode, reason []byte) {
 	if !c.closeSent {
-		var echo [2]byte
+		var echo [maxControlPayload]byte
 		n := 0
 		if code != CloseNoStatus {
 			binary.BigEndian.PutUint16(echo[:], uint16(code))
 			n = 2
+			if c.echoReason {
+				n += copy(echo[2:], reason)
+			}
 		}
 		c.writeClose(echo[:n])
 	}
@@ -487,16 +492,16 @@ func (c *Conn) TakeEvent(ev *Event) bool {
 	}
 	r := &c.evq[c.evHead]
 	c.evHead++
+	buf := &c.rx
+	if r.inCx {
+		buf = &c.cx
+	}
 	if r.flags&evReply != 0 {
 		if r.init == ClosedByFailure {
 			c.replyFailure()
 		} else {
-			c.replyClose(r.code)
+			c.replyClose(r.code, buf.b[r.off:r.off+r.n])
 		}
-	}
-	buf := &c.rx
-	if r.inCx {
-		buf = &c.cx
 	}
 	ev.Type, ev.Opcode, ev.RSV = r.typ, r.op, r.rsv
 	ev.First, ev.Last, ev.Compressed = r.flags&evFirst != 0, r.flags&evLast != 0, r.flags&evCompressed != 0

@@ -488,3 +488,83 @@ func TestSendTextChecksInMaskingPass(t *testing.T) {
 		}
 	}
 }
+
+func TestHeartbeatWith(t *testing.T) {
+	c := mustConn(t, &Config{Role: RoleServer, MaxPings: 40}, nil)
+	var payloads []string
+	for i := 0; i < 20; i++ {
+		p := "Mon Dec  7 12:00:00 2026 UTC: ping #" + strings.Repeat("1", i+1)
+		if err := c.HeartbeatWith([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		out := outFrames(t, c)
+		if len(out) != 1 || out[0].Op != OpPing || out[0].Data != p {
+			t.Fatalf("heartbeat sent %+v", out)
+		}
+		payloads = append(payloads, p)
+	}
+	wantCode(t, c.HeartbeatWith(bytes.Repeat([]byte("x"), 126)), CodeArg)
+	if c.OutputLen() != 0 || c.UnansweredPings() != 20 {
+		t.Fatalf("a refused payload sent something: %d bytes, %d unanswered", c.OutputLen(), c.UnansweredPings())
+	}
+	for _, tc := range []struct {
+		pong   string
+		answer bool
+	}{
+		{"unrelated", false},
+		{payloads[0], false}, // older than the last 16 remembered
+		{payloads[3], false},
+		{payloads[4], true},
+	} {
+		before := c.UnansweredPings()
+		feedSplit(t, c, cframe(true, OpPong, tc.pong))
+		if got := c.UnansweredPings() == 0; got != tc.answer || (!tc.answer && c.UnansweredPings() != before) {
+			t.Fatalf("pong %q: unanswered %d (was %d)", tc.pong, c.UnansweredPings(), before)
+		}
+	}
+	// Mixed with numbered pings: either kind of answer clears both.
+	c.Heartbeat()
+	numbered := outFrames(t, c)[0].Data
+	c.HeartbeatWith([]byte("hosted"))
+	outFrames(t, c)
+	feedSplit(t, c, cframe(true, OpPong, numbered))
+	if c.UnansweredPings() != 0 {
+		t.Fatalf("unanswered after a numbered pong = %d", c.UnansweredPings())
+	}
+	feedSplit(t, c, cframe(true, OpPong, "hosted")) // the hash was forgotten with the count
+	if c.UnansweredPings() != 0 {
+		t.Fatal("count changed")
+	}
+}
+
+func TestHeartbeatWithGivesUp(t *testing.T) {
+	c := mustConn(t, &Config{Role: RoleClient, MaxPings: 1}, nil)
+	c.HeartbeatWith([]byte("a"))
+	outFrames(t, c)
+	if err := c.HeartbeatWith([]byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	out := outFrames(t, c)
+	if len(out) != 1 || out[0].Op != OpClose || out[0].Data != closePayload(1008, "Unanswered ping(s): 1") {
+		t.Fatalf("give-up sent %+v", out)
+	}
+	wantCode(t, c.HeartbeatWith([]byte("c")), CodeClosed)
+}
+
+func TestEchoCloseReason(t *testing.T) {
+	for _, tc := range []struct {
+		echo    bool
+		in, out string
+	}{
+		{false, closePayload(4001, "bye now"), closePayload(4001, "")},
+		{true, closePayload(4001, "bye now"), closePayload(4001, "bye now")},
+		{true, closePayload(1000, strings.Repeat("é", 61)+"x"), closePayload(1000, strings.Repeat("é", 61)+"x")}, // 123 bytes
+		{true, "", ""}, // no status: an empty close (§5.5.1)
+	} {
+		c := mustConn(t, &Config{Role: RoleServer, EchoCloseReason: tc.echo}, nil)
+		feedSplit(t, c, cframe(true, OpClose, tc.in))
+		if out := outFrames(t, c); len(out) != 1 || out[0].Op != OpClose || out[0].Data != tc.out {
+			t.Fatalf("echo %v of %q: sent %+v", tc.echo, tc.in, out)
+		}
+	}
+}

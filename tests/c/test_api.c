@@ -390,7 +390,7 @@ static void test_config_bad_values(void **state) {
         assert_int_equal(get_opt(cfg, bad[i].opt), before); /* nothing changed */
     }
     /* Unknown options, for set and get. */
-    const int unknown[] = {0, 23, 99, -1, 1 << 20};
+    const int unknown[] = {0, 24, 99, -1, 1 << 20};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         int64_t v = 777;
         assert_int_equal(ws_config_set(cfg, unknown[i], 1), WS_E_ARG);
@@ -567,6 +567,7 @@ static void all_conn_calls(ws_conn *h, int want) {
     CHECK(ws_pong(h, "x", 1));
     CHECK(ws_close(h, 1000, "x", 1));
     CHECK(ws_heartbeat(h));
+    CHECK(ws_heartbeat_with(h, "x", 1));
     CHECK(ws_unanswered_pings(h));
     CHECK(ws_output(h, &out, &len));
     CHECK(ws_consume(h, 0));
@@ -797,6 +798,7 @@ static void test_null_arguments(void **state) {
     assert_int_equal(ws_send(c, WS_OP_BINARY, NULL, 1, 0), WS_E_NULL);
     assert_int_equal(ws_send_frame(c, WS_OP_BINARY, 0, 1, NULL, 1), WS_E_NULL);
     assert_int_equal(ws_ping(c, NULL, 1), WS_E_NULL);
+    assert_int_equal(ws_heartbeat_with(c, NULL, 1), WS_E_NULL);
     assert_int_equal(ws_pong(c, NULL, 1), WS_E_NULL);
     assert_int_equal(ws_close(c, 1000, NULL, 1), WS_E_NULL);
     assert_int_equal(ws_begin_message(c, WS_OP_TEXT, 0), WS_OK);
@@ -2587,6 +2589,82 @@ static void test_heartbeat(void **state) {
     ws_config_free(sc);
 }
 
+/* ws_heartbeat_with: the host's payload goes out as is; a pong echoing any
+ * of the last 16 outstanding payloads answers them all; over 125 bytes is
+ * WS_E_ARG with nothing sent. */
+static void test_heartbeat_with(void **state) {
+    (void)state;
+    ws_config *cc = util_config(WS_ROLE_CLIENT, WS_OPT_MAX_PINGS, 20, 0);
+    ws_config *sc = cfg_server();
+    ws_conn *c, *s;
+    ev_list l = {0};
+    assert_int_equal(util_open_pair(cc, sc, &c, &s), WS_OK);
+    char big[126];
+    memset(big, 'x', sizeof big);
+    assert_int_equal(ws_heartbeat_with(c, big, sizeof big), WS_E_ARG);
+    assert_int_equal(output_len(c), 0);
+    assert_int_equal(ws_unanswered_pings(c), 0);
+    const char *pl = "Mon Dec  7 12:00:00 2026 UTC: ping #1 (5f3a)";
+    assert_int_equal(ws_heartbeat_with(c, pl, strlen(pl)), WS_OK);
+    ws_frame_header h;
+    uint8_t *p = take_frame(c, &h);
+    assert_int_equal(h.opcode, WS_OP_PING);
+    assert_string_equal((char *)p, pl);
+    assert_int_equal(ws_heartbeat_with(c, big, 125), WS_OK);
+    assert_int_equal(ws_unanswered_pings(c), 2);
+    uint8_t *p2 = take_frame(c, &h);
+    assert_int_equal(h.length, 125);
+    free(p2);
+    /* The peer answers the first only: both count as answered. */
+    assert_int_equal(ws_pong(s, p, strlen(pl)), WS_OK);
+    free(p);
+    pump(s, c);
+    drain(c, &l);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].type, WS_EV_PONG);
+    ev_list_free(&l);
+    assert_int_equal(ws_unanswered_pings(c), 0);
+    free_pair(c, s);
+    ws_config_free(cc);
+    ws_config_free(sc);
+}
+
+/* WS_OPT_ECHO_CLOSE_REASON: the reply to a close repeats the reason too;
+ * by default only the code. */
+static void test_echo_close_reason(void **state) {
+    (void)state;
+    for (int echo = 0; echo <= 1; echo++) {
+        ws_config *cc = cfg_client();
+        ws_config *sc = util_config(WS_ROLE_SERVER, WS_OPT_ECHO_CLOSE_REASON, echo, 0);
+        int64_t v = -1;
+        assert_int_equal(ws_config_get(sc, WS_OPT_ECHO_CLOSE_REASON, &v), WS_OK);
+        assert_int_equal(v, echo);
+        ws_conn *c, *s;
+        ev_list l = {0};
+        assert_int_equal(util_open_pair(cc, sc, &c, &s), WS_OK);
+        assert_int_equal(ws_close(c, 4001, "bye now", 7), WS_OK);
+        pump(c, s);
+        drain(s, &l);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.v[0].type, WS_EV_CLOSE);
+        ev_list_free(&l);
+        ws_frame_header h;
+        uint8_t *p = take_frame(s, &h);
+        assert_int_equal(h.opcode, WS_OP_CLOSE);
+        assert_int_equal(p[0] << 8 | p[1], 4001);
+        assert_int_equal(h.length, echo ? 9 : 2);
+        if (echo)
+            assert_memory_equal(p + 2, "bye now", 7);
+        free(p);
+        free_pair(c, s);
+        ws_config_free(cc);
+        ws_config_free(sc);
+    }
+    ws_config *sc = cfg_server();
+    assert_int_equal(ws_config_set(sc, WS_OPT_ECHO_CLOSE_REASON, 2), WS_E_ARG);
+    ws_config_free(sc);
+}
+
 /* ws_heartbeat: "once closing or closed it sends nothing and returns
  * WS_E_CLOSED — never a second close". The peer's close arrived (state
  * WS_STATE_CLOSING until its event is taken): no ping, no 1008 close, one
@@ -3485,6 +3563,8 @@ int main(void) {
         cmocka_unit_test(test_peer_faults),
         cmocka_unit_test(test_heartbeat),
         cmocka_unit_test(test_heartbeat_while_peer_closing),
+        cmocka_unit_test(test_heartbeat_with),
+        cmocka_unit_test(test_echo_close_reason),
         cmocka_unit_test(test_manual_accept),
         cmocka_unit_test(test_reject),
         cmocka_unit_test(test_feed_request_response),

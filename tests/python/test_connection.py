@@ -684,6 +684,20 @@ class MessagesTest(unittest.TestCase):
         with self.assertRaises(libws.ConnectionClosed):
             s.heartbeat()
 
+    def test_heartbeat_payload(self) -> None:
+        c, s, _, _ = handshake()
+        s.heartbeat("Mon Dec  7 12:00:00 2026 UTC: ping #1 (1f)")
+        s.heartbeat(b"second")
+        self.assertEqual(s.unanswered_pings, 2)
+        pings = pump(s, c)
+        self.assertEqual([p.payload for p in pings], [b"Mon Dec  7 12:00:00 2026 UTC: ping #1 (1f)", b"second"])  # type: ignore[attr-defined]
+        with self.assertRaises(libws.InvalidArgument):
+            s.heartbeat(b"x" * 126)
+        self.assertEqual(s.unanswered_pings, 2)
+        c.pong(b"second")
+        pump(c, s)
+        self.assertEqual(s.unanswered_pings, 0)
+
     def test_repr(self) -> None:
         self.assertEqual(repr(self.c), "<ClientConnection OPEN>")
         self.c.free()

@@ -104,6 +104,7 @@ _PROTOS = {
     "ws_pong": (c_int, [_H, c_void_p, c_size_t]),
     "ws_close": (c_int, [_H, c_int, c_void_p, c_size_t]),
     "ws_heartbeat": (c_int, [_H]),
+    "ws_heartbeat_with": (c_int, [_H, c_void_p, c_size_t]),
     "ws_unanswered_pings": (c_int, [_H]),
     "ws_output": (c_int, [_H, POINTER(c_void_p), POINTER(c_size_t)]),
     "ws_consume": (c_int, [_H, c_size_t]),

@@ -1192,22 +1192,32 @@ class Connection:
         self._send_buf(_F.ws_close, (c,), r)
         self._sent_close = True
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, payload: "str | BytesLike | None" = None) -> None:
         """Call when the connection has been idle for your interval: queues
         a ping no other ping carries; after ``max_pings`` unanswered ones it
         fails the connection with close 1008 instead (a
         :class:`~libws.Close` event follows). Also releases idle buffer
         memory, so event views are released.
 
+        Args:
+            payload: the ping's payload (up to 125 bytes; make each one
+                unique), instead of libws's counter. A pong echoing any of
+                the last 16 outstanding payloads answers them all.
+
         Raises:
             ConnectionClosed: closing or closed (nothing is sent).
             InvalidState: before the handshake is done.
+            InvalidArgument: a payload over 125 bytes (nothing is sent).
         """
+        data = None if payload is None else bytes(self._encode(payload))
         h = self._enter()
         try:
             if self._views:
                 _releasing(self._views)
-            rc = _F.ws_heartbeat(h)
+            if data is None:
+                rc = _F.ws_heartbeat(h)
+            else:
+                rc = _F.ws_heartbeat_with(h, data, len(data))
             if rc < 0:
                 _ffi.raise_error(rc)
         finally:

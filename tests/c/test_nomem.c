@@ -59,8 +59,15 @@ static size_t margin;
 /* A server/client pair opened without a handshake, with options. */
 static int open_pair(ws_conn **client, ws_conn **server, int64_t max_message, int64_t max_frame) {
     ws_config *cc = util_config(WS_ROLE_CLIENT, 0);
-    ws_config *sc = util_config(WS_ROLE_SERVER, WS_OPT_MAX_MESSAGE, max_message, WS_OPT_MAX_FRAME, max_frame, 0);
-    int rc = cc && sc ? util_open_pair(cc, sc, client, server) : WS_E_NOMEM;
+    /* util_config takes int values; these are 64-bit. */
+    ws_config *sc = util_config(WS_ROLE_SERVER, 0);
+    int rc = cc && sc ? WS_OK : WS_E_NOMEM;
+    if (rc == WS_OK)
+        rc = ws_config_set(sc, WS_OPT_MAX_MESSAGE, max_message);
+    if (rc == WS_OK)
+        rc = ws_config_set(sc, WS_OPT_MAX_FRAME, max_frame);
+    if (rc == WS_OK)
+        rc = util_open_pair(cc, sc, client, server);
     ws_config_free(cc);
     ws_config_free(sc);
     return rc;
@@ -254,8 +261,8 @@ static void part_send(const uint8_t *big, size_t n) {
  * so one that cannot be had gives WS_E_NOMEM instead of exhausting the Go
  * heap, and with context takeover the next message still decodes. */
 static void part_deflate(const uint8_t *noise, size_t n) {
-    ws_config *cc = util_config(WS_ROLE_CLIENT, WS_OPT_DEFLATE, 1, WS_OPT_MAX_MESSAGE, (int64_t)-1, 0);
-    ws_config *sc = util_config(WS_ROLE_SERVER, WS_OPT_DEFLATE, 1, WS_OPT_MAX_MESSAGE, (int64_t)-1, 0);
+    ws_config *cc = util_config(WS_ROLE_CLIENT, WS_OPT_DEFLATE, 1, WS_OPT_MAX_MESSAGE, -1, 0);
+    ws_config *sc = util_config(WS_ROLE_SERVER, WS_OPT_DEFLATE, 1, WS_OPT_MAX_MESSAGE, -1, 0);
     ws_conn *c = NULL, *s = NULL;
     int rc = cc && sc ? util_handshake(cc, sc, &c, &s) : WS_E_NOMEM;
     ws_config_free(cc);

@@ -45,7 +45,9 @@ int util_take_output(ws_conn *c, uint8_t **out, size_t *len);
 char *util_take_output_str(ws_conn *c);
 
 /* Makes a config of role with the given (option, value) int pairs,
- * terminated by option 0. Returns NULL on any failure. */
+ * terminated by option 0. Returns NULL on any failure. The values are read
+ * as int: a 64-bit value passed here is misread where int64_t and int are
+ * passed differently (i386); set those with ws_config_set. */
 ws_config *util_config(int role, ...);
 
 /* A client/server pair through the full in-memory opening handshake

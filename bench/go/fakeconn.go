@@ -48,7 +48,7 @@ func (c *memConn) Read(p []byte) (int, error) {
 func (c *memConn) Write(p []byte) (int, error) {
 	if c.answerHandshake {
 		c.answerHandshake = false
-		i := bytes.Index(p, []byte("Sec-WebSocket-Key: "))
+		i := bytes.Index(bytes.ToLower(p), []byte("sec-websocket-key: ")) // gws writes Sec-Websocket-Key
 		if i < 0 {
 			return 0, fmt.Errorf("memConn: no key in %q", p)
 		}

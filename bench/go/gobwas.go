@@ -40,6 +40,9 @@ type flateReader struct{ io.ReadCloser }
 func (f *flateReader) Reset(r io.Reader) { f.ReadCloser.(flate.Resetter).Reset(r, nil) }
 
 func newGobwasServer(w *workload) (serverRunner, error) {
+	if w.takeover {
+		return nil, nil // wsflate resets its flate reader per message: no context takeover
+	}
 	br := bufio.NewReaderSize(&memConn{slices: w.slices}, feedChunk)
 	s := &gobwasServer{w: w, buf: make([]byte, 0, 64<<10)}
 	s.rd = &wsutil.Reader{Source: br, State: ws.StateServerSide, CheckUTF8: !w.deflate}
@@ -124,6 +127,9 @@ type gobwasClient struct {
 }
 
 func newGobwasClient(w *workload) (clientRunner, error) {
+	if w.takeover {
+		return nil, nil // wsflate resets its flate writer per message: no context takeover
+	}
 	mc := &memConn{}
 	s := &gobwasClient{w: w, mc: mc, bw: bufio.NewWriterSize(mc, feedChunk)}
 	if w.deflate {
@@ -158,9 +164,15 @@ func (s *gobwasClient) pass(capture *[]byte) (int64, error) {
 			if err := s.wr.Flush(); err != nil {
 				return 0, err
 			}
+			if err := s.bw.Flush(); err != nil { // drained after every message
+				return 0, err
+			}
 			continue
 		}
 		if err := wsutil.WriteClientMessage(s.bw, op, p); err != nil {
+			return 0, err
+		}
+		if err := s.bw.Flush(); err != nil { // drained after every message
 			return 0, err
 		}
 	}

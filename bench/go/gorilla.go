@@ -15,7 +15,9 @@ import (
 // message as one contiguous value, without gorilla's ReadMessage allocation).
 // gorilla does not validate UTF-8 in text messages. Client: Dialer over the
 // same kind of conn, WriteMessage per message (64 KiB write buffer: longer
-// messages go out as 64 KiB fragments, gorilla's design for clients).
+// messages go out as 64 KiB fragments, gorilla's design for clients); each
+// WriteMessage writes its frame to the conn before it returns (a drain
+// after every message).
 // Deflate: gorilla's permessage-deflate (compress/flate, no context
 // takeover only), level 6.
 
@@ -38,6 +40,9 @@ type gorillaServer struct {
 }
 
 func newGorillaServer(w *workload) (serverRunner, error) {
+	if w.takeover {
+		return nil, nil // gorilla's permessage-deflate has no context takeover
+	}
 	mc := &memConn{slices: w.slices}
 	head := clientRequest
 	if w.deflate {
@@ -97,6 +102,9 @@ type gorillaClient struct {
 }
 
 func newGorillaClient(w *workload) (clientRunner, error) {
+	if w.takeover {
+		return nil, nil
+	}
 	mc := &memConn{answerHandshake: true}
 	if w.deflate {
 		mc.extensions = noTakeoverOffer

@@ -14,10 +14,17 @@ import (
 var noTakeover = &ws.DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true,
 	ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
 
+// W7: context takeover both ways, 15 window bits.
+var takeover = &ws.DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+
 func libwsConn(role ws.Role, w *workload) (*ws.Conn, error) {
 	cfg := &ws.Config{Role: role, MaxMessageSize: -1, MaxFrameSize: -1}
 	var agreed *ws.Agreement
-	if w.deflate {
+	switch {
+	case w.takeover:
+		cfg.Deflate = &ws.DeflateConfig{}
+		agreed = &ws.Agreement{Deflate: takeover}
+	case w.deflate:
 		cfg.Deflate = &ws.DeflateConfig{ServerNoContextTakeover: true, ClientNoContextTakeover: true}
 		agreed = &ws.Agreement{Deflate: noTakeover}
 	}
@@ -33,6 +40,8 @@ func newLibwsServer(w *workload) (serverRunner, error) {
 	c, err := libwsConn(ws.RoleServer, w)
 	return &libwsServer{w, c}, err
 }
+
+func (s *libwsServer) memory() int { return s.c.Memory() }
 
 func (s *libwsServer) pass() (int, uint32, error) {
 	n, sum := 0, uint32(0)
@@ -108,39 +117,57 @@ func (s *libwsFramesServer) pass() (int, uint32, error) {
 }
 
 type libwsClient struct {
-	w *workload
-	c *ws.Conn
+	w       *workload
+	c       *ws.Conn
+	batched bool
 }
 
 func newLibwsClient(w *workload) (clientRunner, error) {
 	c, err := libwsConn(ws.RoleClient, w)
-	return &libwsClient{w, c}, err
+	return &libwsClient{w: w, c: c}, err
 }
 
-// One SendText/SendBinary per message; the output is drained into the
-// counter whenever 64 KiB or more are pending, and at the end.
+// "libws-batched": the output drained once 64 KiB are pending (and at the
+// end), a second row beside the per-message drain WORKLOADS.md defines.
+func newLibwsBatchedClient(w *workload) (clientRunner, error) {
+	if w.deflate {
+		return nil, nil
+	}
+	c, err := libwsConn(ws.RoleClient, w)
+	return &libwsClient{w: w, c: c, batched: true}, err
+}
+
+func (s *libwsClient) memory() int { return s.c.Memory() }
+
+// One SendText/SendBinary per message, then its output taken (Output) and
+// consumed, as a host that writes after each send (WORKLOADS.md); batched:
+// whenever 64 KiB or more are pending, and at the end.
 func (s *libwsClient) pass(capture *[]byte) (int64, error) {
 	var total int64
 	send := s.c.SendBinary
 	if s.w.text {
 		send = s.c.SendText
 	}
-	drain := func() {
-		n := s.c.OutputLen()
-		if capture != nil {
-			*capture = append(*capture, s.c.Output()...)
-		}
-		total += int64(n)
-		s.c.Consume(n)
-	}
+	c := s.c
 	for _, p := range s.w.payloads {
 		if err := send(p); err != nil {
 			return total, err
 		}
-		if s.c.OutputLen() >= feedChunk {
-			drain()
+		if s.batched && c.OutputLen() < feedChunk {
+			continue
 		}
+		out := c.Output()
+		if capture != nil {
+			*capture = append(*capture, out...)
+		}
+		total += int64(len(out))
+		c.Consume(len(out))
 	}
-	drain()
+	out := c.Output()
+	if capture != nil {
+		*capture = append(*capture, out...)
+	}
+	total += int64(len(out))
+	c.Consume(len(out))
 	return total, nil
 }

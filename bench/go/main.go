@@ -1,6 +1,6 @@
 // Command wsbench-go measures the Go surfaces on the shared workloads
-// (shared/bench/WORKLOADS.md): libws's Go API (package ws), gorilla/websocket
-// and gobwas/ws, on the same bytes, in one process.
+// (shared/bench/WORKLOADS.md): libws's Go API (package ws), gorilla/websocket,
+// gobwas/ws and gws, on the same bytes, in one process.
 //
 //	wsbench-go DATA_DIR
 //
@@ -48,10 +48,12 @@ type result struct {
 	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 	// Client side, from the verified warm-up pass: bytes on the wire and the
 	// sum of frame payload lengths (compressed size for W6c).
-	WireBytes    int64  `json:"wire_bytes,omitempty"`
-	PayloadBytes int64  `json:"payload_wire_bytes,omitempty"`
-	Error        string `json:"error,omitempty"`
-	Skip         string `json:"skip,omitempty"`
+	WireBytes    int64 `json:"wire_bytes,omitempty"`
+	PayloadBytes int64 `json:"payload_wire_bytes,omitempty"`
+	// Memory: libws's Conn.Memory() after the passes (bytes).
+	Memory int64  `json:"memory_bytes,omitempty"`
+	Error  string `json:"error,omitempty"`
+	Skip   string `json:"skip,omitempty"`
 }
 
 // serverRunner receives one pass of a workload's frames.
@@ -73,10 +75,12 @@ type impl struct {
 
 var impls = []impl{
 	{"libws", newLibwsServer, newLibwsClient},
+	{"libws-batched", nil, newLibwsBatchedClient},
 	{"libws-frames", newLibwsFramesServer, nil},
 	{"gorilla", newGorillaServer, newGorillaClient},
 	{"gobwas", newGobwasServer, newGobwasClient},
 	{"gobwas-frames", newGobwasRawServer, nil},
+	{"gws", newGwsServer, newGwsClient},
 }
 
 type state struct {
@@ -162,6 +166,7 @@ func (st *state) run(ws map[string]*workload, rq request) (res result) {
 			st.srv[key] = r
 		}
 		res.timed(rq, w, func() error { return checkServerPass(w, r) })
+		res.memory(r)
 		return
 	}
 	r := st.cli[key]
@@ -193,7 +198,14 @@ func (st *state) run(ws map[string]*workload, rq request) (res result) {
 		st.cli[key] = r
 	}
 	res.timed(rq, w, func() error { _, err := r.pass(nil); return err })
+	res.memory(r)
 	return
+}
+
+func (res *result) memory(r any) {
+	if m, ok := r.(interface{ memory() int }); ok {
+		res.Memory = int64(m.memory())
+	}
 }
 
 // timed runs passes until min_time has elapsed on the requested clock.
@@ -243,7 +255,7 @@ func moduleVersions() map[string]string {
 	v := map[string]string{"go": runtime.Version()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
-			for _, p := range []string{"github.com/gorilla/websocket", "github.com/gobwas/ws", "github.com/klauspost/compress"} {
+			for _, p := range []string{"github.com/gorilla/websocket", "github.com/gobwas/ws", "github.com/klauspost/compress", "github.com/lxzan/gws"} {
 				if d.Path == p {
 					v[strings.TrimPrefix(p, "github.com/")] = d.Version
 				}

@@ -19,6 +19,7 @@ func verifyClientOutput(w *workload, out []byte) (int64, error) {
 	compressed := false
 	inMsg := false
 	n := 0
+	var hist []byte // W7: the last 32 KiB of plain text, the peer's window (context takeover)
 	for len(out) > 0 {
 		if len(out) < 2 {
 			return 0, fmt.Errorf("truncated header")
@@ -76,7 +77,11 @@ func verifyClientOutput(w *workload, out []byte) (int64, error) {
 		inMsg = false
 		got := msg
 		if compressed {
-			r := flate.NewReader(io.MultiReader(bytes.NewReader(msg), bytes.NewReader([]byte{0, 0, 0xff, 0xff})))
+			src := io.MultiReader(bytes.NewReader(msg), bytes.NewReader([]byte{0, 0, 0xff, 0xff}))
+			r := flate.NewReader(src)
+			if w.takeover {
+				r = flate.NewReaderDict(src, hist)
+			}
 			var err error
 			if got, err = io.ReadAll(r); err != nil && err != io.ErrUnexpectedEOF {
 				return 0, fmt.Errorf("message %d: inflate: %v", n, err)
@@ -84,6 +89,12 @@ func verifyClientOutput(w *workload, out []byte) (int64, error) {
 		}
 		if n >= w.count || !bytes.Equal(got, w.payloads[n]) {
 			return 0, fmt.Errorf("message %d differs", n)
+		}
+		if w.takeover {
+			hist = append(hist, got...)
+			if len(hist) > 32<<10 {
+				hist = append(hist[:0:0], hist[len(hist)-32<<10:]...)
+			}
 		}
 		n++
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,14 +10,16 @@ import (
 
 const feedChunk = 64 << 10
 
-// workload is one of W1-W4, W5a-d, W6c, W6d as WORKLOADS.md defines them.
+// workload is one of W1-W4, W5a-d, W6c, W6d, W7c, W7d as WORKLOADS.md
+// defines them.
 type workload struct {
 	id       string
-	server   bool // W1-W4, W6d: feed frames; else send payloads
+	server   bool // W1-W4, W6d, W7d: feed frames; else send payloads
 	text     bool
-	deflate  bool // W6c, W6d
+	deflate  bool // W6c, W6d, W7c, W7d
+	takeover bool // W7c, W7d: permessage-deflate with context takeover (15/15)
 	count    int
-	size     int
+	size     int // the payload size (W7: the largest message)
 	checksum uint32
 	frames   []byte   // server side: the whole .frames file
 	slices   [][]byte // frames cut in 64 KiB slices
@@ -29,6 +32,7 @@ type manifestEntry struct {
 	Count       int    `json:"count"`
 	Checksum    uint32 `json:"checksum"`
 	Payloads    string `json:"payloads"`
+	Lengths     string `json:"lengths"` // W7: one little-endian uint32 per message
 	Frames      string `json:"frames"`
 }
 
@@ -56,16 +60,39 @@ func loadWorkloads(dir string) (map[string]*workload, error) {
 			return err
 		}
 		w := &workload{id: id, server: server, deflate: deflate, text: e.Opcode == 1,
-			count: e.Count, size: e.PayloadSize, checksum: e.Checksum}
+			count: e.Count, size: e.PayloadSize, checksum: e.Checksum, takeover: src == "w7"}
 		p, err := read(e.Payloads)
 		if err != nil {
 			return err
 		}
-		if len(p) != w.count*w.size {
-			return fmt.Errorf("%s: %d payload bytes, want %d", e.Payloads, len(p), w.count*w.size)
-		}
-		for i := 0; i < w.count; i++ {
-			w.payloads = append(w.payloads, p[i*w.size:(i+1)*w.size:(i+1)*w.size])
+		if e.Lengths != "" {
+			lens, err := read(e.Lengths)
+			if err != nil {
+				return err
+			}
+			if len(lens) != 4*w.count {
+				return fmt.Errorf("%s: %d bytes, want %d", e.Lengths, len(lens), 4*w.count)
+			}
+			o := 0
+			for i := 0; i < w.count; i++ {
+				n := int(binary.LittleEndian.Uint32(lens[4*i:]))
+				if o+n > len(p) {
+					return fmt.Errorf("%s: shorter than %s says", e.Payloads, e.Lengths)
+				}
+				w.payloads = append(w.payloads, p[o:o+n:o+n])
+				w.size = max(w.size, n)
+				o += n
+			}
+			if o != len(p) {
+				return fmt.Errorf("%s: %d bytes, %s says %d", e.Payloads, len(p), e.Lengths, o)
+			}
+		} else {
+			if len(p) != w.count*w.size {
+				return fmt.Errorf("%s: %d payload bytes, want %d", e.Payloads, len(p), w.count*w.size)
+			}
+			for i := 0; i < w.count; i++ {
+				w.payloads = append(w.payloads, p[i*w.size:(i+1)*w.size:(i+1)*w.size])
+			}
 		}
 		if server {
 			if w.frames, err = read(e.Frames); err != nil {
@@ -85,6 +112,7 @@ func loadWorkloads(dir string) (map[string]*workload, error) {
 		{"w1", "w1", true, false}, {"w2", "w2", true, false}, {"w3", "w3", true, false}, {"w4", "w4", true, false},
 		{"w5a", "w1", false, false}, {"w5b", "w2", false, false}, {"w5c", "w3", false, false}, {"w5d", "w4", false, false},
 		{"w6c", "w6", false, true}, {"w6d", "w6", true, true},
+		{"w7c", "w7", false, true}, {"w7d", "w7", true, true},
 	} {
 		if err := add(x.id, x.src, x.server, x.deflate); err != nil {
 			return nil, err

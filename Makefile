@@ -102,8 +102,12 @@ vet:
 demo: lib
 	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory test-glibc test-legacy test-cross-quick
+test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory test-packaging test-glibc test-legacy test-cross-quick
 	@echo "all tests passed"
+
+# The Python wheel, the Perl tarball and the .debs (make wheel, dist, deb,
+# test-packaging).
+include mk/package.mk
 
 # The C API through libws.so only: cmocka suite, sanitizer run, ABI, fork,
 # threads, soak.

@@ -22,17 +22,7 @@ if ! command -v "$PYTHON" >/dev/null 2>&1; then
 	exit 1
 fi
 
-# need MODULE DEBIAN-PACKAGE: as scripts/need.sh, for a Python module.
-need() {
-	"$PYTHON" -c "import $1" 2>/dev/null && return 0
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "run.sh: installing $2 (for $PYTHON: import $1)"
-		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null || true
-		"$PYTHON" -c "import $1" 2>/dev/null && return 0
-	fi
-	echo "run.sh: $PYTHON cannot import $1; install the Debian package $2 (e.g. sudo apt-get install $2)" >&2
-	exit 1
-}
+need() { sh "$root/scripts/need_py.sh" "$PYTHON" "$1" "$2" || exit 1; }
 need websockets python3-websockets
 need wsproto python3-wsproto
 

@@ -5,7 +5,8 @@ python3-wheel, with ``pip install --no-build-isolation``) it is
 setuptools.build_meta. Without them — an isolated build env (this project
 requires nothing), or an interpreter whose setuptools lacks bdist_wheel —
 it builds the wheel and sdist itself with the standard library: the
-package is pure Python (plus libws.so.1 if one was copied next to it).
+package is pure Python. A wheel with libws.so.1 inside is platform-tagged
+and built by `make wheel` (packaging/build_wheel.py), not here.
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def _dist_info(name: str, version: str) -> Dict[str, bytes]:
 
 def _write_wheel(wheel_directory: str, files: List[Tuple[str, bytes]]) -> str:
     name, version = _names()
+    if any(a.endswith((".so", ".so.1")) for a, _ in files):
+        # py3-none-any would let pip install a Linux x86-64 binary anywhere.
+        raise RuntimeError(
+            "libws.so.1 is in bindings/python/libws: this backend builds only the pure-Python "
+            "wheel (py3-none-any); build the platform wheel with the library inside with "
+            "`make wheel` at the top of the libws tree (packaging/build_wheel.py)"
+        )
     fname = f"{name}-{version}-py3-none-any.whl"
     di = f"{name}-{version}.dist-info"
     entries = list(files) + sorted(_dist_info(name, version).items())

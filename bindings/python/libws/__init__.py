@@ -79,7 +79,7 @@ from .utils import (
     version,
 )
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 __all__ = [
     "ABI_VERSION",

@@ -127,7 +127,7 @@ for my $case (
         push @frames, sprintf '%x:%s', $b0 & 0xF, substr( $in, 2, $len );
         substr( $in, 0, 2 + $len, q<> );
     }
-    is_deeply( \@frames, [ ( map { "1:m$_" } 1 .. 20 ), '8:' . pack( 'n', 1000 ) ], 'messages before a close are echoed before the close reply, then the server closes' );
+    is_deeply( \@frames, [ ( map { "1:m$_" } 1 .. 20 ), '8:' . pack( 'n', 1000 ) . 'bye' ], 'messages before a close are echoed before the close reply, then the server closes, echoing code and reason' );
     kill 'TERM', $server;
     waitpid $server, 0;
     @pids = grep { $_ != $server } @pids;

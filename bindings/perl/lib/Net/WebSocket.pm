@@ -170,11 +170,6 @@ one fits (C<MissingHeaders> naming every missing field, C<BadHeader>,
 C<BadAccept>, C<UnknownSubprotocol>, ...), chosen from libws's reason;
 anything else is C<HandshakeFailed>.
 
-=item * Not yet as the original (libws decides these; see the libws
-issue tracker): the close reply echoes the peer's code but not its
-reason, and heartbeat pings carry libws's 8-byte counter instead of the
-original's C<< "<gmtime> UTC: ping #N (<hex>)" >> text.
-
 =back
 
 =head1 SIGPIPE

@@ -62,7 +62,8 @@ for 256 KiB at a time, or the rest of a larger frame).
 C<parser> (required), C<on_control_frame>, C<on_data_frame>,
 C<on_protocol_error>, C<role>, and the libws options C<max_message>,
 C<max_frame>, C<max_queued> (the receive budget: see below),
-C<validate_utf8>, C<auto_pong> (default 0 here),
+C<validate_utf8>, C<auto_pong> (default 0 here), C<echo_close_reason>
+(libws's reply to a peer's close repeats its reason; the endpoints set it),
 C<subprotocol> and C<extensions> (the agreed
 C<Sec-WebSocket-Protocol>/C<Sec-WebSocket-Extensions> values, e.g. a
 permessage-deflate agreement, which libws then applies: messages come
@@ -119,7 +120,7 @@ use constant EV_BATCH => Net::WebSocket::LibWS::Connection::_EVMAX;
 
 my @EV_TEMPLATE = map { Net::WebSocket::LibWS::Connection::_event_template($_) } 0 .. EV_BATCH;
 
-my @PASS_OPTS = qw( max_message max_frame max_queued validate_utf8 auto_pong max_pings allow_rsv );
+my @PASS_OPTS = qw( max_message max_frame max_queued validate_utf8 auto_pong max_pings allow_rsv echo_close_reason );
 
 sub new {
     my ($class, %opts) = @_;

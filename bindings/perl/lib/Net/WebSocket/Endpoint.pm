@@ -71,6 +71,7 @@ sub new {
         on_control_frame => sub { $weak->_handle_control_frame(@_) },
         auto_pong        => $auto_pong,
         max_pings        => $self->{'_max_pings'},
+        echo_close_reason => 1,    # the original's echo: code and reason
         subprotocol      => $subprotocol,
         extensions       => $extensions,
         ( map { exists $opts{$_} ? ( $_ => $opts{$_} ) : () } @LIMITS ),
@@ -218,7 +219,7 @@ sub check_heartbeat {
 
     $self->{'_defragger'}{'_heartbeat_failed'} = 1 if $conn->unanswered_pings() >= $self->{'_max_pings'};
 
-    my $sent = $conn->heartbeat();
+    my $sent = $conn->heartbeat( _ping_payload( $conn->unanswered_pings() ) );
 
     if ( $sent && $conn->state() == Net::WebSocket::LibWS::WS_STATE_CLOSED() && !$self->{'_sent_close_frame'} ) {
         # libws gave up: it failed the connection with 1008.
@@ -232,6 +233,13 @@ sub check_heartbeat {
     $self->_after_io();
 
     return;
+}
+
+# The original's ping payload (its Net::WebSocket::PingStore): the time,
+# the number of pings already unanswered, and a random number in hex.
+sub _ping_payload {
+    no warnings;    # substr of a rand() of 0 is undef: the original's %x gives 0
+    return sprintf( '%s UTC: ping #%d (%x)', scalar(gmtime), $_[0], substr( rand, 2 ) );
 }
 
 sub close {
@@ -337,10 +345,11 @@ sub _handle_control_frame {
         }
 
         if ( !$self->{'_sent_close_frame'} ) {
-            # Taking the close event queued libws's reply, echoing the code.
-            my ($code) = $frame->get_code_and_reason();
+            # Taking the close event queued libws's reply, echoing the code
+            # and the reason (echo_close_reason).
+            my ($code, $reason) = $frame->get_code_and_reason();
             $self->{'_sent_close_frame'} = Net::WebSocket::Frame::close->_create( 1, 0, q<>,
-                ( defined $code ? pack( 'n', $code ) : q<> ) );
+                ( defined $code ? pack( 'n', $code ) . $reason : q<> ) );
         }
 
         if ( !$self->{'_no_die_on_close'} ) {

@@ -274,7 +274,7 @@ BEGIN {
         WS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS => 16,
         WS_OPT_DEFLATE_LEVEL => 17, WS_OPT_DEFLATE_MIN_SIZE => 18,
         WS_OPT_DEFLATE_REQUIRED => 19, WS_OPT_ALLOW_RSV => 20, WS_OPT_ALLOW_OPCODES => 21,
-        WS_OPT_MAX_QUEUED => 22,
+        WS_OPT_MAX_QUEUED => 22, WS_OPT_ECHO_CLOSE_REASON => 23,
 
         WS_EV_NONE => 0, WS_EV_REQUEST => 1, WS_EV_OPEN => 2, WS_EV_REJECTED => 3,
         WS_EV_TEXT => 4, WS_EV_BINARY => 5, WS_EV_DATA => 6, WS_EV_PING => 7,
@@ -461,6 +461,7 @@ my @FUNCTIONS = (
     [ ws_pong          => ['opaque', 'string', 'size_t'] => 'int' ],
     [ ws_close         => ['opaque', 'int', 'string', 'size_t'] => 'int' ],
     [ ws_heartbeat     => ['opaque'] => 'int' ],
+    [ ws_heartbeat_with => ['opaque', 'string', 'size_t'] => 'int' ],
     [ ws_unanswered_pings => ['opaque'] => 'int' ],
 
     [ ws_output        => ['opaque', 'opaque*', 'size_t*'] => 'int' ],
@@ -931,6 +932,7 @@ my %INT_OPTION = (
     validate_utf8   => WS_OPT_VALIDATE_UTF8,
     auto_pong       => WS_OPT_AUTO_PONG,
     max_pings       => WS_OPT_MAX_PINGS,
+    echo_close_reason => WS_OPT_ECHO_CLOSE_REASON,
     manual_accept   => WS_OPT_MANUAL_ACCEPT,
     allow_rsv       => WS_OPT_ALLOW_RSV,
     allow_opcodes   => WS_OPT_ALLOW_OPCODES,

@@ -118,9 +118,9 @@ frames are handled here:
 
 =over
 
-=item * close: libws answers with a close frame echoing the code (not the
-reason: see L<Net::WebSocket/DIFFERENCES FROM THE ORIGINAL>); then, by
-default, L<Net::WebSocket::X::ReceivedClose|Net::WebSocket::X> is thrown
+=item * close: libws answers with a close frame echoing the code and the
+reason, as the original did (the endpoint sets C<echo_close_reason>, see
+L<Net::WebSocket::LibWS::Connection/Options>); then, by default, L<Net::WebSocket::X::ReceivedClose|Net::WebSocket::X> is thrown
 (see C<do_not_die_on_close()>).
 
 =item * ping: libws answers with a pong (unless a subclass defines
@@ -145,8 +145,11 @@ L<Net::WebSocket::PMCE::deflate::Data> for compressed messages.
 
 =head2 check_heartbeat()
 
-Sends a ping with a payload no other ping carries (libws's heartbeat).
-A pong echoing any outstanding ping answers them all. Once C<max_pings>
+Sends a ping whose payload is the original's,
+C<< "<gmtime> UTC: ping #N (<hex>)" >> (N: the pings unanswered before
+it, from 0; hex: a random number), through libws's heartbeat
+(C<ws_heartbeat_with>). A pong echoing any outstanding ping answers them
+all. Once C<max_pings>
 pings are unanswered, it closes the connection with 1008 and the reason
 C<Unanswered ping(s): N> instead. After that it does nothing.
 
@@ -210,9 +213,8 @@ and C<message_is_compressed()> is false for them. Without that the
 endpoint knows of no extension, and a compressed frame (RSV1) fails the
 connection, as RFC 6455 §5.2 requires.
 
-=item * The close reply echoes the code without the reason, and close
-frames you send must have codes libws allows (1000-1003, 1007-1014,
-3000-4999).
+=item * Close frames you send must have codes libws allows (1000-1003,
+1007-1014, 3000-4999).
 
 =item * Received frames carry the unmasked payload without the peer's
 mask.

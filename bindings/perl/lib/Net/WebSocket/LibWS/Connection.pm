@@ -99,6 +99,11 @@ C<chunk_per_frame> (with streaming: one chunk per frame),
 C<validate_utf8> (default 1), C<auto_pong> (default 1), C<max_pings>
 (unanswered heartbeat pings before closing with 1008; default 3).
 
+Closing: C<echo_close_reason> (default 0, as libws: the reply to a peer's
+close repeats its code only, as RFC 6455 §5.5.1 says is typical; 1: its
+reason too, as the original Net::WebSocket's endpoints did, and as
+L<Net::WebSocket::Endpoint::Server> sets it).
+
 Handshake: C<subprotocols> (array reference: offered by a client in this
 order, supported by a server), C<headers> (array reference of name/value
 pairs added to the request or the 101 response), C<origin> (client),
@@ -253,10 +258,13 @@ application extensions that claimed opcodes or RSV bits.
 =item C<close([CODE, [REASON]])> - starts the closing handshake (CODE
 defaults to 1000; 0 sends a close frame without a code).
 
-=item C<heartbeat()> - call when the connection has been idle for your
-interval: sends a unique ping, or after C<max_pings> unanswered ones fails
-the connection with 1008 "Unanswered ping(s): N" (a C<close> event).
-Returns false when the connection is already closing or closed.
+=item C<heartbeat([PAYLOAD])> - call when the connection has been idle
+for your interval: sends a unique ping, or after C<max_pings> unanswered
+ones fails the connection with 1008 "Unanswered ping(s): N" (a C<close>
+event). Returns false when the connection is already closing or closed.
+With PAYLOAD (bytes, at most 125; C<ws_heartbeat_with>) the ping carries
+it instead of libws's counter: make each one unique. A pong that echoes
+any of the last 16 outstanding payloads answers them all.
 
 =item C<unanswered_pings()>
 
@@ -718,7 +726,14 @@ sub close {
 
 sub heartbeat {
     $_[0][_GEN]++;
-    my $rc = Net::WebSocket::LibWS::_ws_heartbeat( $_[0][_C] );
+    my $rc;
+    if ( defined $_[1] ) {
+        my $b = Net::WebSocket::LibWS::_bytes( $_[1] );
+        $rc = Net::WebSocket::LibWS::_ws_heartbeat_with( $_[0][_C], $b, length $b );
+    }
+    else {
+        $rc = Net::WebSocket::LibWS::_ws_heartbeat( $_[0][_C] );
+    }
     return 1 if $rc >= 0;
     return 0 if $rc == Net::WebSocket::LibWS::WS_E_CLOSED();
     _fail($rc, 'heartbeat');

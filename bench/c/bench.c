@@ -20,8 +20,19 @@
  * and the rest of the slice fed again if the receive budget filled;
  * wslay: wslay_event_recv, whose recv callback copies from the slice).
  * Client side: one send call per message (ws_send_text/_binary;
- * wslay_event_queue_msg), output drained into a byte counter once 64 KiB
- * of payload were sent since the last drain, and at the end.
+ * wslay_event_queue_msg), then its output drained into a byte counter
+ * (libws: ws_output + ws_consume; wslay: wslay_event_send), as a host that
+ * writes after each send (WORKLOADS.md). "libws-batched" and
+ * "wslay-batched" (W5a-d) drain once 64 KiB of payload were sent since the
+ * last drain, and at the end: a second, labelled row.
+ *
+ * W7 (small messages, context takeover 15/15): libws with permessage-deflate
+ * taking over its context; "wslay+zlib" is wslay's framing with one zlib
+ * stream for the whole connection (deflate level 6, Z_SYNC_FLUSH per
+ * message, tail stripped; inflate without reset). "zlib" (W6 and W7) is
+ * zlib alone, no framing: deflate each message (sync flush, tail stripped)
+ * or inflate each compressed payload (unmasked when loaded) — the plain
+ * zlib loop the targets compare with.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -47,18 +58,22 @@
 
 typedef struct {
     const char *id, *src;
-    int server, deflate, text;
-    size_t count, size;
+    int server, deflate, text, takeover;
+    size_t count, size; /* size: the payload size (W7: the largest) */
     uint32_t checksum;
-    uint8_t *payloads; /* count * size */
+    uint8_t *payloads; /* the messages, concatenated */
+    size_t *off, *len; /* message i: payloads + off[i], len[i] bytes */
     uint8_t *frames;   /* server side */
     size_t frames_len;
+    uint8_t *zdata;    /* W6d/W7d: the compressed payloads, unmasked, concatenated ("zlib") */
+    size_t *zoff, *zlen;
 } workload;
 
 static workload W[] = {
     {.id = "w1", .src = "w1", .server = 1, .deflate = 0}, {.id = "w2", .src = "w2", .server = 1, .deflate = 0}, {.id = "w3", .src = "w3", .server = 1, .deflate = 0}, {.id = "w4", .src = "w4", .server = 1, .deflate = 0},
     {.id = "w5a", .src = "w1", .server = 0, .deflate = 0}, {.id = "w5b", .src = "w2", .server = 0, .deflate = 0}, {.id = "w5c", .src = "w3", .server = 0, .deflate = 0}, {.id = "w5d", .src = "w4", .server = 0, .deflate = 0},
     {.id = "w6c", .src = "w6", .server = 0, .deflate = 1}, {.id = "w6d", .src = "w6", .server = 1, .deflate = 1},
+    {.id = "w7c", .src = "w7", .server = 0, .deflate = 1, .takeover = 1}, {.id = "w7d", .src = "w7", .server = 1, .deflate = 1, .takeover = 1},
 };
 #define NW (sizeof W / sizeof W[0])
 
@@ -105,25 +120,84 @@ static long long man_num(const char *man, const char *name, const char *key) {
     return strtoll(k + strlen(pat), NULL, 10);
 }
 
+/* The frames' payloads, unmasked (W6d, W7d: the compressed messages). */
+static void unmask_frames(workload *w) {
+    w->zdata = malloc(w->frames_len);
+    w->zoff = malloc(w->count * sizeof *w->zoff);
+    w->zlen = malloc(w->count * sizeof *w->zlen);
+    size_t pos = 0, o = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const uint8_t *f = w->frames + pos;
+        uint64_t l = f[1] & 0x7f;
+        size_t h = 2;
+        if (l == 126) {
+            l = (uint64_t)f[2] << 8 | f[3];
+            h = 4;
+        } else if (l == 127) {
+            l = 0;
+            for (int k = 0; k < 8; k++)
+                l = l << 8 | f[2 + k];
+            h = 10;
+        }
+        const uint8_t *key = f + h, *p = f + h + 4;
+        for (uint64_t k = 0; k < l; k++)
+            w->zdata[o + k] = p[k] ^ key[k & 3];
+        w->zoff[i] = o;
+        w->zlen[i] = (size_t)l;
+        o += (size_t)l;
+        pos += h + 4 + (size_t)l;
+    }
+}
+
 static void load(const char *dir) {
     size_t n;
     char *man = (char *)slurp(dir, "manifest.json", &n);
     for (size_t i = 0; i < NW; i++) {
         workload *w = &W[i];
+        int w7 = strcmp(w->src, "w7") == 0;
         w->count = (size_t)man_num(man, w->src, "count");
-        w->size = (size_t)man_num(man, w->src, "payload_size");
+        w->size = w7 ? 0 : (size_t)man_num(man, w->src, "payload_size");
         w->text = man_num(man, w->src, "opcode") == 1;
         w->checksum = (uint32_t)man_num(man, w->src, "checksum");
         char name[64];
-        snprintf(name, sizeof name, "%s.%s", w->src, strcmp(w->src, "w6") == 0 ? "text" : "payloads");
+        snprintf(name, sizeof name, "%s.%s", w->src, strcmp(w->src, "w1") && strcmp(w->src, "w2") && strcmp(w->src, "w3") && strcmp(w->src, "w4") ? "text" : "payloads");
         w->payloads = slurp(dir, name, &n);
-        if (n != w->count * w->size) {
-            fprintf(stderr, "%s: %zu bytes, want %zu\n", name, n, w->count * w->size);
+        w->off = malloc(w->count * sizeof *w->off);
+        w->len = malloc(w->count * sizeof *w->len);
+        size_t total = 0;
+        if (w7) {
+            size_t ln;
+            uint8_t *lens = slurp(dir, "w7.lens", &ln);
+            if (ln != 4 * w->count) {
+                fprintf(stderr, "w7.lens: %zu bytes, want %zu\n", ln, 4 * w->count);
+                exit(1);
+            }
+            for (size_t k = 0; k < w->count; k++) {
+                const uint8_t *q = lens + 4 * k;
+                size_t m = (size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 | (size_t)q[3] << 24;
+                w->off[k] = total;
+                w->len[k] = m;
+                total += m;
+                if (m > w->size)
+                    w->size = m;
+            }
+            free(lens);
+        } else {
+            for (size_t k = 0; k < w->count; k++) {
+                w->off[k] = total;
+                w->len[k] = w->size;
+                total += w->size;
+            }
+        }
+        if (n != total) {
+            fprintf(stderr, "%s: %zu bytes, want %zu\n", name, n, total);
             exit(1);
         }
         if (w->server) {
             snprintf(name, sizeof name, "%s.frames", w->src);
             w->frames = slurp(dir, name, &w->frames_len);
+            if (w->deflate)
+                unmask_frames(w);
         }
     }
     free(man);
@@ -184,6 +258,7 @@ struct runner {
     z_stream z;
     uint8_t *zbuf;
     size_t zbuf_size;
+    int batched;
 };
 
 #define FAIL(r, ...) fail_((r)->err, sizeof (r)->err, __VA_ARGS__)
@@ -199,6 +274,7 @@ __attribute__((format(printf, 3, 4))) static int fail_(char *buf, size_t cap, co
 /* libws ------------------------------------------------------------------- */
 
 static const char *NO_TAKEOVER = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
+static const char *TAKEOVER = "permessage-deflate";
 
 static int libws_open(runner *r, int role) {
     ws_config *cfg;
@@ -209,10 +285,12 @@ static int libws_open(runner *r, int role) {
     ws_config_set(cfg, WS_OPT_MAX_FRAME, -1);
     if (r->w->deflate) {
         ws_config_set(cfg, WS_OPT_DEFLATE, 1);
-        ws_config_set(cfg, WS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER, 1);
-        ws_config_set(cfg, WS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER, 1);
+        if (!r->w->takeover) {
+            ws_config_set(cfg, WS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER, 1);
+            ws_config_set(cfg, WS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER, 1);
+        }
     }
-    rc = ws_conn_new_open(cfg, NULL, r->w->deflate ? NO_TAKEOVER : NULL, &r->c);
+    rc = ws_conn_new_open(cfg, NULL, r->w->deflate ? (r->w->takeover ? TAKEOVER : NO_TAKEOVER) : NULL, &r->c);
     ws_config_free(cfg);
     if (rc != WS_OK)
         return FAIL(r, "ws_conn_new_open: %s (%s)", ws_strerror(rc), ws_last_error());
@@ -274,16 +352,31 @@ static void libws_drain(runner *r) {
     }
 }
 
+/* One send per message, its output drained right after (WORKLOADS.md). */
 static int libws_client_pass(runner *r, size_t *n, uint32_t *sum) {
+    (void)n, (void)sum;
+    workload *w = r->w;
+    for (size_t i = 0; i < w->count; i++) {
+        const uint8_t *p = w->payloads + w->off[i];
+        int rc = w->text ? ws_send_text(r->c, p, w->len[i]) : ws_send_binary(r->c, p, w->len[i]);
+        if (rc != WS_OK)
+            return FAIL(r, "ws_send: %s", ws_strerror(rc));
+        libws_drain(r);
+    }
+    return 0;
+}
+
+/* libws-batched: drained once 64 KiB of payload were sent, and at the end. */
+static int libws_batched_pass(runner *r, size_t *n, uint32_t *sum) {
     (void)n, (void)sum;
     workload *w = r->w;
     size_t since = 0;
     for (size_t i = 0; i < w->count; i++) {
-        const uint8_t *p = w->payloads + i * w->size;
-        int rc = w->text ? ws_send_text(r->c, p, w->size) : ws_send_binary(r->c, p, w->size);
+        const uint8_t *p = w->payloads + w->off[i];
+        int rc = w->text ? ws_send_text(r->c, p, w->len[i]) : ws_send_binary(r->c, p, w->len[i]);
         if (rc != WS_OK)
             return FAIL(r, "ws_send: %s", ws_strerror(rc));
-        if ((since += w->size) >= CHUNK) {
+        if ((since += w->len[i]) >= CHUNK) {
             libws_drain(r);
             since = 0;
         }
@@ -296,6 +389,13 @@ static int libws_new(runner *r) {
     if (libws_open(r, r->w->server ? WS_ROLE_SERVER : WS_ROLE_CLIENT))
         return -1;
     r->pass = r->w->server ? libws_server_pass : libws_client_pass;
+    return 0;
+}
+
+static int libws_batched_new(runner *r) {
+    if (libws_open(r, WS_ROLE_CLIENT))
+        return -1;
+    r->pass = libws_batched_pass;
     return 0;
 }
 
@@ -341,6 +441,7 @@ static ssize_t wslay_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, s
 }
 
 static int inflate_msg(runner *r, const uint8_t *p, size_t len, const uint8_t **out, size_t *out_len);
+static int deflate_msg(runner *r, const uint8_t *p, size_t len, const uint8_t **out, size_t *out_len);
 
 static void wslay_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg, void *user) {
     (void)ctx;
@@ -390,7 +491,8 @@ static int deflate_msg(runner *r, const uint8_t *p, size_t len, const uint8_t **
         r->zbuf_size = bound;
         r->zbuf = realloc(r->zbuf, bound);
     }
-    deflateReset(&r->z);
+    if (!r->w->takeover)
+        deflateReset(&r->z);
     r->z.next_in = (Bytef *)p;
     r->z.avail_in = (uInt)len;
     r->z.next_out = r->zbuf;
@@ -407,7 +509,8 @@ static int deflate_msg(runner *r, const uint8_t *p, size_t len, const uint8_t **
 
 static int inflate_msg(runner *r, const uint8_t *p, size_t len, const uint8_t **out, size_t *out_len) {
     static const uint8_t tail[4] = {0, 0, 0xff, 0xff};
-    inflateReset(&r->z);
+    if (!r->w->takeover)
+        inflateReset(&r->z);
     r->z.next_out = r->zbuf;
     r->z.avail_out = (uInt)r->zbuf_size;
     for (int part = 0; part < 2; part++) {
@@ -433,12 +536,15 @@ static int inflate_msg(runner *r, const uint8_t *p, size_t len, const uint8_t **
 
 static void wslay_drain(runner *r) { wslay_event_send(r->ctx); }
 
+/* One wslay_event_queue_msg per message, then wslay_event_send (the drain
+ * after every message); wslay-batched (r->batched): send once 64 KiB of
+ * payload were queued. */
 static int wslay_client_pass(runner *r, size_t *n, uint32_t *sum) {
     (void)n, (void)sum;
     workload *w = r->w;
     size_t since = 0;
     for (size_t i = 0; i < w->count; i++) {
-        struct wslay_event_msg m = {w->text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, w->payloads + i * w->size, w->size};
+        struct wslay_event_msg m = {w->text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, w->payloads + w->off[i], w->len[i]};
         int rc;
         if (w->deflate) {
             if (deflate_msg(r, m.msg, m.msg_length, &m.msg, &m.msg_length))
@@ -447,7 +553,7 @@ static int wslay_client_pass(runner *r, size_t *n, uint32_t *sum) {
             wslay_drain(r); /* the message lives in our buffer: send it now */
         } else {
             rc = wslay_event_queue_msg(r->ctx, &m);
-            if ((since += w->size) >= CHUNK) {
+            if (!r->batched || (since += w->len[i]) >= CHUNK) {
                 wslay_drain(r);
                 since = 0;
             }
@@ -479,6 +585,68 @@ static int wslay_new(runner *r) {
     return 0;
 }
 
+static int wslay_batched_new(runner *r) {
+    r->batched = 1;
+    return wslay_new(r);
+}
+
+/* zlib alone ------------------------------------------------------------- */
+
+static int zlib_client_pass(runner *r, size_t *n, uint32_t *sum) {
+    (void)n, (void)sum;
+    workload *w = r->w;
+    for (size_t i = 0; i < w->count; i++) {
+        const uint8_t *c;
+        size_t clen;
+        if (deflate_msg(r, w->payloads + w->off[i], w->len[i], &c, &clen))
+            return -1;
+        /* a frame header with a zero masking key (the payload as it is:
+         * no masking cost), so that the output check reads it */
+        uint8_t hdr[14] = {0xc1, 0x80};
+        size_t h = 2;
+        if (clen <= 125) {
+            hdr[1] |= (uint8_t)clen;
+        } else if (clen <= 0xffff) {
+            hdr[1] |= 126;
+            hdr[2] = (uint8_t)(clen >> 8), hdr[3] = (uint8_t)clen;
+            h = 4;
+        } else {
+            hdr[1] |= 127;
+            for (int k = 0; k < 8; k++)
+                hdr[2 + k] = (uint8_t)((uint64_t)clen >> (56 - 8 * k));
+            h = 10;
+        }
+        sink_put(&r->out, hdr, h + 4);
+        sink_put(&r->out, c, clen);
+    }
+    return 0;
+}
+
+static int zlib_server_pass(runner *r, size_t *n, uint32_t *sum) {
+    workload *w = r->w;
+    uint32_t s = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const uint8_t *m;
+        size_t len;
+        if (inflate_msg(r, w->zdata + w->zoff[i], w->zlen[i], &m, &len))
+            return -1;
+        s += (uint32_t)m[0] + m[len - 1];
+    }
+    *n = w->count;
+    *sum = s;
+    return 0;
+}
+
+static int zlib_new(runner *r) {
+    r->zbuf_size = 2 * r->w->size + 64;
+    r->zbuf = malloc(r->zbuf_size);
+    int rc = r->w->server ? inflateInit2(&r->z, -15) : deflateInit2(&r->z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+    if (rc != Z_OK)
+        return FAIL(r, "zlib init: %d", rc);
+    r->pass = r->w->server ? zlib_server_pass : zlib_client_pass;
+    return 0;
+}
+
 /* ---- independent check of a client's output ------------------------------ */
 
 static int verify_client(runner *r, const uint8_t *out, size_t len, uint64_t *payload_bytes) {
@@ -490,6 +658,7 @@ static int verify_client(runner *r, const uint8_t *out, size_t len, uint64_t *pa
     memset(&z, 0, sizeof z);
     inflateInit2(&z, -15);
     uint8_t *plain = malloc(w->size + 1);
+
     *payload_bytes = 0;
     int rc = -1;
     while (len > 0) {
@@ -547,7 +716,8 @@ static int verify_client(runner *r, const uint8_t *out, size_t len, uint64_t *pa
         size_t got_len = msg_len;
         if (compressed) {
             memcpy(msg + msg_len, "\0\0\xff\xff", 4);
-            inflateReset(&z);
+            if (!w->takeover)
+                inflateReset(&z);
             z.next_in = msg;
             z.avail_in = (uInt)msg_len + 4;
             z.next_out = plain;
@@ -560,7 +730,7 @@ static int verify_client(runner *r, const uint8_t *out, size_t len, uint64_t *pa
             got = plain;
             got_len = w->size + 1 - z.avail_out;
         }
-        if (n >= w->count || got_len != w->size || memcmp(got, w->payloads + n * w->size, w->size) != 0) {
+        if (n >= w->count || got_len != w->len[n] || memcmp(got, w->payloads + w->off[n], got_len) != 0) {
             FAIL(r, "message %zu differs", n);
             goto out;
         }
@@ -588,12 +758,16 @@ typedef struct {
 
 static int any(const workload *w) { (void)w; return 1; }
 static int plain(const workload *w) { return !w->deflate; }
+static int plain_client(const workload *w) { return !w->deflate && !w->server; }
 static int deflated(const workload *w) { return w->deflate; }
 
 static const impl IMPLS[] = {
     {"libws", libws_new, any},
+    {"libws-batched", libws_batched_new, plain_client},
     {"wslay", wslay_new, plain},
+    {"wslay-batched", wslay_batched_new, plain_client},
     {"wslay+zlib", wslay_new, deflated},
+    {"zlib", zlib_new, deflated},
 };
 #define NI (sizeof IMPLS / sizeof IMPLS[0])
 
@@ -710,6 +884,8 @@ static void handle(const char *line) {
     } while ((wall ? t - t0 : c - c0) < min_time);
     printf("{\"w\":\"%s\",\"impl\":\"%s\",\"messages\":%zu,\"seconds\":%.6f,\"cpu_seconds\":%.6f,\"passes\":%d",
            wid, iname, (size_t)passes * w->count, t - t0, c - c0, passes);
+    if (r->c)
+        printf(",\"memory_bytes\":%lld", (long long)ws_memory(r->c));
     if (wire)
         printf(",\"wire_bytes\":%llu,\"payload_wire_bytes\":%llu", (unsigned long long)wire,
                (unsigned long long)payload_wire);
@@ -723,7 +899,7 @@ int main(int argc, char **argv) {
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     load(argv[1]);
-    printf("{\"hello\":{\"surface\":\"c\",\"impls\":[\"libws\",\"wslay\",\"wslay+zlib\"],"
+    printf("{\"hello\":{\"surface\":\"c\",\"impls\":[\"libws\",\"libws-batched\",\"wslay\",\"wslay-batched\",\"wslay+zlib\",\"zlib\"],"
            "\"versions\":{\"libws\":\"%s\",\"wslay\":\"%s\",\"zlib\":\"%s\"}}}\n",
            ws_version(), WSLAY_PKG_VERSION, zlibVersion());
     char line[4096];

@@ -2,9 +2,12 @@
 # Runs the Perl binding's tests (called by the top-level "make test").
 #
 # Needs libws built (make lib), FFI::Platypus and HTTP::Message (Debian:
-# libffi-platypus-perl, libhttp-message-perl) and, for the interop test,
-# Debian's python3-websockets. Missing Debian packages are installed with
-# apt-get when run as root; otherwise this says which to install.
+# libffi-platypus-perl, libhttp-message-perl), Call::Context (Debian:
+# libcall-context-perl, so that split_tokens' Call::Context path is tested;
+# the binding itself does not need it) and, for the interop and t/compat
+# socket tests, Debian's python3-websockets. Missing Debian packages are
+# installed with apt-get when run as root (it says which first); otherwise
+# this says which to install.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +22,7 @@ fi
 missing=""
 perl -MFFI::Platypus -e1 2>/dev/null || missing="$missing libffi-platypus-perl"
 perl -MHTTP::Headers::Util -e1 2>/dev/null || missing="$missing libhttp-message-perl"
+perl -MCall::Context -e1 2>/dev/null || missing="$missing libcall-context-perl"
 /usr/bin/python3 -c 'import websockets' 2>/dev/null || missing="$missing python3-websockets"
 command -v prove >/dev/null 2>&1 || missing="$missing perl"
 

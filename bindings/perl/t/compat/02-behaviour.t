@@ -83,6 +83,20 @@ ok( Net::WebSocket::X::BadArg->isa('Net::WebSocket::X::Base'), 'X classes isa X:
     is_deeply( $e && $e->get('names'), [ 'Host', 'Connection', 'Sec-WebSocket-Version', 'Sec-WebSocket-Key' ], 'MissingHeaders names every missing header' );
 }
 ok( !eval { my $x = Net::WebSocket::HTTP::split_tokens('a, b'); 1 }, 'split_tokens in scalar context throws' );
+# The original's check is Call::Context's (Debian's libcall-context-perl,
+# which run-tests.sh installs): its exception where it is installed,
+# BadArg where it is not (a fresh perl that cannot load it).
+{
+    ok( eval { require Call::Context; 1 }, 'Call::Context is installed (Debian: libcall-context-perl; run-tests.sh installs it as root)' ) or diag $@;
+    my $e = eval { my $x = Net::WebSocket::HTTP::split_tokens('a, b'); 1 } ? undef : $@;
+    isa_ok( $e, 'Call::Context::X', 'split_tokens in scalar context: Call::Context\'s exception' );
+    like( "$e", qr<split_tokens called in non-list \(scalar\) context>, '... naming split_tokens and the context' );
+    $e = eval { Net::WebSocket::HTTP::split_tokens('a, b'); 1 } ? undef : $@;
+    isa_ok( $e, 'Call::Context::X', 'split_tokens in void context: Call::Context\'s exception' );
+    open my $fh, '-|', $^X, "-I$FindBin::Bin/../../lib", '-e',
+        'BEGIN { unshift @INC, sub { die "hidden\n" if $_[1] eq "Call/Context.pm"; return } } use Net::WebSocket::HTTP; eval { my $x = Net::WebSocket::HTTP::split_tokens("a"); 1 }; print ref $@' or die $!;
+    is( scalar( do { local $/; <$fh> } ), 'Net::WebSocket::X::BadArg', 'without Call::Context: BadArg' );
+}
 is_deeply( [ Net::WebSocket::HTTP::split_tokens('a, b') ], [ 'a', 'b' ], 'split_tokens in list context' );
 ok( defined &Net::WebSocket::HTTP_R::handshake_parse_response, 'HTTP_R::handshake_parse_response' );
 

@@ -17,10 +17,17 @@
 # here as it is — under the names that script gives them. Its "parser"
 # contender (frames without message-level checks) is left out, as that
 # script says it is not comparable.
-# W5a-d, W6c, W6d are written here, in the same style: one connection, one
-# send call per message, output taken once 64 KiB of payload were sent; for
-# W6, Protocol::WebSocket (which has no permessage-deflate) is paired with
-# Compress::Raw::Zlib, as the original Net::WebSocket did.
+# W5a-d, W6c, W6d, W7c, W7d are written here, in the same style: one
+# connection, one send call per message, its output taken right after
+# (WORKLOADS.md: the host writes after each message; "native-batched", W5a-d,
+# takes it once 64 KiB of payload were sent, a second row); for W6 and W7,
+# Protocol::WebSocket (which has no permessage-deflate) is paired with
+# Compress::Raw::Zlib, as the original Net::WebSocket did. W7 (context
+# takeover 15/15): the native layer, Protocol::WebSocket + one zlib stream
+# for the connection, and "zlib", Compress::Raw::Zlib alone (deflate level 6
+# with a sync flush per message, a frame header with a zero key so the
+# output check reads it; or inflating each unmasked compressed payload).
+# The Net::WebSocket API is not run on W7.
 # Client output is checked once by an independent re-parser (frame walker
 # and Compress::Raw::Zlib); server passes check count and checksum.
 
@@ -81,7 +88,8 @@ my $load_error = '';
 # ---- workloads ---------------------------------------------------------------
 
 my $man = JSON::PP::decode_json( do { open my $fh, '<', "$dir/manifest.json" or die $!; local $/; <$fh> } );
-my %SRC = ( w1 => 'w1', w2 => 'w2', w3 => 'w3', w4 => 'w4', w5a => 'w1', w5b => 'w2', w5c => 'w3', w5d => 'w4', w6c => 'w6', w6d => 'w6' );
+my %SRC = ( w1 => 'w1', w2 => 'w2', w3 => 'w3', w4 => 'w4', w5a => 'w1', w5b => 'w2', w5c => 'w3', w5d => 'w4', w6c => 'w6', w6d => 'w6', w7c => 'w7', w7d => 'w7' );
+my $TAKEOVER = 'permessage-deflate';
 my %W;
 
 sub slurp { open my $fh, '<:raw', "$dir/$_[0]" or die "$_[0]: $!"; local $/; return scalar <$fh> }
@@ -93,25 +101,45 @@ sub workload {
     my $m = $man->{$src};
     my $w = {
         id => $id, count => $m->{count}, size => $m->{payload_size}, checksum => $m->{checksum},
-        text => $m->{opcode} == 1, deflate => $src eq 'w6',
-        server => ( $id =~ m<\Aw[1-4]\z> || $id eq 'w6d' ) ? 1 : 0,
+        text => $m->{opcode} == 1, deflate => ( $src eq 'w6' || $src eq 'w7' ), takeover => $src eq 'w7',
+        server => ( $id =~ m<\Aw[1-4]\z> || $id eq 'w6d' || $id eq 'w7d' ) ? 1 : 0,
     };
     my $p = slurp( $m->{payloads} );
-    $w->{payloads} = [ map { substr $p, $_ * $w->{size}, $w->{size} } 0 .. $w->{count} - 1 ];
+    if ( $m->{lengths} ) {
+        my @lens = unpack 'V*', slurp( $m->{lengths} );
+        my $o = 0;
+        $w->{payloads} = [ map { my $s = substr $p, $o, $_; $o += $_; $s } @lens ];
+    }
+    else {
+        $w->{payloads} = [ map { substr $p, $_ * $w->{size}, $w->{size} } 0 .. $w->{count} - 1 ];
+    }
     if ( $w->{server} ) {
         my $f = slurp( $m->{frames} );
         my @s;
         for ( my $o = 0; $o < length $f; $o += $CHUNK ) { push @s, substr( $f, $o, $CHUNK ) }
         $w->{slices} = \@s;
+        if ( $w->{takeover} ) {    # the compressed payloads, unmasked ("zlib")
+            my ( $pos, @z ) = (0);
+            while ( $pos < length $f ) {
+                my ( $len, $h ) = ( ord( substr $f, $pos + 1, 1 ) & 0x7f, 2 );
+                ( $len, $h ) = ( unpack( 'n', substr $f, $pos + 2, 2 ), 4 ) if $len == 126;
+                my $key = substr $f, $pos + $h, 4;
+                push @z, substr( $f, $pos + $h + 4, $len ) ^ substr( $key x ( $len / 4 + 1 ), 0, $len );
+                $pos += $h + 4 + $len;
+            }
+            $w->{compressed} = \@z;
+        }
     }
     return $W{$id} = $w;
 }
 
 # ---- server side for W6d (in the style of bench.pl's) ------------------------
 
-sub w6d_native {
-    my ($slices) = @_;
-    my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'server', extensions => $NO_TAKEOVER );
+sub w6d_native { return native_inflating( $_[0], $NO_TAKEOVER ) }
+
+sub native_inflating {
+    my ( $slices, $ext ) = @_;
+    my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'server', extensions => $ext );
     my ( $n, $sum ) = ( 0, 0 );
     for my $slice (@$slices) {
         $conn->feed($slice);
@@ -146,8 +174,27 @@ sub w6d_original {
     return ( $n, $sum % 2**32 );
 }
 
+sub w7d_native { return native_inflating( $_[0], $TAKEOVER ) }
+
+sub w7d_zlib {
+    my ( $slices, $w ) = @_;
+    my ($inf) = Compress::Raw::Zlib::Inflate->new( -WindowBits => -15, -Bufsize => 65536 );
+    my ( $n, $sum ) = ( 0, 0 );
+    for my $c ( @{ $w->{compressed} } ) {
+        my $in = $c . "\x00\x00\xff\xff";
+        my $m;
+        my $st = $inf->inflate( $in, $m );
+        die "inflate: $st\n" if $st != Compress::Raw::Zlib::Z_OK() && $st != Compress::Raw::Zlib::Z_BUF_ERROR();
+        $n++;
+        $sum += ord($m) + ord( substr $m, -1 );
+    }
+    return ( $n, $sum % 2**32 );
+}
+
+sub w7d_pws_zlib { return w6d_pws_zlib( $_[0], 1 ) }
+
 sub w6d_pws_zlib {
-    my ($slices) = @_;
+    my ( $slices, $takeover ) = @_;
     my $f = Protocol::WebSocket::Frame->new( max_payload_size => 0, max_fragments_amount => 1_000_000 );
     my ($inf) = Compress::Raw::Zlib::Inflate->new( -WindowBits => -15, -Bufsize => 65536 );
     my ( $n, $sum ) = ( 0, 0 );
@@ -156,7 +203,7 @@ sub w6d_pws_zlib {
         $f->append($copy);
         while ( defined( my $m = $f->next_bytes ) ) {
             if ( $f->rsv && $f->rsv->[0] ) {
-                $inf->inflateReset();
+                $inf->inflateReset() if !$takeover;
                 my $in = $m . "\x00\x00\xff\xff";
                 my $out;
                 my $st = $inf->inflate( $in, $out );
@@ -190,7 +237,26 @@ if ( !Bench::Reader->can('new') ) {
 
 sub client_native {
     my ($w) = @_;
-    my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'client', $w->{deflate} ? ( extensions => $NO_TAKEOVER ) : () );
+    my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'client', $w->{deflate} ? ( extensions => $w->{takeover} ? $TAKEOVER : $NO_TAKEOVER ) : () );
+    my $send = $w->{text} ? $conn->can('send_text') : $conn->can('send_binary');
+    return sub {
+        my ($cap) = @_;
+        my $total = 0;
+        for my $p ( @{ $w->{payloads} } ) {
+            $send->( $conn, $p );
+            my $o = $conn->take_output();
+            $total += length $o;
+            $$cap .= $o if $cap;
+        }
+        return $total;
+    };
+}
+
+# native-batched: the output taken once 64 KiB of payload were sent.
+sub client_native_batched {
+    my ($w) = @_;
+    return undef if $w->{deflate};
+    my $conn = Net::WebSocket::LibWS::Connection->new_open( role => 'client' );
     my $send = $w->{text} ? $conn->can('send_text') : $conn->can('send_binary');
     return sub {
         my ($cap) = @_;
@@ -212,6 +278,7 @@ sub client_native {
 
 sub client_original {
     my ($w) = @_;
+    return undef if $w->{takeover};
     my $type = $w->{text} ? 'text' : 'binary';
     my $make;
     if ( $w->{deflate} ) {
@@ -226,17 +293,13 @@ sub client_original {
     }
     return sub {
         my ($cap) = @_;
-        my ( $total, $buf ) = ( 0, '' );
+        my $total = 0;
         for my $p ( @{ $w->{payloads} } ) {
-            $buf .= $make->($p)->to_bytes();
-            if ( length $buf >= $CHUNK ) {
-                $total += length $buf;
-                $$cap .= $buf if $cap;
-                $buf = '';
-            }
+            my $b = $make->($p)->to_bytes();    # the bytes to write, after every message
+            $total += length $b;
+            $$cap .= $b if $cap;
         }
-        $$cap .= $buf if $cap;
-        return $total + length $buf;
+        return $total;
     };
 }
 
@@ -249,27 +312,46 @@ sub client_pws {
     }
     return sub {
         my ($cap) = @_;
-        my ( $total, $buf ) = ( 0, '' );
+        my $total = 0;
         for my $p ( @{ $w->{payloads} } ) {
+            my $buf;
             if ($defl) {
-                $defl->deflateReset();
+                $defl->deflateReset() if !$w->{takeover};
                 my $c = '';
                 $defl->deflate( $p, $c );
                 $defl->flush( $c, Compress::Raw::Zlib::Z_SYNC_FLUSH() );
                 substr( $c, -4 ) = '';
-                $buf .= Protocol::WebSocket::Frame->new( buffer => $c, type => $type, masked => 1, rsv => [ 1, 0, 0 ], max_payload_size => 0 )->to_bytes();
+                $buf = Protocol::WebSocket::Frame->new( buffer => $c, type => $type, masked => 1, rsv => [ 1, 0, 0 ], max_payload_size => 0 )->to_bytes();
             }
             else {
-                $buf .= Protocol::WebSocket::Frame->new( buffer => $p, type => $type, masked => 1, max_payload_size => 0 )->to_bytes();
+                $buf = Protocol::WebSocket::Frame->new( buffer => $p, type => $type, masked => 1, max_payload_size => 0 )->to_bytes();
             }
-            if ( length $buf >= $CHUNK ) {
-                $total += length $buf;
-                $$cap .= $buf if $cap;
-                $buf = '';
-            }
+            $total += length $buf;    # the bytes to write, after every message
+            $$cap .= $buf if $cap;
         }
-        $$cap .= $buf if $cap;
-        return $total + length $buf;
+        return $total;
+    };
+}
+
+# zlib alone (W7c): one stream, sync flush per message, a zero-key header.
+sub client_zlib {
+    my ($w) = @_;
+    return undef if !$w->{takeover};
+    my ($defl) = Compress::Raw::Zlib::Deflate->new( -Level => 6, -WindowBits => -15, -MemLevel => 8, -AppendOutput => 1, -Bufsize => 65536 );
+    return sub {
+        my ($cap) = @_;
+        my $total = 0;
+        for my $p ( @{ $w->{payloads} } ) {
+            my $c = '';
+            $defl->deflate( $p, $c );
+            $defl->flush( $c, Compress::Raw::Zlib::Z_SYNC_FLUSH() );
+            substr( $c, -4 ) = '';
+            my $n = length $c;
+            my $b = ( $n <= 125 ? pack( 'CC', 0xc1, 0x80 | $n ) : pack( 'CCn', 0xc1, 0xfe, $n ) ) . "\0\0\0\0" . $c;
+            $total += length $b;
+            $$cap .= $b if $cap;
+        }
+        return $total;
     };
 }
 
@@ -298,7 +380,7 @@ sub verify_client {
         next if !$fin;
         $in = 0;
         if ($comp) {
-            $inf->inflateReset();
+            $inf->inflateReset() if !$w->{takeover};
             my $c = $msg . "\x00\x00\xff\xff";
             my $o;
             $inf->inflate( $c, $o );
@@ -313,10 +395,13 @@ sub verify_client {
 
 # ---- the request loop ------------------------------------------------------------
 
-my %CLIENT = ( native => \&client_native, original => \&client_original, pws => \&client_pws );
+my %CLIENT = ( native => \&client_native, 'native-batched' => \&client_native_batched, original => \&client_original, pws => \&client_pws, zlib => \&client_zlib );
 my %W6D = ( native => \&w6d_native, original => \&w6d_original, pws => \&w6d_pws_zlib );
+my %W7D = ( native => \&w7d_native, pws => \&w7d_pws_zlib, zlib => \&w7d_zlib );
 my @IMPLS = ( ( grep { $server_subs{$_} } qw( native raw original orig+ra ) ), ( grep { !m<\A(?:native|raw|original|orig\+ra)\z> } sort keys %server_subs ) );
 push @IMPLS, 'pws' if !grep { $_ eq 'pws' } @IMPLS;
+splice @IMPLS, 1, 0, 'native-batched';
+push @IMPLS, 'zlib';
 
 my $json = JSON::PP->new->canonical;
 $| = 1;
@@ -339,14 +424,17 @@ while ( my $line = <STDIN> ) {
         my $r = $runner{$key};
         if ( !$r ) {
             if ( $w->{server} ) {
-                my $cr = $w->{deflate} ? $W6D{ $rq->{impl} } : $server_subs{ $rq->{impl} };
+                my $cr = $w->{takeover} ? $W7D{ $rq->{impl} } : $w->{deflate} ? $W6D{ $rq->{impl} } : $server_subs{ $rq->{impl} };
                 if ($cr) {
                     $r = { server => 1, cr => $cr };
                     check_server( $w, $r );    # warm-up
                 }
             }
-            elsif ( my $mk = $CLIENT{ $rq->{impl} } ) {
-                $r = { cr => $mk->($w) };
+            elsif ( ( my $mk = $CLIENT{ $rq->{impl} } ) and !$w->{server} ) {
+                my $cr = $mk->($w);
+                $r = $cr ? { cr => $cr } : undef;
+            }
+            if ( $r && !$r->{server} && !$r->{wire} ) {
                 my $cap = '';
                 $r->{cr}->( \$cap );           # warm-up, checked
                 my ( undef, $wire ) = verify_client( $w, $cap );
@@ -382,6 +470,6 @@ sub cpu_time { return Time::HiRes::clock_gettime( Time::HiRes::CLOCK_PROCESS_CPU
 
 sub check_server {
     my ( $w, $r ) = @_;
-    my ( $n, $sum ) = $r->{cr}->( $w->{slices} );
+    my ( $n, $sum ) = $r->{cr}->( $w->{slices}, $w );
     die "$n messages, checksum $sum; want $w->{count}, $w->{checksum}\n" if $n != $w->{count} || $sum != $w->{checksum};
 }

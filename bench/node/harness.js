@@ -22,7 +22,15 @@
 // (copied outside the timed part, as a socket would hand over new buffers).
 // W6d: permessage-deflate with no context takeover (zlib, asynchronous).
 // Client side: a Sender with mask: one send() per message, into a socket
-// stand-in that counts bytes. W6c: compress level 6 (zlib).
+// stand-in that counts bytes; Sender writes each message's frame to the
+// socket as it is made (a drain after every message, as WORKLOADS.md asks).
+// W6c: compress level 6 (zlib).
+// W7 (context takeover 15/15): ws's PerMessageDeflate with takeover both
+// ways; "zlib" is Node's zlib alone, one DeflateRaw stream (level 6,
+// memLevel 8) written each message and flushed with Z_SYNC_FLUSH (tail
+// removed, a frame header with a zero key written to the socket), or one
+// InflateRaw stream fed each unmasked compressed payload and the tail — the
+// way ws drives zlib, without the framing.
 'use strict';
 
 const fs = require('fs');
@@ -51,7 +59,7 @@ if (!process.env.WS_NO_BUFFER_UTIL) {
 const IMPL = bufferutil ? 'ws+bufferutil' : 'ws';
 
 const man = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json')));
-const SRC = { w1: 'w1', w2: 'w2', w3: 'w3', w4: 'w4', w5a: 'w1', w5b: 'w2', w5c: 'w3', w5d: 'w4', w6c: 'w6', w6d: 'w6' };
+const SRC = { w1: 'w1', w2: 'w2', w3: 'w3', w4: 'w4', w5a: 'w1', w5b: 'w2', w5c: 'w3', w5d: 'w4', w6c: 'w6', w6d: 'w6', w7c: 'w7', w7d: 'w7' };
 const workloads = {};
 
 function workload(id) {
@@ -61,21 +69,47 @@ function workload(id) {
   const m = man[src];
   const w = {
     id, count: m.count, size: m.payload_size, checksum: m.checksum, text: m.opcode === 1,
-    deflate: src === 'w6', server: /^w[1-4]$/.test(id) || id === 'w6d'
+    deflate: src === 'w6' || src === 'w7', takeover: src === 'w7',
+    server: /^w[1-4]$/.test(id) || id === 'w6d' || id === 'w7d'
   };
   const p = fs.readFileSync(path.join(dir, m.payloads));
   w.payloads = [];
-  for (let i = 0; i < w.count; i++) w.payloads.push(p.subarray(i * w.size, (i + 1) * w.size));
-  if (w.server) w.frames = fs.readFileSync(path.join(dir, m.frames));
+  if (m.lengths) {
+    const lens = fs.readFileSync(path.join(dir, m.lengths));
+    let o = 0;
+    for (let i = 0; i < w.count; i++) {
+      const n = lens.readUInt32LE(4 * i);
+      w.payloads.push(p.subarray(o, o + n));
+      o += n;
+    }
+  } else {
+    for (let i = 0; i < w.count; i++) w.payloads.push(p.subarray(i * w.size, (i + 1) * w.size));
+  }
+  if (w.server) {
+    w.frames = fs.readFileSync(path.join(dir, m.frames));
+    if (w.takeover) { // the compressed payloads, unmasked ("zlib")
+      w.compressed = [];
+      let pos = 0;
+      while (pos < w.frames.length) {
+        let len = w.frames[pos + 1] & 0x7f, h = 2;
+        if (len === 126) { len = w.frames.readUInt16BE(pos + 2); h = 4; }
+        const key = w.frames.subarray(pos + h, pos + h + 4);
+        const c = Buffer.from(w.frames.subarray(pos + h + 4, pos + h + 4 + len));
+        for (let i = 0; i < len; i++) c[i] ^= key[i & 3];
+        w.compressed.push(c);
+        pos += h + 4 + len;
+      }
+    }
+  }
   return (workloads[id] = w);
 }
 
-function deflateExt(isServer) {
+function deflateExt(isServer, takeover) {
   const pmd = new PerMessageDeflate({
-    serverNoContextTakeover: true, clientNoContextTakeover: true,
+    serverNoContextTakeover: !takeover, clientNoContextTakeover: !takeover,
     zlibDeflateOptions: { level: 6, memLevel: 8 }, threshold: 0
   }, isServer, 0);
-  pmd.accept([{ server_no_context_takeover: [true], client_no_context_takeover: [true] }]);
+  pmd.accept([takeover ? {} : { server_no_context_takeover: [true], client_no_context_takeover: [true] }]);
   return { [PerMessageDeflate.extensionName]: pmd };
 }
 
@@ -89,7 +123,7 @@ function cpuNow() {
 function makeServer(w) {
   const rx = new Receiver({
     isServer: true, maxPayload: 0, binaryType: 'nodebuffer',
-    extensions: w.deflate ? deflateExt(true) : undefined
+    extensions: w.deflate ? deflateExt(true, w.takeover) : undefined
   });
   const st = { n: 0, sum: 0, err: null, done: null };
   rx.on('message', (data) => {
@@ -132,7 +166,7 @@ function makeClient(w) {
       return true;
     }
   };
-  const tx = new Sender(sock, w.deflate ? deflateExt(false) : undefined);
+  const tx = new Sender(sock, w.deflate ? deflateExt(false, w.takeover) : undefined);
   const opts = { binary: !w.text, compress: w.deflate, fin: true, mask: true };
   return async function pass(capture) {
     sock.capture = capture || null;
@@ -154,8 +188,70 @@ function makeClient(w) {
   };
 }
 
+// ---- zlib alone (W7) --------------------------------------------------------
+
+const TAIL = Buffer.from([0, 0, 0xff, 0xff]);
+
+// Runs zlib stream z over input (undefined: nothing more) and a sync flush;
+// resolves with the output.
+function zflush(z, inputs) {
+  return new Promise((resolve, reject) => {
+    const parts = [];
+    const onData = (d) => parts.push(d);
+    z.on('data', onData);
+    for (const b of inputs) z.write(b);
+    z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+      z.removeListener('data', onData);
+      if (z._zlibErr) reject(z._zlibErr);
+      else resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    });
+  });
+}
+
+function makeZlibClient(w) {
+  const z = zlib.createDeflateRaw({ level: 6, memLevel: 8, windowBits: 15 });
+  const sock = { bytes: 0, capture: null };
+  const put = (b) => { sock.bytes += b.length; if (sock.capture) sock.capture.push(Buffer.from(b)); };
+  return async function pass(capture) {
+    sock.capture = capture || null;
+    const t0 = process.hrtime.bigint();
+    const c0 = cpuNow();
+    for (const p of w.payloads) {
+      const c = (await zflush(z, [p])).subarray(0, -4);
+      const n = c.length;
+      const hdr = n <= 125 ? Buffer.from([0xc1, 0x80 | n, 0, 0, 0, 0]) : Buffer.from([0xc1, 0xfe, n >> 8, n & 255, 0, 0, 0, 0]);
+      put(hdr);
+      put(c);
+    }
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = cpuNow() - c0;
+    sock.capture = null;
+    return [dt, cpu];
+  };
+}
+
+function makeZlibServer(w) {
+  const z = zlib.createInflateRaw({ windowBits: 15 });
+  return async function pass() {
+    const t0 = process.hrtime.bigint();
+    const c0 = cpuNow();
+    let n = 0, sum = 0;
+    for (const c of w.compressed) {
+      const m = await zflush(z, [c, TAIL]);
+      n++;
+      sum = (sum + m[0] + m[m.length - 1]) >>> 0;
+    }
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = cpuNow() - c0;
+    if (n !== w.count || sum !== w.checksum) throw new Error(`${n} messages, checksum ${sum}; want ${w.count}, ${w.checksum}`);
+    return [dt, cpu];
+  };
+}
+
 // An independent check of a client's output: [messages, payload bytes].
 function verifyClient(w, out) {
+  const inf = w.takeover ? zlib.createInflateRaw() : null;
+  const pending = [];
   let pos = 0, n = 0, wire = 0, inMsg = false, comp = false, parts = [];
   while (pos < out.length) {
     const b0 = out[pos], b1 = out[pos + 1];
@@ -176,12 +272,24 @@ function verifyClient(w, out) {
     if (!fin) continue;
     inMsg = false;
     let msg = Buffer.concat(parts);
-    if (comp) msg = zlib.inflateRawSync(Buffer.concat([msg, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    if (comp && inf) {
+      pending.push([n, msg]); // inflated in order below, on one stream
+      n++;
+      continue;
+    }
+    if (comp) msg = zlib.inflateRawSync(Buffer.concat([msg, TAIL]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     if (n >= w.count || !msg.equals(w.payloads[n])) throw new Error(`message ${n} differs`);
     n++;
   }
   if (inMsg || n !== w.count) throw new Error(`${n} messages, want ${w.count}`);
-  return [n, wire];
+  if (!inf) return Promise.resolve([n, wire]);
+  return (async () => {
+    for (const [i, c] of pending) {
+      const m = await zflush(inf, [c, TAIL]);
+      if (i >= w.count || !m.equals(w.payloads[i])) throw new Error(`message ${i} differs`);
+    }
+    return [n, wire];
+  })();
 }
 
 // ---- the request loop --------------------------------------------------------
@@ -191,25 +299,31 @@ const runners = {};
 async function handle(rq) {
   const res = { w: rq.w, impl: rq.impl };
   try {
-    if (rq.impl !== IMPL) {
+    const zl = rq.impl === 'zlib';
+    if (rq.impl !== IMPL && !(zl && IMPL === 'ws')) {
       res.skip = 'not this process';
       return res;
     }
     const w = workload(rq.w);
-    let r = runners[rq.w];
+    if (zl && !w.takeover) {
+      res.skip = 'not applicable';
+      return res;
+    }
+    const key = rq.impl + '/' + rq.w;
+    let r = runners[key];
     if (!r) {
       if (w.server) {
-        r = { pass: makeServer(w) };
+        r = { pass: zl ? makeZlibServer(w) : makeServer(w) };
         await r.pass(); // warm-up
       } else {
-        r = { pass: makeClient(w) };
+        r = { pass: zl ? makeZlibClient(w) : makeClient(w) };
         const cap = [];
         await r.pass(cap); // warm-up, checked
         const out = Buffer.concat(cap);
         r.wire = out.length;
-        r.payloadWire = verifyClient(w, out)[1];
+        r.payloadWire = (await verifyClient(w, out))[1];
       }
-      runners[rq.w] = r;
+      runners[key] = r;
     }
     const minTime = rq.min_time === undefined ? 0.3 : rq.min_time;
     const wall = rq.clock === 'wall';
@@ -235,7 +349,8 @@ async function main() {
     zlib: process.versions.zlib
   };
   if (bufferutil) versions.bufferutil = require('bufferutil/package.json').version;
-  process.stdout.write(JSON.stringify({ hello: { surface: 'node', impls: [IMPL], versions } }) + '\n');
+  const impls = IMPL === 'ws' ? [IMPL, 'zlib'] : [IMPL];
+  process.stdout.write(JSON.stringify({ hello: { surface: 'node', impls, versions } }) + '\n');
   const rl = readline.createInterface({ input: process.stdin });
   const queue = [];
   let busy = false;

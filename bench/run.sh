@@ -1,9 +1,13 @@
 #!/bin/sh
 # libws benchmark suite: libws through its Go API, C API, Python and Perl
-# bindings against wslay, gorilla/websocket, gobwas/ws, Node's ws (with and
-# without bufferutil), wsproto, websockets and Protocol::WebSocket, on the
-# shared workloads (shared/bench/WORKLOADS.md); then the C call cost and
-# 10,000 connections in one process. Writes bench/RESULTS.md (and prints it).
+# bindings against wslay, gorilla/websocket, gobwas/ws, gws, Node's ws (with
+# and without bufferutil), wsproto, websockets and Protocol::WebSocket, and
+# zlib alone through each language's binding (W6, W7), on the shared
+# workloads (shared/bench/WORKLOADS.md); then the C call cost and 10,000
+# connections in one process. Wall-clock medians of interleaved rounds;
+# clients drain after every message. Writes bench/RESULTS.md (and prints
+# it); README.md is left alone (run.py --readme README.md updates its
+# summary block).
 #
 #   bench/run.sh [--quick] [--workloads w1,w2,...] [--surfaces c,go,python,perl,node]
 #                [--rounds N] [--min-time S] [--no-scale] [--no-calls]
@@ -76,7 +80,10 @@ cc $CFLAGS -o "$BUILD/bench_calls" "$ROOT/tests/c/bench_calls.c" -ldl -lpthread
 
 # ---- workloads, generated once ----------------------------------------------------
 
-if [ ! -e "$DATA/manifest.json" ]; then
+# again when the generator changed since (its SHA-256 is kept beside the data)
+GEN_SUM=$( [ -e "$GEN" ] && sha256sum "$GEN" | cut -d' ' -f1 || echo none)
+if [ ! -e "$DATA/manifest.json" ] || ! grep -q '"w7"' "$DATA/manifest.json" ||
+    { [ "$GEN_SUM" != none ] && [ "$GEN_SUM" != "$(cat "$DATA/.generator.sha256" 2>/dev/null)" ]; }; then
     if [ ! -e "$GEN" ]; then
         say "the workload generator $GEN is missing: set WORKLOADS_GEN to shared/bench/gen_workloads.py"
         exit 1
@@ -84,6 +91,7 @@ if [ ! -e "$DATA/manifest.json" ]; then
     say "generating the workloads into bench/data"
     mkdir -p "$DATA"
     "$PY" "$GEN" "$DATA" >/dev/null
+    echo "$GEN_SUM" >"$DATA/.generator.sha256"
 fi
 
 # ---- run ----------------------------------------------------------------------------

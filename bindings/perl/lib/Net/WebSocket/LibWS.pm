@@ -374,30 +374,38 @@ sub loaded_pid { return $LOAD_PID }
 # include/ws.h), then the copy a CPAN-style dist (make dist at the top of
 # libws) bundles, installed as auto/Net/WebSocket/libws.so.1 in the
 # architecture-specific tree and found through @INC like an XS module's
-# shared object.
+# shared object. Plain string paths: File::Spec and Cwd (a few ms to
+# load) only for a relative path (a relative @INC entry such as -Ilib, or
+# one with ..).
 sub _beside_distribution {
-    require File::Basename;
-    require File::Spec;
-    require Cwd;
-    my $dir = File::Basename::dirname( Cwd::abs_path(__FILE__) // __FILE__ );
+    my $dir = _absolute(__FILE__);
     my @found;
     for (1 .. 8) {
-        if ( -e File::Spec->catfile( $dir, 'include', 'ws.h' ) ) {
+        $dir =~ s<[^/]*\z><> or last;    # up one directory
+        $dir =~ s</+\z><>;
+        last if !length $dir;
+        if ( -e "$dir/include/ws.h" ) {
             for my $name ('libws.so.1', 'libws.so') {
-                my $p = File::Spec->catfile($dir, 'build', $name);
+                my $p = "$dir/build/$name";
                 if (-e $p) { push @found, $p; last }
             }
         }
         last if @found;
-        my $up = File::Basename::dirname($dir);
-        last if $up eq $dir;
-        $dir = $up;
     }
     for my $inc (grep { !ref } @INC) {
-        my $p = File::Spec->catfile( $inc, 'auto', 'Net', 'WebSocket', 'libws.so.1' );
-        if (-e $p) { push @found, File::Spec->rel2abs($p); last }
+        my $p = "$inc/auto/Net/WebSocket/libws.so.1";
+        if (-e $p) { push @found, _absolute($p); last }
     }
     return @found;
+}
+
+# PATH itself when it is absolute without . or .. components (walking up
+# it by removing the last component is then right), else Cwd's.
+sub _absolute {
+    my ($path) = @_;
+    return $path if $path =~ m<\A/> && $path !~ m<(?:\A|/)\.\.?(?:/|\z)>;
+    require Cwd;
+    return Cwd::abs_path($path) // $path;
 }
 
 # An installed libws that the dynamic linker does not see (e.g. under
@@ -406,7 +414,7 @@ sub _pkg_config_library {
     my $out = `pkg-config --variable=libdir libws 2>/dev/null`;
     return () if $? != 0 || !defined $out;
     chomp $out;
-    my $p = File::Spec->catfile( $out, 'libws.so.1' );
+    my $p = "$out/libws.so.1";
     return -e $p ? ($p) : ();
 }
 
@@ -548,8 +556,9 @@ sub load {
 
     require FFI::Platypus::DL;
 
-    # One FFI object for libc (the signal mask, PL_csighandlerp) and libws.
-    my $ffi = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ) );
+    # One FFI object for libc (the signal mask, PL_csighandlerp) and libws,
+    # with the C types these signatures use (see Net::WebSocket::LibWS::_C).
+    my $ffi = FFI::Platypus->new( api => ( $FFI::Platypus::VERSION >= 2 ? 2 : 1 ), lang => '=Net::WebSocket::LibWS::_C' );
     $ffi->lib(undef);
 
     # The Go runtime's threads take the signal mask of the thread that
@@ -630,10 +639,17 @@ my %LINUX_SYNC = ( SEGV => 11, BUS => 7, FPE => 8, ILL => 4, TRAP => 5, ABRT => 
 use constant { _LINUX_SIG_BLOCK => 0, _LINUX_SIG_SETMASK => 2, _SIGSET_BYTES => 128 };
 my $SIGMASK;    # pthread_sigmask through libc, on those Linuxes
 
+# The CPU from perl's own ELF header (e_machine; Config.pm costs a few ms
+# to load): x86-64, i386, AArch64, ARM, RISC-V, PowerPC (32/64), S/390.
+my %GENERIC_MACHINE = map { $_ => 1 } 62, 3, 183, 40, 243, 20, 21, 22;
+
 sub _linux_generic {
     return 0 if $^O ne 'linux';
-    require Config;
-    return ( $Config::Config{'archname'} // '' ) =~ m<\A(?:x86_64|i[3-6]86|aarch64|arm|riscv|powerpc|ppc|s390)> ? 1 : 0;
+    open( my $fh, '<:raw', '/proc/self/exe' ) or return 0;
+    my $n = read( $fh, my $elf, 20 );
+    return 0 if !$n || $n != 20 || substr( $elf, 0, 4 ) ne "\x7fELF";
+    # e_machine, in the byte order of this (native) executable.
+    return $GENERIC_MACHINE{ unpack 'S', substr( $elf, 18, 2 ) } ? 1 : 0;
 }
 
 sub _block_async_signals {
@@ -787,7 +803,9 @@ sub close_code_name {
 my ($S_KEY, $S_ACCEPT, $S_HDR, $S_ENC);
 
 sub _scratch_init {
-    require FFI::Platypus::Buffer;
+    # grow() is an XSUB that FFI::Platypus defines when it loads; its
+    # module (Exporter, constant, ...) is loaded only if it did not.
+    require FFI::Platypus::Buffer if !defined &FFI::Platypus::Buffer::grow;
     FFI::Platypus::Buffer::grow( $S_KEY, 4, { set_length => 1 } );
     FFI::Platypus::Buffer::grow( $S_ACCEPT, 29, { set_length => 1 } );
     FFI::Platypus::Buffer::grow( $S_HDR, 16, { set_length => 1 } );
@@ -918,131 +936,26 @@ sub _encode_checked_header {
     return substr($S_ENC, 0, $rc);
 }
 
-# Builds a ws_config from options. Returns the config handle; the caller
-# frees it with _ws_config_free once the connection is made.
-my %INT_OPTION = (
-    max_message     => WS_OPT_MAX_MESSAGE,
-    max_frame       => WS_OPT_MAX_FRAME,
-    max_output      => WS_OPT_MAX_OUTPUT,
-    max_queued      => WS_OPT_MAX_QUEUED,
-    max_handshake   => WS_OPT_MAX_HANDSHAKE,
-    max_headers     => WS_OPT_MAX_HEADERS,
-    streaming       => WS_OPT_STREAMING,
-    chunk_per_frame => WS_OPT_CHUNK_PER_FRAME,
-    validate_utf8   => WS_OPT_VALIDATE_UTF8,
-    auto_pong       => WS_OPT_AUTO_PONG,
-    max_pings       => WS_OPT_MAX_PINGS,
-    echo_close_reason => WS_OPT_ECHO_CLOSE_REASON,
-    manual_accept   => WS_OPT_MANUAL_ACCEPT,
-    allow_rsv       => WS_OPT_ALLOW_RSV,
-    allow_opcodes   => WS_OPT_ALLOW_OPCODES,
-);
-
-my %DEFLATE_OPTION = (
-    server_no_context_takeover => WS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER,
-    client_no_context_takeover => WS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER,
-    server_max_window_bits     => WS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS,
-    client_max_window_bits     => WS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS,
-    level                      => WS_OPT_DEFLATE_LEVEL,
-    min_size                   => WS_OPT_DEFLATE_MIN_SIZE,
-    required                   => WS_OPT_DEFLATE_REQUIRED,
-);
-
+# Builds a ws_config from options (Net/WebSocket/LibWS/Config.pm, loaded
+# with the first connection: a program that only parses frames does not
+# compile it). Returns the config handle; the caller frees it with
+# _ws_config_free once the connection is made.
 sub _config {
-    my ($role, $opts) = @_;
-
-    _ensure();
-
-    my $rc = _ws_config_new($role, \my $cfg);
-    _croak_rc($rc, 'ws_config_new') if $rc < 0;
-
-    my $ok = eval {
-        my $set = sub {
-            my ($opt, $value, $name) = @_;
-            my $v = $value;
-            $v = 1 if $v && $v !~ m<\A-?[0-9]+\z>;    # true non-numbers
-            $v ||= 0;
-            my $rc = _ws_config_set($cfg, $opt, $v);
-            _croak_rc($rc, "option $name") if $rc < 0;
-        };
-
-        for my $name (sort keys %$opts) {
-            my $value = $opts->{$name};
-            next if !defined $value;
-
-            if (my $opt = $INT_OPTION{$name}) {
-                $set->($opt, $value, $name);
-            }
-            elsif ($name eq 'deflate') {
-                next if !$value;
-                $set->(WS_OPT_DEFLATE, 1, 'deflate');
-                if (ref $value eq 'HASH') {
-                    for my $k (sort keys %$value) {
-                        next if !defined $value->{$k};
-                        if (my $opt = $DEFLATE_OPTION{$k}) {
-                            $set->($opt, $value->{$k}, "deflate $k");
-                        }
-                        elsif ($k eq 'offers') {
-                            for my $o (@{ $value->{$k} }) {
-                                my @o = ref $o eq 'HASH'
-                                    ? @{$o}{qw(server_no_context_takeover client_no_context_takeover server_max_window_bits client_max_window_bits)}
-                                    : @$o;
-                                my $rc = _ws_config_add_deflate_offer($cfg, map { $_ || 0 } @o[0 .. 3]);
-                                _croak_rc($rc, 'deflate offer') if $rc < 0;
-                            }
-                        }
-                        else {
-                            die Net::WebSocket::X->create('BadArg', "deflate option" => $k, 'Unknown permessage-deflate option');
-                        }
-                    }
-                }
-                elsif (ref $value) {
-                    die Net::WebSocket::X->create('BadArg', deflate => $value, 'Give 1 or a hash reference of options');
-                }
-            }
-            elsif ($name eq 'subprotocols') {
-                for my $p (@$value) {
-                    my $rc = _ws_config_add_subprotocol($cfg, "$p");
-                    _croak_rc($rc, "subprotocol “$p”") if $rc < 0;
-                }
-            }
-            elsif ($name eq 'headers') {
-                my @kv = @$value;
-                while (my ($k, $v) = splice @kv, 0, 2) {
-                    my $rc = _ws_config_add_header($cfg, "$k", "" . ($v // ''));
-                    _croak_rc($rc, "header “$k”") if $rc < 0;
-                }
-            }
-            elsif ($name eq 'origin') {
-                my $rc = _ws_config_set_origin($cfg, "$value");
-                _croak_rc($rc, 'origin') if $rc < 0;
-            }
-            elsif ($name eq 'key') {
-                # libws checks it (base64 of 16 bytes; clients only).
-                my $rc = _ws_config_set_key($cfg, "$value");
-                _croak_rc($rc, 'key') if $rc < 0;
-            }
-            elsif ($name eq 'extension_offers') {
-                for my $x (@$value) {
-                    my $rc = _ws_config_add_extension_offer($cfg, "$x");
-                    _croak_rc($rc, "extension offer “$x”") if $rc < 0;
-                }
-            }
-            else {
-                die Net::WebSocket::X->create('BadArg', option => $name, 'Unknown option');
-            }
-        }
-        1;
-    };
-
-    if (!$ok) {
-        my $err = $@;
-        _ws_config_free($cfg);
-        die $err;
-    }
-
-    return $cfg;
+    require Net::WebSocket::LibWS::Config;
+    goto &_config_build;
 }
+
+#----------------------------------------------------------------------
+
+# FFI::Platypus's language plugin for these signatures: the C types they
+# name, as on every ABI libws is built for (int is 32 bits; size_t is as
+# wide as a pointer). FFI::Platypus's own C plugin reads them from its
+# installed configuration, which takes File::Spec, Cwd and a file read.
+package Net::WebSocket::LibWS::_C;
+
+my $SIZE_T = length( pack 'p', undef ) == 8 ? 'uint64' : 'uint32';
+
+sub native_type_map { return { int => 'sint32', uint => 'uint32', size_t => $SIZE_T } }
 
 #----------------------------------------------------------------------
 

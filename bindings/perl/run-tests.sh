@@ -5,7 +5,8 @@
 # libffi-platypus-perl, libhttp-message-perl), Call::Context (Debian:
 # libcall-context-perl, so that split_tokens' Call::Context path is tested;
 # the binding itself does not need it) and, for the interop and t/compat
-# socket tests, Debian's python3-websockets. Missing Debian packages are
+# socket tests, Debian's python3-websockets, and nodejs and chromium (the
+# echo demo against headless Chromium, driven by tests/interop/node). Missing Debian packages are
 # installed with apt-get when run as root (it says which first); otherwise
 # this says which to install.
 set -eu
@@ -24,6 +25,8 @@ perl -MFFI::Platypus -e1 2>/dev/null || missing="$missing libffi-platypus-perl"
 perl -MHTTP::Headers::Util -e1 2>/dev/null || missing="$missing libhttp-message-perl"
 perl -MCall::Context -e1 2>/dev/null || missing="$missing libcall-context-perl"
 /usr/bin/python3 -c 'import websockets' 2>/dev/null || missing="$missing python3-websockets"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing="$missing chromium"
 command -v prove >/dev/null 2>&1 || missing="$missing perl"
 
 if [ -n "$missing" ]; then

@@ -31,7 +31,9 @@ echo_server.pl - a forking WebSocket echo server on Net::WebSocket (libws)
         [--max-queue N] [--max-queue-bytes BYTES] [--high-water BYTES]
         [--max-message BYTES]
 
-Port 0 picks a free port; the server prints C<listening on HOST:PORT>.
+Port 0 picks a free port; the server prints C<listening on HOST:PORT>, then
+a line per connection with the extensions agreed
+(C<< 127.0.0.1:PORT open, extensions: permessage-deflate >> or C<none>).
 
 =head1 DESCRIPTION
 
@@ -146,6 +148,8 @@ sub serve {
 
     # Replies are compressed when the client agreed to permessage-deflate.
     my $data = $deflate->ok_to_use() ? $deflate->create_data_object() : undef;
+    printf "%s:%d open, extensions: %s\n", $sock->peerhost() // '?', $sock->peerport() // 0,
+        $data ? $deflate->get_handshake_object()->to_string() : 'none';
 
     my $session = NWDemo::Session->new(
         sock        => $sock,

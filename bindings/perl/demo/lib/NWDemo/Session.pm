@@ -104,6 +104,8 @@ sub _take {
         my $before = length $$buf;
         $msg = eval { $self->{'ept'}->get_next_message() };
         last if defined $msg || $@;
+        # (A close frame ends it: the endpoint has nothing more to read.)
+        return 0 if $self->{'ept'}->is_closed();
         $progress = length($$buf) != $before || $self->{'ept'}->has_pending();
         last if !$progress;
     }

@@ -27,4 +27,30 @@ int wsint_signal_forward(void **slot);
 extern volatile sig_atomic_t wsint_sigguard;
 extern sigset_t wsint_sigguard_set;
 
+/* A connection's output as C sees it (output.c): ws_output, ws_output_copy
+ * and ws_consume are served from it without entering the Go runtime, so a
+ * send and its drain cost one crossing. Go publishes the output window at
+ * the end of each call on the connection and applies what C consumed
+ * meanwhile at the start of the next; busy is the connection's one guard
+ * against concurrent calls, taken by both sides. Bookkeeping only: no
+ * protocol decision is made from it. */
+struct wsint_conn {
+    uint32_t gen;       /* the live connection's handle generation; 0: none */
+    int32_t busy;       /* 1 while a call is inside, in Go or in C */
+    int32_t poisoned;   /* a panic happened inside: every call fails */
+    const uint8_t *out; /* output waiting at the end of the last Go call */
+    size_t out_len;
+    size_t taken;       /* of it, consumed in C since */
+};
+
+/* The slot's struct (made on first use, then reused by the slot's later
+ * connections), or NULL when memory runs out. Called by Go's handle table
+ * under its lock. */
+struct wsint_conn *wsint_conn_slot(uint32_t slot);
+
+/* ws_output, ws_output_copy and ws_consume after their argument checks. */
+int wsint_output(ws_conn *c, const uint8_t **data, size_t *len);
+int64_t wsint_output_copy(ws_conn *c, void *dst, size_t cap);
+int wsint_consume(ws_conn *c, size_t n);
+
 #endif

@@ -4,6 +4,7 @@ package main
 import "C"
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/libws/libws/ws"
@@ -24,7 +25,14 @@ func newConn(cfgH C.uintptr_t, out *C.uintptr_t, make func(cfg *ws.Config) (*ws.
 	if err != nil {
 		return status(err)
 	}
-	*out = register(&object{kind: kindConn, conn: c})
+	o := &object{kind: kindConn, conn: c}
+	h := register(o)
+	if h == 0 {
+		c.Free()
+		return fail(ws.CodeNoMem, "out of memory registering the connection")
+	}
+	o.publish() // a client's request is waiting already
+	*out = h
 	return C.WS_OK
 }
 
@@ -66,6 +74,9 @@ func wsgo_conn_free(h C.uintptr_t) {
 		}
 		yield()
 	}
+	// output.c's calls now see no connection (busy stays 1 until the
+	// slot's next connection).
+	atomic.StoreUint32((*uint32)(unsafe.Pointer(&o.cs.gen)), 0)
 	unregister(h)
 	func() {
 		defer func() { recover() }()

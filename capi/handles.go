@@ -31,9 +31,13 @@ type object struct {
 	kind kind
 	gen  uint32
 	// busy is 1 while a call is inside the object; a concurrent call gets
-	// WS_E_BUSY. A freed object stays busy for ever.
-	busy     atomic.Int32
-	poisoned bool // a panic happened inside; every later call fails
+	// WS_E_BUSY. A freed object stays busy for ever. It points at busyOwn,
+	// or for a connection at its C struct's mark, which output.c's calls
+	// take too.
+	busy     *atomic.Int32
+	busyOwn  atomic.Int32
+	cs       *C.struct_wsint_conn // a connection's output as C sees it
+	poisoned bool                 // a panic happened inside; every later call fails
 	conn     *ws.Conn
 	cfg      *config
 	comp     *ws.Compressor
@@ -56,10 +60,12 @@ func init() {
 	table.slots.Store(&s)
 }
 
-// register puts o in the table and returns its handle.
+// register puts o in the table and returns its handle; 0 when the C
+// struct of a connection cannot be had (out of memory).
 func register(o *object) C.uintptr_t {
 	table.mu.Lock()
 	defer table.mu.Unlock()
+	o.busy = &o.busyOwn
 	var slot uint32
 	if n := len(table.free); n > 0 {
 		slot = table.free[n-1]
@@ -89,6 +95,19 @@ func register(o *object) C.uintptr_t {
 	if o.gen == 0 {
 		table.gens[slot]++
 		o.gen = table.gens[slot] & genMask
+	}
+	if o.kind == kindConn {
+		cs := C.wsint_conn_slot(C.uint32_t(slot))
+		if cs == nil {
+			table.free = append(table.free, slot)
+			return 0
+		}
+		// The struct is busy (new, or its last connection freed) until
+		// its generation names this connection.
+		cs.out, cs.out_len, cs.taken, cs.poisoned = nil, 0, 0, 0
+		atomic.StoreUint32((*uint32)(unsafe.Pointer(&cs.gen)), o.gen)
+		o.cs, o.busy = cs, (*atomic.Int32)(unsafe.Pointer(&cs.busy))
+		o.busy.Store(0)
 	}
 	(*table.slots.Load())[slot].Store(o)
 	return C.uintptr_t(uintptr(o.gen)<<slotBits | uintptr(slot+1))
@@ -142,6 +161,18 @@ func enter(h C.uintptr_t, k kind) (*object, C.int) {
 		}
 		return nil, fail(ws.CodeBusy, "another thread is using this object right now")
 	}
+	if o.cs != nil {
+		// A connection's mark is its slot's, which a later connection
+		// reuses: the mark taken may be that one's.
+		if lookup(h, k) != o {
+			o.busy.Store(0)
+			return nil, fail(ws.CodeBadHandle, "the object was freed")
+		}
+		if t := o.cs.taken; t != 0 && !o.poisoned {
+			o.cs.taken = 0
+			_ = o.conn.Consume(int(t)) // t <= the output published
+		}
+	}
 	if o.poisoned {
 		o.busy.Store(0)
 		return nil, fail(ws.CodeInternal, "this object hit an internal error earlier and is unusable; free it")
@@ -156,7 +187,24 @@ func (o *object) leave(rc *C.int) {
 		o.poisoned = true
 		*rc = internalError(r)
 	}
+	if o.cs != nil {
+		o.publish()
+	}
 	o.busy.Store(0)
+}
+
+// publish tells output.c what output is waiting (ws_output there).
+func (o *object) publish() {
+	cs := o.cs
+	if o.poisoned {
+		cs.poisoned, cs.out, cs.out_len = 1, nil, 0
+		return
+	}
+	out := o.conn.Output()
+	cs.out, cs.out_len = nil, C.size_t(len(out))
+	if len(out) > 0 {
+		cs.out = (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(out)))
+	}
 }
 
 // cstr lends s to C as a NUL-terminated string that lives as long as the

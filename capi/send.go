@@ -56,38 +56,3 @@ func wsgo_close(h C.uintptr_t, code C.int, p unsafe.Pointer, n C.size_t) C.int {
 	return call(h, func(c *ws.Conn) error { return c.Close(ws.CloseCode(code), goBytes(p, n)) })
 }
 
-//export wsgo_output
-func wsgo_output(h C.uintptr_t, data **C.uint8_t, n *C.size_t) C.int {
-	return call(h, func(c *ws.Conn) error {
-		out := c.Output()
-		*n = C.size_t(len(out))
-		*data = nil
-		if len(out) > 0 {
-			*data = (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(out)))
-		}
-		return nil
-	})
-}
-
-//export wsgo_consume
-func wsgo_consume(h C.uintptr_t, n C.size_t) C.int {
-	return call(h, func(c *ws.Conn) error {
-		if n > C.size_t(c.OutputLen()) {
-			return &ws.Error{Code: ws.CodeArg, Msg: "consume count is more than the output waiting"}
-		}
-		return c.Consume(int(n))
-	})
-}
-
-//export wsgo_output_copy
-func wsgo_output_copy(h C.uintptr_t, dst unsafe.Pointer, capacity C.size_t) C.int64_t {
-	var n int
-	rc := call(h, func(c *ws.Conn) error {
-		n = copy(goBytes(dst, capacity), c.Output())
-		return c.Consume(n)
-	})
-	if rc != 0 {
-		return C.int64_t(rc)
-	}
-	return C.int64_t(n)
-}

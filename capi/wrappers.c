@@ -541,20 +541,20 @@ int ws_output(ws_conn *c, const uint8_t **data, size_t *len) {
     NOT_NULL(c);
     NOT_NULL(data);
     NOT_NULL(len);
-    return GO(wsgo_output(H(c), (uint8_t **)data, len));
+    return wsint_output(c, data, len); /* in C: output.c */
 }
 
 int64_t ws_output_copy(ws_conn *c, void *dst, size_t cap) {
     FORK_GUARD();
     NOT_NULL(c);
     LENGTH(dst, cap);
-    return GO(wsgo_output_copy(H(c), dst, cap));
+    return wsint_output_copy(c, dst, cap);
 }
 
 int ws_consume(ws_conn *c, size_t n) {
     FORK_GUARD();
     NOT_NULL(c);
-    return GO(wsgo_consume(H(c), n));
+    return wsint_consume(c, n);
 }
 
 /* ---- State -------------------------------------------------------------------------------- */

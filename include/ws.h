@@ -610,6 +610,12 @@ int ws_unanswered_pings(ws_conn *c);
 
 /* ---- Output ------------------------------------------------------------ */
 
+/* ws_output, ws_consume and ws_output_copy do not enter the Go runtime:
+ * they read and advance a window the connection's last call left in C
+ * memory (a few nanoseconds, with the same WS_E_BAD_HANDLE / WS_E_BUSY
+ * checks), and what they consumed is applied at its next call. So a send
+ * and its drain cost one call into Go, however the host writes. */
+
 /* Points *data at the bytes waiting to be written to the transport and sets
  * *len (0 when there are none; *data may then be NULL). Borrowed: valid
  * until the next call on this connection other than ws_output itself.

@@ -186,142 +186,27 @@ sub to_string {
 #----------------------------------------------------------------------
 # The classes. Each is small; they live here so that one file documents
 # all of them. %INC entries let "require Net::WebSocket::X::Foo" work.
-
-sub _q { return defined $_[0] ? $_[0] : '(undef)' }
-
-my %CLASSES = (
-    BadAccept => sub {
-        my ($class, $expected, $received) = @_;
-        return ( "Received invalid “Sec-WebSocket-Accept” (" . _q($received) . ") from the server (expected: “$expected”)",
-            expected => $expected, received => $received );
-    },
-    BadArg => sub {
-        my ($class, $name, $value, $why) = @_;
-        my $caller = 'Net::WebSocket';
-        for my $level (1 .. 20) {
-            my $sub = (caller $level)[3] or last;
-            next if $sub =~ m<\ANet::WebSocket::X(?:::|\z)> || $sub eq '(eval)';
-            $caller = $sub;
-            last;
-        }
-        my $str = "$caller: invalid “$name” (" . _q($value) . ")";
-        $str .= " - $why" if defined $why && length $why;
-        return ( $str, name => $name, value => $value, why => $why );
-    },
-    BadHTTPMethod => sub {
-        my ($class, $method) = @_;
-        return ( "Invalid HTTP method (" . _q($method) . ") - must be GET", method => $method );
-    },
-    BadHTTPStatus => sub {
-        my ($class, $code, $reason) = @_;
-        my $str = "Received invalid HTTP status: " . _q($code);
-        $str .= " ($reason)" if defined $reason && length $reason;
-        $str .= ' - must be 101';
-        return ( $str, code => $code, reason => $reason );
-    },
-    BadHeader => sub {
-        my ($class, $name, $value, $why) = @_;
-        my $str = "Bad “$name” header (" . _q($value) . ")";
-        $str .= ": $why" if defined $why && length $why;
-        return ( $str, name => $name, value => $value, why => $why );
-    },
-    BadRequestProtocol => sub {
-        my ($class, $protocol) = @_;
-        return ( "Invalid HTTP protocol (" . _q($protocol) . ") - must be HTTP/1.1", protocol => $protocol );
-    },
-    BadToken => sub {
-        my ($class, $value, $why) = @_;
-        my $str = "“" . _q($value) . "” is not a valid HTTP token";
-        $str .= ": $why" if defined $why && length $why;
-        return ( $str, value => $value );
-    },
-    ControlPayloadTooLong => sub {
-        my ($class, $type, $payload) = @_;
-        return ( "A control frame (type “$type”) cannot have a payload of over 125 bytes (got " . length($payload) . ")",
-            type => $type, payload => $payload );
-    },
-    DuplicateHeader => sub {
-        my ($class, $name, @values) = @_;
-        return ( "Duplicate “$name” header" . (@values ? ": [@{[ map { _q($_) } @values ]}]" : ''),
-            name => $name, values => \@values );
-    },
-    EndpointAlreadyClosed => sub {
-        return ('This endpoint is already closed!');
-    },
-    MissingHeaders => sub {
-        my ($class, @names) = @_;
-        return ( "Missing header(s): @names", names => \@names );
-    },
-    ReceivedBadControlFrame => sub {
-        my ($class, $msg, $code, %more) = @_;
-        return ( $msg, code => $code, %more );
-    },
-    ReceivedBadDataFrame => sub {
-        my ($class, $msg, $code, %more) = @_;
-        return ( $msg, code => $code, %more );
-    },
-    ReceivedClose => sub {
-        my ($class, $frame) = @_;
-        my ($code, $reason) = $frame->get_code_and_reason();
-        # The original's text: "[CODE REASON]", or "(empty)".
-        my $txt = defined $code ? "Received close frame: [$code $reason]" : 'Received close frame (empty)';
-        return ( $txt, frame => $frame, code => $code, reason => $reason );
-    },
-    UnfinishedStream => sub {
-        my ($class, $streamer) = @_;
-        return ( 'A streamer was destroyed before it created its final frame', streamer => $streamer );
-    },
-    UnknownExtension => sub {
-        my ($class, $str, $why) = @_;
-        my $msg = "Unknown or unacceptable extension: " . _q($str);
-        $msg .= " ($why)" if defined $why && length $why;
-        return ( $msg, extension => $str );
-    },
-    UnknownSubprotocol => sub {
-        my ($class, $token) = @_;
-        return ( "Unknown subprotocol: " . _q($token), subprotocol => $token );
-    },
-    UnsupportedProtocolVersion => sub {
-        my ($class, $version) = @_;
-        return ( "Received invalid WebSocket version in handshake: " . _q($version) . " - must be 13",
-            version => $version );
-    },
-
-    # ---- added by this distribution
-    Forked => sub {
-        return ( 'libws was loaded before this process forked; it cannot be used in the child (load it after fork: make the first Net::WebSocket call in the child)' );
-    },
-    LibWS => sub {
-        my ($class, $code, $msg, $what) = @_;
-        require Net::WebSocket::LibWS;
-        my $name = Net::WebSocket::LibWS::error_name($code);
-        my $str = defined $what ? "$what: " : '';
-        $str .= length($msg // '') ? $msg : Net::WebSocket::LibWS::strerror($code);
-        $str .= " ($name)";
-        return ( $str, code => $code, name => $name, what => $what );
-    },
-    LibraryLoad => sub {
-        my ($class, $msg) = @_;
-        return ($msg);
-    },
-    HandshakeFailed => sub {
-        my ($class, $msg, $status) = @_;
-        return ( $msg, status => $status );
-    },
-    PeerFailure => sub {
-        my ($class, $msg, $code) = @_;
-        return ( $msg, code => $code );
-    },
+#
+# The classes' names; what each one's create() arguments mean (its
+# message and attributes) is in Net/WebSocket/X/Messages.pm, compiled
+# with the first exception (a program without one never needs it).
+my @CLASSES = qw(
+    BadAccept BadArg BadHTTPMethod BadHTTPStatus
+    BadHeader BadRequestProtocol BadToken ControlPayloadTooLong
+    DuplicateHeader EndpointAlreadyClosed MissingHeaders ReceivedBadControlFrame
+    ReceivedBadDataFrame ReceivedClose UnfinishedStream UnknownExtension
+    UnknownSubprotocol UnsupportedProtocolVersion Forked LibWS
+    LibraryLoad HandshakeFailed PeerFailure
 );
 
-for my $name (keys %CLASSES) {
-    my $args_cr = $CLASSES{$name};
+for my $name (@CLASSES) {
     my $pkg = "Net::WebSocket::X::$name";
     no strict 'refs';
     @{"${pkg}::ISA"} = ('Net::WebSocket::X::Base');
     *{"${pkg}::_new"} = sub {
         my ($class, @args) = @_;
-        return Net::WebSocket::X::Base::_new( $class, $args_cr->($class, @args) );
+        require Net::WebSocket::X::Messages;
+        return Net::WebSocket::X::Base::_new( $class, Net::WebSocket::X::Messages::args( $name, $class, @args ) );
     };
     $INC{"Net/WebSocket/X/$name.pm"} ||= __FILE__;
 }

@@ -1,15 +1,12 @@
 use strict;
 use warnings;
 
-# Loopback interop of the demos with real peers: Debian's
-# python3-websockets (under /usr/bin/python3), and headless Chromium
-# against the echo server, driven as the interop matrix drives it
-# (t/lib/Browser.pm). A missing peer is a failure.
+# Loopback interop of the demos with a real peer: Debian's
+# python3-websockets (under /usr/bin/python3). A missing peer is a failure.
+# (t/browser/: the echo demo against headless Chromium.)
 
 use Test::More;
 use FindBin ();
-use lib "$FindBin::Bin/lib";
-use Browser ();
 use IPC::Open3 ();
 use POSIX ();
 use Symbol ();
@@ -56,30 +53,6 @@ sub run_py {
     is( $st, 0, 'heartbeat pings from the server are answered and the connection lives on' ) or diag $out;
     kill 'TERM', $pid;
     waitpid $pid, 0;
-}
-
-{
-    # A real browser against the echo server, with permessage-deflate: the
-    # matrix page's exchange (UTF-8 text, binary, 1 MiB, a compressible
-    # text 3 times, the browser's close 4000) on two connections, with the
-    # server's heartbeat on (0.2 s: a browser that did not answer its pings
-    # would be closed with 1008).
-    my ($pid, $port, $out) = start_server( "$demo/echo_server.pl", 0, '--heartbeat', '0.2' );
-    my ( $st, $results, $text ) = eval { Browser::run( "ws://127.0.0.1:$port/A", "ws://127.0.0.1:$port/C" ) };
-    ok( $results, 'headless Chromium ran' ) or diag $@;
-    is( $st, 0, 'chromium.js exits 0' ) or diag $text;
-    is( scalar( @{ $results || [] } ), 2, 'two connections reported' ) or diag $text;
-    for my $r ( @{ $results || [] } ) {
-        ok( $r->{'ok'}, "browser $r->{'conn'}: the exchange passed" ) or diag "failed at $r->{'failed'}: $r->{'error'}";
-        is_deeply( [ grep { my $s = $_; grep { $_ eq $s } @{ $r->{'passed'} } } qw( open deflate text binary large compressed close end ) ],
-            [qw( open deflate text binary large compressed close end )], "browser $r->{'conn'}: open, deflate, every echo, the close and the server's TCP close" )
-            or diag explain $r;
-        like( $r->{'extensions'}, qr<\Apermessage-deflate\b>, "browser $r->{'conn'}: permessage-deflate negotiated ($r->{'extensions'})" );
-    }
-    kill 'TERM', $pid;
-    waitpid $pid, 0;
-    my $log = do { local $/; <$out> } // '';
-    is( () = $log =~ m<^127\.0\.0\.1:\d+ open, extensions: permessage-deflate\b>mg, 2, 'the server agreed permessage-deflate on both' ) or diag $log;
 }
 
 {

@@ -288,7 +288,7 @@ def call_costs(runs):
     """tests/c/bench_calls.c (wall clock), best of runs; and bench/c/calls.c
     (the calling thread's CPU time)."""
     exe = os.path.join(BUILD, "bench_calls")
-    lib = os.path.join(ROOT, "build", "libws.so.1")
+    lib = os.environ.get("LIBWS_LIBRARY") or os.path.join(ROOT, "build", "libws.so.1")  # run.sh's copy
     best = {}
     extra = []
     for _ in range(runs):

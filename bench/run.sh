@@ -64,9 +64,16 @@ fi
 
 say "building libws (make lib) and the harnesses"
 make -s -C "$ROOT" lib >/dev/null
-mkdir -p "$BUILD"
+mkdir -p "$BUILD/lib"
+# The harnesses load a copy of the library taken now, so that a rebuild of
+# build/libws.so.1 during the run (others work in this tree) changes nothing
+# under them: C programs link to it by rpath, the bindings by LIBWS_LIBRARY.
+cp "$ROOT/build/libws.so.1" "$BUILD/lib/libws.so.1.tmp" && mv -f "$BUILD/lib/libws.so.1.tmp" "$BUILD/lib/libws.so.1"
+ln -sf libws.so.1 "$BUILD/lib/libws.so"
+LIBWS_LIBRARY="$BUILD/lib/libws.so.1"
+export LIBWS_LIBRARY
 CFLAGS="-O2 -Wall -Wextra -I$ROOT/include"
-LIBWS="-L$ROOT/build -lws -Wl,-rpath,$ROOT/build"
+LIBWS="-L$BUILD/lib -lws -Wl,-rpath,$BUILD/lib"
 WSLAY_VERSION=$(dpkg-query -W -f='${Version}' libwslay1 2>/dev/null || echo unknown)
 # shellcheck disable=SC2086
 cc $CFLAGS -DWSLAY_PKG_VERSION="\"$WSLAY_VERSION\"" -o "$BUILD/wsbench-c" "$HERE/c/bench.c" $LIBWS -lwslay -lz

@@ -116,6 +116,9 @@ sub run {
                 # wait for the server's answer and its end of the TCP
                 # connection (RFC 6455 §7.1.1).
                 last READ if $@;
+                # A control frame or a fragment (one frame per call, as
+                # the original): go on while frames already read wait.
+                next if $ept->has_pending();
                 next READ;    # wait for more bytes
             }
             last READ if !ref $msg;    # the closing handshake is over, or end of file

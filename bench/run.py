@@ -358,6 +358,8 @@ def machine():
         "cc": cmd(["sh", "-c", "cc --version | head -1"]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "load": " ".join(open("/proc/loadavg").read().split()[:3]),
+        "git": cmd(["git", "-C", ROOT, "log", "-1", "--format=%h (%cd)", "--date=format:%Y-%m-%d %H:%M"]),
+        "git_dirty": cmd(["git", "-C", ROOT, "status", "--porcelain", "--", "ws", "capi", "include", "bindings"]) != "",
     }
 
 
@@ -438,7 +440,9 @@ def build_report(args, results, versions, errors, calls, scale, manifest, mach):
     for name, v in versions.items():
         vs.append(f"{name}: " + ", ".join(f"{k} {val}" for k, val in sorted(v.items())))
     L.append("- versions: " + "; ".join(vs))
-    L.append("- libws: the working tree as `make lib` built it at the start of the run")
+    L.append(f"- libws: the working tree as `make lib` built it at the start of the run, at commit "
+             f"{mach.get('git', '?')}" + (" with uncommitted changes in ws/, capi/, include/ or bindings/ (others' work "
+                                          "in progress)" if mach.get("git_dirty") else ""))
     L.append("")
     L.append("## Workloads")
     L.append("")

@@ -92,7 +92,7 @@ func (c *Conn) inflatePart(in []byte, more bool) (int, error) {
 		o.utf8 = &m.utf8
 	}
 	if f.takeover {
-		o.hist = f.hist
+		o.hist = f.hist.bytes()
 	}
 	if c.streaming {
 		o.start, o.base, o.hist = c.rx.n, m.size, f.before()

@@ -11,7 +11,7 @@ type deflater struct {
 	bits     int
 	takeover bool
 	minSize  int
-	hist     []byte   // with context takeover: the last 2^bits bytes sent
+	hist     window   // with context takeover: the last 2^bits bytes sent
 	enc      *encoder // the encoder used last (may since belong to another connection)
 	gen      uint64
 	cur      *encoder // held while a message is being compressed
@@ -27,7 +27,7 @@ func (d *deflater) begin() {
 	if fresh || !d.takeover {
 		var dict []byte
 		if d.takeover {
-			dict = d.hist
+			dict = d.hist.bytes()
 		}
 		// ResetDict, never Reset: Reset would re-prime with whatever dictionary
 		// the writer saw last, which may be another connection's.
@@ -90,7 +90,7 @@ func (d *deflater) compress(p []byte) error {
 	if err != nil {
 		var dict []byte
 		if d.takeover {
-			dict = d.hist
+			dict = d.hist.bytes()
 		}
 		e.w.ResetDict(&e.out, dict)
 		if ws, ok := err.(*Error); ok {
@@ -99,7 +99,7 @@ func (d *deflater) compress(p []byte) error {
 		return &Error{Code: CodeInternal, Msg: "deflate: " + err.Error()}
 	}
 	if d.takeover {
-		d.hist = appendWindow(d.hist, p, 1<<d.bits)
+		d.hist.append(p, 1<<d.bits)
 	}
 	return nil
 }
@@ -113,13 +113,13 @@ func (d *deflater) end() {
 }
 
 // memory returns the bytes this connection holds for compression.
-func (d *deflater) memory() int { return cap(d.hist) }
+func (d *deflater) memory() int { return d.hist.memory() }
 
 // inflater decompresses one connection's incoming messages (§7.2.2).
 type inflater struct {
 	window   int // history kept for context takeover
 	takeover bool
-	hist     []byte        // with context takeover: the end of the messages before
+	hist     window        // with context takeover: the end of the messages before
 	st       inflateStream // the message being inflated
 	mh       *[]byte       // streaming: the window of the message so far (see slide)
 }
@@ -154,7 +154,7 @@ func (f *inflater) slide(p []byte) {
 	if f.mh == nil {
 		f.mh = windowPool.Get().(*[]byte)
 		if f.takeover {
-			*f.mh = append((*f.mh)[:0], f.hist...)
+			*f.mh = append((*f.mh)[:0], f.hist.bytes()...)
 		}
 	}
 	h := *f.mh
@@ -177,7 +177,7 @@ func (f *inflater) before() []byte {
 	case f.mh != nil:
 		return *f.mh
 	case f.takeover:
-		return f.hist
+		return f.hist.bytes()
 	}
 	return nil
 }
@@ -188,9 +188,10 @@ func (f *inflater) end(msg []byte) {
 	if f.takeover {
 		if f.mh != nil {
 			// The window starts with the old history: replace it.
-			f.hist = appendWindow(f.hist[:0], *f.mh, f.window)
+			f.hist.reset()
+			f.hist.append(*f.mh, f.window)
 		} else {
-			f.hist = appendWindow(f.hist, msg, f.window)
+			f.hist.append(msg, f.window)
 		}
 	}
 	f.begin()
@@ -218,7 +219,7 @@ func newInflater(bits int, takeover bool) *inflater {
 func (f *inflater) inflate(body []byte, tail bool, out *buffer, a Allocator, max int64, utf8 *utf8State) (int, error) {
 	var dict []byte
 	if f.takeover {
-		dict = f.hist
+		dict = f.hist.bytes()
 	}
 	start := out.n
 	f.begin()
@@ -232,35 +233,16 @@ func (f *inflater) inflate(body []byte, tail bool, out *buffer, a Allocator, max
 		return out.n - start, err
 	}
 	if f.takeover {
-		f.hist = appendWindow(f.hist, out.b[start:out.n], f.window)
+		f.hist.append(out.b[start:out.n], f.window)
 	}
 	return out.n - start, nil
 }
 
 func (f *inflater) memory() int {
-	n := cap(f.hist) + f.st.memory()
+	n := f.hist.memory() + f.st.memory()
 	if f.mh != nil {
 		n += cap(*f.mh)
 	}
 	return n
 }
 
-// appendWindow appends p to h, keeping only the last max bytes.
-func appendWindow(h, p []byte, max int) []byte {
-	if len(p) >= max {
-		if cap(h) < max {
-			h = make([]byte, 0, max)
-		}
-		return append(h[:0], p[len(p)-max:]...)
-	}
-	if cap(h) < max {
-		nh := make([]byte, len(h), max)
-		copy(nh, h)
-		h = nh
-	}
-	if over := len(h) + len(p) - max; over > 0 {
-		copy(h, h[over:])
-		h = h[:len(h)-over]
-	}
-	return append(h, p...)
-}

@@ -712,6 +712,23 @@ def update_readme(path, block):
     return True
 
 
+def summary_from_json(args):
+    """--summary-from-json: the README block of the run saved in --json."""
+    if not args.readme:
+        sys.exit("run.py: --summary-from-json needs --readme FILE")
+    with open(args.json) as f:
+        saved = json.load(f)
+    results = {(r["surface"], r["impl"], r["w"]): {k: v for k, v in r.items() if k not in ("surface", "impl", "w")}
+               for r in saved["results"]}
+    args.workloads, args.surfaces = list(WORKLOADS), list(SURFACES)
+    args.rounds = max((len(v.get("rates", [])) for v in results.values()), default=0)
+    args.quick = False
+    if not update_readme(args.readme, readme_summary(args, results, saved["machine"])):
+        sys.exit(f"run.py: no bench-summary markers in {args.readme}")
+    print(f"run.py: updated the summary in {args.readme} from {args.json}", file=sys.stderr)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(HERE, "data"))
@@ -733,7 +750,11 @@ def main():
     ap.add_argument("--readme", default="",
                     help="a README whose bench-summary block is replaced after a run of every workload and "
                          "surface (default: none, README.md is left alone)")
+    ap.add_argument("--summary-from-json", action="store_true",
+                    help="only rewrite --readme's bench-summary block from --json (a full run's results)")
     args = ap.parse_args()
+    if args.summary_from_json:
+        return summary_from_json(args)
     args.workloads = [w.strip().lower() for w in args.workloads.split(",") if w.strip()]
     args.surfaces = [s.strip().lower() for s in args.surfaces.split(",") if s.strip()]
     for w in args.workloads:

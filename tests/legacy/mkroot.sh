@@ -3,6 +3,7 @@
 # debootstrap from the Debian mirror this machine's apt already uses (read
 # from /etc/apt at run time), with what the legacy tests need inside: gcc,
 # g++, make, cmocka, python3 (3.9), perl (5.32) with FFI::Platypus.
+# (bullseye has no libcall-context-perl: run.sh says how its tests run.)
 #
 # Cached: DIR/.libws-root holds the package list it was made with; a root
 # with the same list is reused as is. A half-made root (no stamp) is

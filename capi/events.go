@@ -93,6 +93,23 @@ func wsgo_peek_event(h C.uintptr_t) C.int {
 	})
 }
 
+// recordsMatch says ws.EventRecord is laid out as this ws.h's ws_event,
+// so that full-size arrays are filled by ws directly.
+var recordsMatch = func() bool {
+	var r ws.EventRecord
+	var e C.ws_event
+	return unsafe.Sizeof(r) == unsafe.Sizeof(e) &&
+		unsafe.Offsetof(r.Type) == unsafe.Offsetof(e._type) &&
+		unsafe.Offsetof(r.Opcode) == unsafe.Offsetof(e.opcode) &&
+		unsafe.Offsetof(r.RSV) == unsafe.Offsetof(e.rsv) &&
+		unsafe.Offsetof(r.Flags) == unsafe.Offsetof(e.flags) &&
+		unsafe.Offsetof(r.Code) == unsafe.Offsetof(e.code) &&
+		unsafe.Offsetof(r.Initiator) == unsafe.Offsetof(e.initiator) &&
+		unsafe.Offsetof(r.Data) == unsafe.Offsetof(e.data) &&
+		unsafe.Offsetof(r.Len) == unsafe.Offsetof(e.len) &&
+		ws.EvFirst == C.WS_EVF_FIRST && ws.EvLast == C.WS_EVF_LAST && ws.EvCompressed == C.WS_EVF_COMPRESSED
+}()
+
 // takeEvents fills evs with up to max events (ws_next_events).
 func takeEvents(c *ws.Conn, evs unsafe.Pointer, max C.size_t) C.int {
 	stride := C.size_t((*C.ws_event)(evs).size)
@@ -101,6 +118,9 @@ func takeEvents(c *ws.Conn, evs unsafe.Pointer, max C.size_t) C.int {
 	}
 	if max > 1<<20 {
 		max = 1 << 20
+	}
+	if stride == eventSize && recordsMatch {
+		return C.int(c.TakeEventRecords(unsafe.Slice((*ws.EventRecord)(evs), max)))
 	}
 	n := C.size_t(0)
 	var e ws.Event

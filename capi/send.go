@@ -55,4 +55,3 @@ func wsgo_close(h C.uintptr_t, code C.int, p unsafe.Pointer, n C.size_t) C.int {
 	}
 	return call(h, func(c *ws.Conn) error { return c.Close(ws.CloseCode(code), goBytes(p, n)) })
 }
-

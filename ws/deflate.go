@@ -245,4 +245,3 @@ func (f *inflater) memory() int {
 	}
 	return n
 }
-

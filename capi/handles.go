@@ -164,7 +164,7 @@ func enter(h C.uintptr_t, k kind) (*object, C.int) {
 	if o.cs != nil {
 		// A connection's mark is its slot's, which a later connection
 		// reuses: the mark taken may be that one's.
-		if lookup(h, k) != o {
+		if atomic.LoadUint32((*uint32)(unsafe.Pointer(&o.cs.gen))) != o.gen {
 			o.busy.Store(0)
 			return nil, fail(ws.CodeBadHandle, "the object was freed")
 		}

@@ -8,10 +8,18 @@ you send into bytes you write; libws makes every protocol decision.
 
 The shared library is loaded on first use (the first connection or helper
 call), never at import: see :func:`load` for how it is found.
+
+The I/O helpers log with the standard :mod:`logging` module on
+``libws.server`` (``serve``: handler exceptions at ERROR with the
+traceback, refused or failed handshakes and peer faults at INFO) and
+``libws.client`` (``connect``: peer faults at INFO). The library adds only
+a ``NullHandler`` to the ``libws`` logger: nothing is printed unless the
+application configures logging.
 """
 
 from __future__ import annotations
 
+import logging as _logging
 from typing import Any
 
 from ._ffi import ABI_VERSION, load, loaded_path
@@ -32,6 +40,7 @@ from .errors import (
     InvalidArgument,
     InvalidState,
     InvalidStatus,
+    InvalidURI,
     InvalidUTF8,
     LibraryError,
     LibwsError,
@@ -81,6 +90,8 @@ from .utils import (
 
 __version__ = "1.1.0"
 
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
 __all__ = [
     "ABI_VERSION",
     "load",
@@ -129,6 +140,7 @@ __all__ = [
     "ConnectionClosedOK",
     "ConnectionClosedError",
     "InvalidArgument",
+    "InvalidURI",
     "LimitExceeded",
     "MessageTooBig",
     "OutOfMemory",

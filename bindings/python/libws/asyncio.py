@@ -41,6 +41,11 @@ payload of every ping and pong received, :meth:`WebSocket.recv_message`
 returns a message as its event (with ``compressed`` and ``rsv``), and
 :attr:`WebSocket.close_event` / :attr:`WebSocket.close_initiator` say how
 the connection ended.
+
+Logging is that of :mod:`libws.sync`: the ``libws.server`` logger for
+:func:`serve` (a handler that raises at ERROR with its traceback, refused
+or failed handshakes and connections failed by the peer's data at INFO),
+``libws.client`` for :func:`connect`.
 """
 
 from __future__ import annotations
@@ -62,14 +67,13 @@ from typing import (
     Tuple,
     Union,
 )
-from urllib.parse import urlsplit
-
+from . import _report
 from ._flow import MAX_QUEUE, MAX_QUEUE_BYTES, WRITE_LIMIT, QueueBound, limit, size_of
-from .connection import BATCH, ClientConnection, Connection, ServerConnection
+from .connection import BATCH, Connection, ServerConnection
 from .constants import HandshakeFailure, Hint, Initiator, State
 from .errors import BadHandle, ConnectionClosed, ConnectionClosedOK, HandshakeError, InvalidState
 from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
-from .sync import Message, PingHook, _closed_error, _flow_args, _handshake_error, _Status
+from .sync import Message, PingHook, _client_connection, _closed_error, _flow_args, _handshake_error, _Status
 
 __all__ = ["WebSocket", "connect", "serve", "Server", "Message", "PingHook"]
 
@@ -182,6 +186,7 @@ class WebSocket(_Status):
         self._holding = False
         self._release = False
         self._wake = asyncio.Event()
+        self._init_log(protocol, writer.get_extra_info("peername"))
         self._handle(list(events))
         # The reader takes what the connection holds first; a close right
         # behind the handshake stays queued too (see _take_events).
@@ -370,6 +375,7 @@ class WebSocket(_Status):
                 self._queued += 1
             elif t is Close:
                 self._close_event = ev  # type: ignore[assignment]
+                self._log_close(ev)  # type: ignore[arg-type]
             elif t is Ping:
                 if self.on_ping is not None:
                     self._hook(self.on_ping, ev.payload)  # type: ignore[attr-defined]
@@ -553,6 +559,8 @@ class connect:
     Args:
         uri: "ws://host[:port]/path?query" or "wss://...".
         ssl: an SSLContext for wss:// (default: ``ssl.create_default_context()``).
+        server_hostname: the TLS server name (SNI, and the name the
+            certificate must match) for wss://; default: the URI's host.
         sock: an already connected socket to use instead.
         open_timeout: seconds for the TCP connection and the handshake.
         ping_interval: idle seconds before a heartbeat ping (None: never).
@@ -568,10 +576,13 @@ class connect:
             (subprotocols, extra_headers, compression, key, ...).
 
     Raises:
+        InvalidURI: the URI is not ws(s)://host[:port]/... (a ValueError),
+            at once (before anything is awaited).
         InvalidStatus: the server refused the handshake (``.status``,
             ``.headers``).
         ExtensionError, HandshakeError: the server's answer is not valid
             (``.failure``, ``.field``).
+        asyncio.TimeoutError, OSError: the connection failed.
     """
 
     def __init__(
@@ -580,6 +591,7 @@ class connect:
         *,
         ssl: Optional[ssl_module.SSLContext] = None,
         sock: Optional[socket.socket] = None,
+        server_hostname: Optional[str] = None,
         open_timeout: Optional[float] = 10.0,
         ping_interval: Optional[float] = 20.0,
         close_timeout: float = 10.0,
@@ -591,6 +603,8 @@ class connect:
         **options: Any,
     ) -> None:
         self.uri = uri
+        self._secure, self._host, self._port = _report.parse_uri(uri)
+        self.server_hostname = server_hostname
         self.flow = _flow_args(max_queue, max_queue_bytes, write_limit)
         self.ssl = ssl
         self.sock = sock
@@ -603,30 +617,27 @@ class connect:
         self._ws: Optional[WebSocket] = None
 
     async def _connect(self) -> WebSocket:
-        u = urlsplit(self.uri)
-        if u.scheme not in ("ws", "wss"):
-            raise ValueError(f"not a ws:// or wss:// URI: {self.uri!r}")
-        secure = u.scheme == "wss"
-        host = u.hostname or "localhost"
-        port = u.port or (443 if secure else 80)
-        ssl_ctx = (self.ssl or ssl_module.create_default_context()) if secure else None
-        conn = ClientConnection(self.uri, **self.options)
+        host, port = self._host, self._port
+        ssl_ctx = (self.ssl or ssl_module.create_default_context()) if self._secure else None
+        # asyncio takes a server_hostname only with ssl.
+        tls_name = (self.server_hostname or host) if ssl_ctx else None
+        conn = _client_connection(self.uri, self.options)
         writer: Optional[asyncio.StreamWriter] = None
         try:
 
             async def go() -> Tuple[Open, List[Event], asyncio.StreamReader, asyncio.StreamWriter]:
                 nonlocal writer
                 if self.sock is not None:
-                    reader, writer = await asyncio.open_connection(
-                        sock=self.sock, ssl=ssl_ctx, server_hostname=host if ssl_ctx else None
-                    )
+                    reader, writer = await asyncio.open_connection(sock=self.sock, ssl=ssl_ctx, server_hostname=tls_name)
                 else:
-                    reader, writer = await asyncio.open_connection(host, port, ssl=ssl_ctx)
+                    reader, writer = await asyncio.open_connection(host, port, ssl=ssl_ctx, server_hostname=tls_name)
                 open_event, rest, _ = await _handshake(reader, writer, conn)
                 return open_event, rest, reader, writer
 
             open_event, rest, reader, writer = await asyncio.wait_for(go(), self.open_timeout)
-        except BaseException:
+        except BaseException as e:
+            if isinstance(e, HandshakeError):
+                _report.client_logger.debug("%s:%d: %s", host, port, e)
             conn.free()
             if writer is not None:
                 writer.close()
@@ -702,7 +713,10 @@ class serve:
     port)`` or ``async with serve(handler, host, port) as server:``.
 
     ``handler(ws)`` is a coroutine run per connection; the connection is
-    closed (1000) when it returns, or with 1011 if it raises.
+    closed (1000) when it returns, or with 1011 if it raises (logged at
+    ERROR with the traceback on the ``libws.server`` logger, as are
+    exceptions of process_request; refused and failed handshakes are
+    logged there at INFO).
 
     Args:
         process_request: ``async def process_request(request) -> None |
@@ -777,21 +791,34 @@ class serve:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = ServerConnection(**self.options)
         pr = self.process_request
+        log = _report.server_logger
+        peer = _report.peer_name(writer.get_extra_info("peername"))
+        logged = False  # the end of the handshake was logged already
 
         async def on_request(req: Request) -> None:
+            nonlocal logged
             if pr is None:
                 return
-            answer = await pr(req)
+            try:
+                answer = await pr(req)
+            except Exception:
+                logged = True
+                log.error("%s: process_request failed", peer, exc_info=True)
+                raise
             if answer is None:
                 conn.accept()
             else:
+                logged = True
+                log.info("%s: refused the opening handshake (%s %s) with %d", peer, req.method, req.target, answer[0])
                 conn.reject(answer[0], answer[1])
 
         try:
             open_event, rest, request = await asyncio.wait_for(
                 _handshake(reader, writer, conn, on_request), self.open_timeout
             )
-        except Exception:
+        except Exception as e:
+            if not logged:
+                log.info("%s: %s", peer, _report.handshake_exception(e))
             conn.free()
             writer.close()
             return
@@ -815,6 +842,7 @@ class serve:
         except ConnectionClosed:
             await ws.close()
         except Exception:
+            log.error("%s: connection handler failed", peer, exc_info=True)
             await ws.close(1011, "internal error")
         finally:
             server.connections.discard(ws)

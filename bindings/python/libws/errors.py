@@ -14,6 +14,7 @@ detailed message (``ws_last_error()``)::
     │       ├── ConnectionClosedOK      (I/O helpers: closed with 1000/1001)
     │       └── ConnectionClosedError   (I/O helpers: any other ending)
     ├── InvalidArgument (ValueError) -20 .. -29 (WS_E_ARG, WS_E_NULL)
+    │   └── InvalidURI              (I/O helpers: connect's URI is not ws(s)://host[:port]/..., .uri)
     ├── LimitExceeded               -30 .. -39
     │   ├── MessageTooBig           WS_E_TOO_BIG
     │   └── OutOfMemory (MemoryError) WS_E_NOMEM
@@ -50,6 +51,7 @@ __all__ = [
     "ConnectionClosedOK",
     "ConnectionClosedError",
     "InvalidArgument",
+    "InvalidURI",
     "LimitExceeded",
     "MessageTooBig",
     "OutOfMemory",
@@ -189,6 +191,30 @@ class InvalidArgument(LibwsError, ValueError):
     UTF-8 in text, a string with a NUL character)."""
 
     default_code = E_ARG
+
+
+class InvalidURI(InvalidArgument):
+    """Raised by the I/O helpers' ``connect`` (:func:`libws.sync.connect`,
+    :func:`libws.asyncio.connect`) before connecting, for a URI that is not
+    ``ws://host[:port]/path?query`` or ``wss://...``: another scheme, no
+    host, a port that is not a number in 1-65535 (``ws://host:99999/``),
+    or one libws refuses to make a request from.
+
+    A ``ValueError`` (through :class:`InvalidArgument`), like the error of
+    :class:`~libws.ClientConnection` for the same URI.
+
+    Attributes:
+        uri: the URI given.
+    """
+
+    default_code = E_ARG
+
+    def __init__(self, message: str = "", code: Optional[int] = None, *, uri: str = "") -> None:
+        super().__init__(message, code)
+        self.uri = uri
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.message, self.code), self.__dict__.copy())
 
 
 class LimitExceeded(LibwsError):

@@ -42,6 +42,13 @@ payload of every ping and pong received, :meth:`WebSocket.recv_message`
 returns a message as its event (with ``compressed`` and ``rsv``), and
 :attr:`WebSocket.close_event` / :attr:`WebSocket.close_initiator` say how
 the connection ended.
+
+Logging (standard :mod:`logging`, silent unless the application configures
+it): ``libws.server`` — a handler that raises, at ERROR with its traceback
+("connection handler failed"; the client gets 1011), refused or failed
+opening handshakes at INFO with the reason, connections failed because of
+the peer's data at INFO with the close code; ``libws.client`` — the latter
+for clients (a failed handshake is raised, and logged at DEBUG only).
 """
 
 from __future__ import annotations
@@ -55,11 +62,11 @@ import sys
 import threading
 import time
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Tuple, Union
-from urllib.parse import urlsplit
 
+from . import _report
 from ._flow import MAX_QUEUE, MAX_QUEUE_BYTES, WRITE_LIMIT, QueueBound, limit, size_of
 from .connection import BATCH, ClientConnection, Connection, ServerConnection
-from .constants import HandshakeFailure, Hint, Initiator, State
+from .constants import HandshakeFailure, Hint, Initiator, Role, State
 from .errors import (
     BadHandle,
     ConnectionClosed,
@@ -67,8 +74,10 @@ from .errors import (
     ConnectionClosedOK,
     ExtensionError,
     HandshakeError,
+    InvalidArgument,
     InvalidState,
     InvalidStatus,
+    InvalidURI,
 )
 from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
 
@@ -88,7 +97,7 @@ def _handshake_error(conn: Connection, ev: Rejected) -> HandshakeError:
     classification (``ws_handshake_failure``): InvalidStatus for a refusal
     (a status other than 101), ExtensionError for extension failures,
     HandshakeError for the others."""
-    msg = f"the opening handshake failed: {ev.status} {ev.reason}".strip()
+    msg = _report.handshake_failure(ev)
     kind = ev.failure
     if kind == HandshakeFailure.STATUS:
         status = ev.status
@@ -147,6 +156,21 @@ class _Status:
     # waits for room.
     _bound: QueueBound
     _paused: bool
+    # Logging (libws._report): the component's logger, the peer's name.
+    _log = _report.client_logger
+    _peer = "?"
+
+    def _init_log(self, protocol: Connection, peer: Any) -> None:
+        if protocol.role == Role.SERVER:
+            self._log = _report.server_logger
+        self._peer = _report.peer_name(peer)
+
+    def _log_close(self, ev: Close) -> None:
+        """A connection failed because of the peer's data (or an unanswered
+        heartbeat): INFO, with the code and reason libws sent."""
+        if ev.initiator == Initiator.FAILURE:
+            why = f" ({ev.reason})" if ev.reason else ""
+            self._log.info("%s: failed the connection with %d%s", self._peer, ev.code, why)
 
     @property
     def pending_messages(self) -> int:
@@ -334,6 +358,11 @@ class WebSocket(_Status):
         self._release = False
         self._ask_lock = threading.Lock()
         self._hold = threading.Condition(self._ask_lock)
+        try:
+            peer = sock.getpeername()
+        except (OSError, AttributeError):
+            peer = None
+        self._init_log(protocol, peer)
         self._handle(list(events))
         # The reader takes what the connection holds first; a close right
         # behind the handshake stays queued too (see _take_events).
@@ -543,6 +572,7 @@ class WebSocket(_Status):
                 self._queue(ev)
             elif t is Close:
                 self._close_event = ev  # type: ignore[assignment]
+                self._log_close(ev)  # type: ignore[arg-type]
             elif t is Ping:
                 if self.on_ping is not None:
                     self._hook(self.on_ping, ev.payload)  # type: ignore[attr-defined]
@@ -788,6 +818,8 @@ def connect(
         uri: "ws://host[:port]/path?query" or "wss://...".
         sock: an already connected socket to use instead.
         ssl: an SSLContext for wss:// (default: ``ssl.create_default_context()``).
+        server_hostname: the TLS server name (SNI, and the name the
+            certificate must match) for wss://; default: the URI's host.
         open_timeout: seconds for the TCP connection and the handshake.
         ping_interval: idle seconds before a heartbeat ping (None: never).
         close_timeout: seconds to wait for the closing handshake.
@@ -801,20 +833,16 @@ def connect(
             (subprotocols, extra_headers, compression, key, ...).
 
     Raises:
+        InvalidURI: the URI is not ws(s)://host[:port]/... (a ValueError).
         InvalidStatus: the server refused the handshake (``.status``,
             ``.headers``).
         ExtensionError, HandshakeError: the server's answer is not valid
             (``.failure``, ``.field``).
         TimeoutError, OSError: the connection failed.
     """
-    u = urlsplit(uri)
-    if u.scheme not in ("ws", "wss"):
-        raise ValueError(f"not a ws:// or wss:// URI: {uri!r}")
-    secure = u.scheme == "wss"
-    host = u.hostname or "localhost"
-    port = u.port or (443 if secure else 80)
+    secure, host, port = _report.parse_uri(uri)
     flow = _flow_args(max_queue, max_queue_bytes, write_limit)
-    conn = ClientConnection(uri, **options)
+    conn = _client_connection(uri, options)
     try:
         if sock is None:
             sock = socket.create_connection((host, port), timeout=open_timeout)
@@ -823,7 +851,9 @@ def connect(
             ctx = ssl or ssl_module.create_default_context()
             sock = ctx.wrap_socket(sock, server_hostname=server_hostname or host)
         open_event, rest, _ = _handshake(sock, conn, open_timeout)
-    except BaseException:
+    except BaseException as e:
+        if isinstance(e, HandshakeError):
+            _report.client_logger.debug("%s:%d: %s", host, port, e)
         conn.free()
         if sock is not None:
             sock.close()
@@ -839,6 +869,22 @@ def connect(
         on_pong=on_pong,
         **flow,
     )
+
+
+def _client_connection(uri: str, options: Dict[str, Any]) -> ClientConnection:
+    """ClientConnection(uri, **options), whose InvalidArgument is an
+    InvalidURI when the URI is what libws refused."""
+    try:
+        return ClientConnection(uri, **options)
+    except InvalidArgument as e:
+        if options:
+            try:
+                ClientConnection(uri).free()
+            except InvalidArgument:
+                pass
+            else:
+                raise  # an option, not the URI
+        raise InvalidURI(f"invalid URI: {_report.libws_reason(e.message)}", e.code, uri=uri) from None
 
 
 def _flow_args(max_queue: Optional[int], max_queue_bytes: Optional[int], write_limit: int) -> Dict[str, Any]:
@@ -957,6 +1003,9 @@ class Server:
 
     def _serve_one(self, sock: socket.socket, addr: Any) -> None:
         conn: Optional[ServerConnection] = None
+        log = _report.server_logger
+        peer = _report.peer_name(addr)
+        logged = False  # the end of the handshake was logged already
         try:
             if sock.family in (socket.AF_INET, socket.AF_INET6):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -967,16 +1016,26 @@ class Server:
             pr = self.process_request
 
             def on_request(req: Request) -> None:
+                nonlocal logged
                 if pr is None:
                     return
-                answer = pr(req)
+                try:
+                    answer = pr(req)
+                except Exception:
+                    logged = True
+                    log.error("%s: process_request failed", peer, exc_info=True)
+                    raise
                 if answer is None:
                     conn.accept()  # type: ignore[union-attr]
                 else:
+                    logged = True
+                    log.info("%s: refused the opening handshake (%s %s) with %d", peer, req.method, req.target, answer[0])
                     conn.reject(answer[0], answer[1])  # type: ignore[union-attr]
 
             open_event, rest, request = _handshake(sock, conn, self.open_timeout, on_request)
-        except Exception:
+        except Exception as e:
+            if not logged:
+                log.info("%s: %s", peer, _report.handshake_exception(e))
             if conn is not None:
                 conn.free()
             sock.close()
@@ -1000,6 +1059,7 @@ class Server:
         except ConnectionClosed:
             ws.close()
         except Exception:
+            log.error("%s: connection handler failed", peer, exc_info=True)
             ws.close(1011, "internal error")
         finally:
             conn.free()
@@ -1032,7 +1092,9 @@ def serve(
     """Makes a WebSocket server listening on host:port (or sock); call
     ``serve_forever()`` on it. handler(ws) runs in a thread per connection;
     the connection is closed (1000) when it returns, or with 1011 if it
-    raises.
+    raises (logged at ERROR with the traceback on the ``libws.server``
+    logger, as are exceptions of process_request; refused and failed
+    handshakes are logged there at INFO).
 
     Args:
         process_request: called with the :class:`~libws.Request`; return

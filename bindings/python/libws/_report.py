@@ -31,7 +31,7 @@ import ssl
 from typing import Any, Optional, Tuple
 from urllib.parse import urlsplit
 
-from .errors import InvalidURI, LibwsError
+from .errors import InvalidArgument, InvalidURI, LibwsError
 from .events import Rejected
 
 server_logger = logging.getLogger("libws.server")
@@ -142,11 +142,15 @@ def libws_reason(reason: str) -> str:
 
 def handshake_failure(ev: Rejected) -> str:
     """The message for a failed opening handshake: "the opening handshake
-    failed: " and libws's reason, which says what the peer sent (quoted
-    short) and, for a refusal, its status."""
+    failed: " and libws's reason (without its "handshake: " prefix), which
+    says what the peer sent (quoted values cut to QUOTE_LIMIT bytes,
+    escaped) and, for a refusal, its status. A reason that names the
+    handshake itself stands alone."""
     reason = shorten_quoted(libws_reason(ev.reason))
     if not reason:
         reason = f"HTTP status {ev.status}" if ev.status else "no reason given"
+    elif "handshake" in reason:
+        return reason  # "connection closed during the opening handshake"
     return f"the opening handshake failed: {reason}"
 
 
@@ -166,26 +170,25 @@ def handshake_exception(e: BaseException) -> str:
 
 def parse_uri(uri: str) -> Tuple[bool, str, int]:
     """(secure, host, port) of a ws:// or wss:// URI, for connecting.
+    libws judges the URI (as :class:`~libws.ClientConnection` does: the
+    scheme, a host, a port in 1-65535, no fragment, no user information),
+    in its words.
 
     Raises:
-        InvalidURI: another scheme, no host, or a bad port.
+        InvalidURI: the URI is not one libws makes a request from.
     """
-    if not isinstance(uri, str):
-        raise TypeError(f"the URI must be a str, not {type(uri).__name__}")
+    from .connection import ClientConnection  # the library is loaded on first use
+
+    try:
+        ClientConnection(uri).free()
+    except InvalidArgument as e:
+        raise InvalidURI(libws_reason(e.message) or f"invalid URI {uri!r}", e.code, uri=uri) from None
     try:
         u = urlsplit(uri)
-    except ValueError as e:
-        raise InvalidURI(f"invalid URI {uri!r}: {e}", uri=uri) from None
-    if u.scheme not in ("ws", "wss"):
-        raise InvalidURI(f"invalid URI {uri!r}: not a ws:// or wss:// URI", uri=uri)
-    if not u.hostname:
-        raise InvalidURI(f"invalid URI {uri!r}: no host (ws://host[:port]/path)", uri=uri)
-    try:
         port: Optional[int] = u.port
-    except ValueError:
-        raw = u.netloc.rpartition(":")[2]
-        raise InvalidURI(f"invalid URI {uri!r}: the port must be a number in 1-65535, not {raw!r}", uri=uri) from None
-    if port == 0:
-        raise InvalidURI(f"invalid URI {uri!r}: the port must be a number in 1-65535, not '0'", uri=uri)
-    secure = u.scheme == "wss"
+    except ValueError as e:  # libws accepted it: should not happen
+        raise InvalidURI(f"invalid URI {uri!r}: {e}", uri=uri) from None
+    secure = u.scheme.lower() == "wss"
+    if not u.hostname:
+        raise InvalidURI(f"invalid URI {uri!r}: no host", uri=uri)
     return secure, u.hostname, port or (443 if secure else 80)

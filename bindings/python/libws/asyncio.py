@@ -69,11 +69,11 @@ from typing import (
 )
 from . import _report
 from ._flow import MAX_QUEUE, MAX_QUEUE_BYTES, WRITE_LIMIT, QueueBound, limit, size_of
-from .connection import BATCH, Connection, ServerConnection
+from .connection import BATCH, ClientConnection, Connection, ServerConnection
 from .constants import HandshakeFailure, Hint, Initiator, State
 from .errors import BadHandle, ConnectionClosed, ConnectionClosedOK, HandshakeError, InvalidState
 from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
-from .sync import Message, PingHook, _client_connection, _closed_error, _flow_args, _handshake_error, _Status
+from .sync import Message, PingHook, _closed_error, _flow_args, _handshake_error, _Status
 
 __all__ = ["WebSocket", "connect", "serve", "Server", "Message", "PingHook"]
 
@@ -621,7 +621,7 @@ class connect:
         ssl_ctx = (self.ssl or ssl_module.create_default_context()) if self._secure else None
         # asyncio takes a server_hostname only with ssl.
         tls_name = (self.server_hostname or host) if ssl_ctx else None
-        conn = _client_connection(self.uri, self.options)
+        conn = ClientConnection(self.uri, **self.options)
         writer: Optional[asyncio.StreamWriter] = None
         try:
 

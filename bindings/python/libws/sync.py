@@ -74,10 +74,8 @@ from .errors import (
     ConnectionClosedOK,
     ExtensionError,
     HandshakeError,
-    InvalidArgument,
     InvalidState,
     InvalidStatus,
-    InvalidURI,
 )
 from .events import BytesMessage, Close, DeflateParams, Event, Open, Ping, Pong, Rejected, Request, TextMessage
 
@@ -842,7 +840,7 @@ def connect(
     """
     secure, host, port = _report.parse_uri(uri)
     flow = _flow_args(max_queue, max_queue_bytes, write_limit)
-    conn = _client_connection(uri, options)
+    conn = ClientConnection(uri, **options)
     try:
         if sock is None:
             sock = socket.create_connection((host, port), timeout=open_timeout)
@@ -869,22 +867,6 @@ def connect(
         on_pong=on_pong,
         **flow,
     )
-
-
-def _client_connection(uri: str, options: Dict[str, Any]) -> ClientConnection:
-    """ClientConnection(uri, **options), whose InvalidArgument is an
-    InvalidURI when the URI is what libws refused."""
-    try:
-        return ClientConnection(uri, **options)
-    except InvalidArgument as e:
-        if options:
-            try:
-                ClientConnection(uri).free()
-            except InvalidArgument:
-                pass
-            else:
-                raise  # an option, not the URI
-        raise InvalidURI(f"invalid URI: {_report.libws_reason(e.message)}", e.code, uri=uri) from None
 
 
 def _flow_args(max_queue: Optional[int], max_queue_bytes: Optional[int], write_limit: int) -> Dict[str, Any]:

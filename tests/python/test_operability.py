@@ -12,7 +12,7 @@ import socket
 import ssl
 import threading
 import unittest
-from typing import Any, List, Optional
+from typing import Any, List
 
 from helpers import HERE
 from test_io import T, RawServer, SyncServer, echo

@@ -18,7 +18,7 @@
  *     ws_event ev = { .size = sizeof ev };
  *     for (;;) {
  *         n = read(fd, buf, sizeof buf);
- *         if (n <= 0) ws_feed_eof(c);
+ *         if (n <= 0 && ws_feed_eof(c) == WS_E_CLOSED) break; // ended before
  *         off = 0;
  *         do {                                  // any chunking works
  *             if (n > 0) off = n - ws_feed(c, buf + off, n - off);
@@ -30,7 +30,12 @@
  *         ws_output(c, &out, &len);             // bytes to write
  *         n = write(fd, out, len);
  *         if (n > 0) ws_consume(c, n);          // partial writes are fine
- *         if (ws_hint(c) == WS_HINT_CLOSE && len == (size_t)n) close(fd);
+ *         if (len == (size_t)n && ws_hint(c) == WS_HINT_CLOSE) {
+ *             close(fd);                        // all written: done
+ *             break;
+ *         }
+ *         if (len == (size_t)n && ws_hint(c) == WS_HINT_SHUTDOWN_WRITE)
+ *             shutdown(fd, SHUT_WR);            // a client: the server closes TCP
  *     }
  *
  * Protocol duties are automatic but visible: pongs to pings and the reply
@@ -410,7 +415,9 @@ int ws_feed(ws_conn *c, const void *buf, size_t len);
 
 /* Tells the connection the transport has ended. Without a completed close
  * handshake this gives WS_EV_CLOSE with code 1006 (or WS_EV_REJECTED during
- * the handshake). Calling it again does nothing. */
+ * the handshake). Calling it again changes nothing and returns WS_E_CLOSED:
+ * a loop that reads 0 bytes again and again learns there that it should
+ * stop (see THE MODEL). */
 int ws_feed_eof(ws_conn *c);
 
 /* How many more bytes the connection needs before it can make progress —

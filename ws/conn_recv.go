@@ -441,11 +441,12 @@ func truncateUTF8(s string, n int) string {
 
 // FeedEOF tells the connection that the transport will deliver no more
 // bytes. Without a completed close handshake that is an abnormal closure,
-// reported as EventClose with code 1006 (§7.1.5). Calling it again is a
-// no-op.
+// reported as EventClose with code 1006 (§7.1.5). Calling it again changes
+// nothing and returns CodeClosed: a host looping on a transport that ended
+// learns it there.
 func (c *Conn) FeedEOF() error {
 	if c.eof {
-		return nil
+		return newError(CodeClosed, "the end of input was already fed (the transport has ended)")
 	}
 	c.eof = true
 	c.reclaim()

@@ -324,8 +324,9 @@ func TestEOF(t *testing.T) {
 	if _, err := c.Feed([]byte{1}); err == nil {
 		t.Fatal("Feed after FeedEOF succeeded")
 	}
-	if err := c.FeedEOF(); err != nil || len(drain(c)) != 0 {
-		t.Fatal("second FeedEOF not a no-op")
+	wantCode(t, c.FeedEOF(), CodeClosed) // said, and nothing else
+	if len(drain(c)) != 0 || c.State() != StateClosed || c.Hint() != HintClose {
+		t.Fatal("second FeedEOF changed something")
 	}
 	// EOF after a complete close handshake is not abnormal.
 	c = server(t)

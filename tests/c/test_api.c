@@ -1382,8 +1382,10 @@ static void test_feed_states(void **state) {
     assert_int_equal(ws_state(s), WS_STATE_CLOSED);
     assert_int_equal(ws_hint(s), WS_HINT_CLOSE);
     assert_int_equal(ws_need(s), 0);
-    assert_int_equal(ws_feed_eof(s), WS_OK);
+    /* Again: WS_E_CLOSED, and nothing changes. */
+    assert_int_equal(ws_feed_eof(s), WS_E_CLOSED);
     assert_int_equal(ws_pending_events(s), 0);
+    assert_int_equal(ws_state(s), WS_STATE_CLOSED);
     /* Feed after EOF: WS_E_STATE. */
     assert_int_equal(ws_feed(s, "x", 1), WS_E_STATE);
     assert_int_equal(ws_feed(s, NULL, 0), WS_E_STATE);

@@ -50,6 +50,7 @@ from . import _ffi
 from ._held import HeldInput
 from .config import Deflate, Headers, as_c_int, as_int, build_config
 from .constants import HandshakeFailure, Hint, Initiator, Opcode, Role, State
+from .errors import E_CLOSED as _E_CLOSED
 from .errors import (
     BadHandle,
     Busy,
@@ -578,7 +579,7 @@ class Connection:
         self._held = None
         if held.eof:
             rc = _F.ws_feed_eof(h)
-            if rc < 0:
+            if rc < 0 and rc != _E_CLOSED:  # E_CLOSED: fed before; nothing changed
                 _ffi.raise_error(rc)
         return True
 
@@ -596,7 +597,7 @@ class Connection:
                 self._held.eof = True
                 return
             rc = _F.ws_feed_eof(h)
-            if rc < 0:
+            if rc < 0 and rc != _E_CLOSED:  # E_CLOSED: fed before; nothing changed
                 _ffi.raise_error(rc)
         finally:
             self._guard.append(1)

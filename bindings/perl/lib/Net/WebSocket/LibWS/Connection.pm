@@ -446,7 +446,8 @@ sub feed_eof {
         return 1;
     }
     my $rc = Net::WebSocket::LibWS::_ws_feed_eof( $_[0][_C] );
-    _fail($rc, 'feed_eof') if $rc < 0;
+    # WS_E_CLOSED (-11): fed before, nothing changed; calling again is harmless here.
+    _fail($rc, 'feed_eof') if $rc < 0 && $rc != -11;
     return 1;
 }
 
@@ -472,6 +473,7 @@ sub _feed_held {
     return 0 if !$self->[_EOF];
     $self->[_EOF] = undef;
     my $rc = Net::WebSocket::LibWS::_ws_feed_eof( $self->[_C] );
+    $rc = 0 if $rc == -11;    # WS_E_CLOSED: fed before
     return $rc if $rc < 0 || !$max;
     return Net::WebSocket::LibWS::_ws_next_events( $self->[_C], $EV_BUF, $max );
 }

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/libws/libws/ws"
@@ -113,6 +114,9 @@ func drive(sock net.Conn, c *ws.Conn, handle func(ws.Event)) error {
 				}
 			}
 		}
+		// Both close frames went (RFC 6455 §7.1.1: the TCP close is the
+		// server's, and Autobahn's fuzzingserver resets it): nothing lost.
+		done := c.State() == ws.StateClosed
 		if err != nil {
 			c.FeedEOF()
 		}
@@ -121,7 +125,7 @@ func drive(sock net.Conn, c *ws.Conn, handle func(ws.Event)) error {
 		}
 		if err != nil {
 			c.WriteTo(sock)
-			if errors.Is(err, io.EOF) {
+			if errors.Is(err, io.EOF) || (done && errors.Is(err, syscall.ECONNRESET)) {
 				return nil
 			}
 			return err

@@ -374,8 +374,11 @@ static void handle_event(struct server *s, struct client *cl, const ws_event *ev
         /* An invalid request: the 400/426/431 answer is queued, WS_HINT_CLOSE
          * follows once it is written. */
         s->st.rejected++;
-        logc(s, cl, "handshake rejected with HTTP %u: %s", ev->code,
-             printable(ev->data, ev->len, 120, text, sizeof text));
+        if (ev->code) /* 0: no answer was sent (the peer left mid-handshake) */
+            logc(s, cl, "handshake rejected with HTTP %u: %s", ev->code,
+                 printable(ev->data, ev->len, 120, text, sizeof text));
+        else
+            logc(s, cl, "handshake failed: %s", printable(ev->data, ev->len, 120, text, sizeof text));
         break;
     case WS_EV_TEXT:
     case WS_EV_BINARY:

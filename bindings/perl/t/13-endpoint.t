@@ -197,6 +197,8 @@ sub drain {
         [ 'fragmented ping', "\x09\x80abcd", 'ReceivedBadControlFrame', 1002 ],
         [ 'invalid close code', Net::WebSocket::Frame::close->new( payload => pack( 'n', 999 ), mask => 'abcd' )->to_bytes, 'ReceivedBadControlFrame', 1002 ],
         [ 'continuation without a start', "\x80\x80abcd", 'ReceivedBadControlFrame', 1002 ],    # as the original
+        [ 'reserved control opcode',      "\x8b\x80abcd", 'ReceivedBadControlFrame', 1002 ],
+        [ 'reserved data opcode',         "\x83\x80abcd", 'ReceivedBadDataFrame',    1002 ],
     );
     for my $case (@cases) {
         my ($name, $bytes, $class, $code) = @$case;

@@ -684,8 +684,9 @@ sub _on_failure {
 
     # The original's classes: control-frame faults, and a continuation
     # frame outside a fragmented message (which it also reported as
-    # ReceivedBadControlFrame), are ReceivedBadControlFrame.
-    my $xtype = ( $why =~ m<control|ping|pong|close frame|close code|continuation frame without>i ) ? 'ReceivedBadControlFrame'
+    # ReceivedBadControlFrame), are ReceivedBadControlFrame; so are the
+    # reserved control opcodes 11-15 (RFC 6455 §5.2).
+    my $xtype = ( $why =~ m<control|ping|pong|close frame|close code|continuation frame without|reserved opcode 1[1-5]\b>i ) ? 'ReceivedBadControlFrame'
               : ( $code == 1002 || $code == 1007 || $code == 1009 || $code == 1003 ) ? 'ReceivedBadDataFrame'
               : 'PeerFailure';
 

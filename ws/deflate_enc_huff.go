@@ -24,6 +24,8 @@ type lzHuffman struct {
 	dstSyms []uint16
 	preSyms []uint16
 	keys    []uint32 // count<<16 | symbol, sorted
+	sorted  []uint32
+	bucket  [256]int32
 	weights []int32
 }
 
@@ -170,11 +172,7 @@ func (h *lzHuffman) lengths(freq []int32, syms *[]uint16, c *lzCode, limit int) 
 	case len(s) == 1:
 		*syms = append(s[:0], 0, s[0])
 	}
-	h.keys = h.keys[:0]
-	for _, s := range *syms {
-		h.keys = append(h.keys, uint32(freq[s])<<16|uint32(s))
-	}
-	slices.Sort(h.keys)
+	h.sortByCount(freq, *syms)
 	n := len(h.keys)
 	h.weights = h.weights[:0]
 	for _, k := range h.keys {
@@ -218,6 +216,36 @@ func (h *lzHuffman) lengths(freq []int32, syms *[]uint16, c *lzCode, limit int) 
 		}
 	}
 	return size
+}
+
+// sortByCount sets h.keys to count<<16 | symbol for syms (ascending), sorted
+// by count and then symbol: by counting when the counts are small, as a
+// small message's are.
+func (h *lzHuffman) sortByCount(freq []int32, syms []uint16) {
+	h.keys = h.keys[:0]
+	top := int32(0)
+	for _, s := range syms {
+		top = max(top, freq[s])
+		h.keys = append(h.keys, uint32(freq[s])<<16|uint32(s))
+	}
+	if top+2 > int32(len(h.bucket)) {
+		slices.Sort(h.keys)
+		return
+	}
+	b := h.bucket[:top+2]
+	clear(b)
+	for _, s := range syms {
+		b[freq[s]+1]++
+	}
+	for i := 1; i < len(b); i++ {
+		b[i] += b[i-1]
+	}
+	h.sorted = append(h.sorted[:0], h.keys...)
+	for _, k := range h.sorted {
+		f := k >> 16
+		h.keys[b[f]] = k
+		b[f]++
+	}
 }
 
 // assign sets the canonical codewords (§3.2.2) of syms, the symbols with

@@ -8,6 +8,7 @@ import (
 // deflater compresses one connection's outgoing messages (RFC 7692 §7.2.1).
 type deflater struct {
 	pool     *encoderPool
+	small    *encoderPool // without takeover: lzEncoders for small messages (lzSmallMessage)
 	bits     int
 	takeover bool
 	minSize  int
@@ -18,12 +19,33 @@ type deflater struct {
 }
 
 func newDeflater(level, bits int, takeover bool, minSize int) *deflater {
-	return &deflater{pool: getEncoderPool(level, bits), bits: bits, takeover: takeover, minSize: minSize}
+	d := &deflater{pool: getEncoderPool(level, bits, usesLZEncoder(level, takeover)), bits: bits, takeover: takeover, minSize: minSize}
+	if !takeover && level >= 4 {
+		d.small = getEncoderPool(level, bits, true)
+	}
+	return d
 }
 
-// begin starts compressing a message.
+// lzSmallMessage: without context takeover, messages sent whole up to this
+// size are compressed by lzEncoder, which never spends a stored block on a
+// tiny one and builds a small message's Huffman code quickly; larger ones
+// by klauspost's fast encoder. Each message is a stream of its own then
+// (RFC 7692 §7.2.3.3 does not apply), so either may be used.
+const lzSmallMessage = 1 << 10
+
+// begin starts compressing a message. Without context takeover the encoder
+// is chosen at the first write, which tells whether the message is small.
 func (d *deflater) begin() {
-	e, fresh := d.pool.get(d)
+	if d.small != nil {
+		d.cur = nil
+		return
+	}
+	d.acquire(d.pool)
+}
+
+// acquire takes an encoder from p for the current message.
+func (d *deflater) acquire(p *encoderPool) {
+	e, fresh := p.get(d)
 	if fresh || !d.takeover {
 		var dict []byte
 		if d.takeover {
@@ -41,6 +63,7 @@ func (d *deflater) begin() {
 // With final set, the 00 00 ff ff that ends the sync flush is removed
 // (§7.2.1); earlier fragments keep theirs, which is harmless to decoders.
 func (d *deflater) write(p []byte, final bool) ([]byte, error) {
+	d.choose(p, final)
 	e := d.cur
 	e.out.b = e.out.b[:0]
 	if err := d.compress(p); err != nil {
@@ -56,6 +79,7 @@ func (d *deflater) write(p []byte, final bool) ([]byte, error) {
 // writeTo is write with the output appended to tx, from a, instead of the
 // encoder's own buffer; it returns the number of bytes appended.
 func (d *deflater) writeTo(tx *buffer, a Allocator, p []byte, final bool) (int, error) {
+	d.choose(p, final)
 	e := d.cur
 	e.out.tx, e.out.a = tx, a
 	from := tx.n
@@ -69,6 +93,19 @@ func (d *deflater) writeTo(tx *buffer, a Allocator, p []byte, final bool) (int, 
 		tx.n -= 4
 	}
 	return tx.n - from, nil
+}
+
+// choose takes the encoder at the first write of a message without
+// context takeover: see lzSmallMessage.
+func (d *deflater) choose(p []byte, final bool) {
+	if d.cur != nil {
+		return
+	}
+	if final && len(p) <= lzSmallMessage {
+		d.acquire(d.small)
+	} else {
+		d.acquire(d.pool)
+	}
 }
 
 // compress feeds p to the encoder and flushes it (a sync flush, §7.2.1).
@@ -107,7 +144,7 @@ func (d *deflater) compress(p []byte) error {
 // end finishes the message and lends the encoder back to the pool.
 func (d *deflater) end() {
 	if d.cur != nil {
-		d.pool.put(d.cur)
+		d.cur.pool.put(d.cur)
 		d.cur = nil
 	}
 }

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"io"
 	"runtime"
 	"sync"
 
@@ -18,9 +19,17 @@ import (
 // new writer with the history, which makes context takeover as cheap as a
 // private writer while memory stays bounded by the pool.
 
+// flateWriter is what deflater needs of a DEFLATE encoder: klauspost's
+// flate.Writer or lzEncoder (deflate_enc.go).
+type flateWriter interface {
+	ResetDict(w io.Writer, dict []byte)
+	Write(p []byte) (int, error)
+	Flush() error
+}
+
 // encoder is a pooled flate writer with the buffer it writes into.
 type encoder struct {
-	w     *flate.Writer
+	w     flateWriter
 	out   sliceWriter
 	pool  *encoderPool
 	owner *deflater // last user
@@ -57,27 +66,31 @@ type encoderPool struct {
 	mu    sync.Mutex
 	level int
 	bits  int
+	lz    bool // lzEncoders, else klauspost's writers
 	free  []*encoder
 }
 
 var encoderPools struct {
 	sync.Mutex
-	m map[[2]int]*encoderPool
+	m map[[3]int]*encoderPool
 }
 
 // maxFreeEncoders bounds the idle writers kept per (level, window) pair.
 func maxFreeEncoders() int { return 4 + 2*runtime.GOMAXPROCS(0) }
 
-func getEncoderPool(level, bits int) *encoderPool {
+func getEncoderPool(level, bits int, lz bool) *encoderPool {
 	encoderPools.Lock()
 	defer encoderPools.Unlock()
 	if encoderPools.m == nil {
-		encoderPools.m = make(map[[2]int]*encoderPool)
+		encoderPools.m = make(map[[3]int]*encoderPool)
 	}
-	k := [2]int{level, bits}
+	k := [3]int{level, bits, 0}
+	if lz {
+		k[2] = 1
+	}
 	p := encoderPools.m[k]
 	if p == nil {
-		p = &encoderPool{level: level, bits: bits}
+		p = &encoderPool{level: level, bits: bits, lz: lz}
 		encoderPools.m[k] = p
 	}
 	return p
@@ -87,7 +100,7 @@ func getEncoderPool(level, bits int) *encoderPool {
 // with its state intact (the stream continues), true when it must be reset.
 func (p *encoderPool) get(d *deflater) (e *encoder, fresh bool) {
 	p.mu.Lock()
-	if last := d.enc; last != nil && last.owner == d && last.gen == d.gen && last.idx >= 0 {
+	if last := d.enc; last != nil && last.pool == p && last.owner == d && last.gen == d.gen && last.idx >= 0 {
 		p.remove(last)
 		p.mu.Unlock()
 		return last, false
@@ -109,13 +122,21 @@ func (p *encoderPool) get(d *deflater) (e *encoder, fresh bool) {
 
 func (p *encoderPool) newEncoder() *encoder {
 	e := &encoder{pool: p, idx: -1}
+	if p.lz {
+		e.w = newLZEncoder(p.level, p.bits)
+		return e
+	}
 	var err error
 	if p.bits < 15 {
 		// §7.1.2: the sender must not use a window larger than agreed;
 		// klauspost's windowed encoder bounds match distances to 2^bits.
-		e.w, err = flate.NewWriterWindow(&e.out, 1<<p.bits)
+		var w *flate.Writer
+		w, err = flate.NewWriterWindow(&e.out, 1<<p.bits)
+		e.w = w
 	} else {
-		e.w, err = flate.NewWriter(&e.out, p.level)
+		var w *flate.Writer
+		w, err = flate.NewWriter(&e.out, p.level)
+		e.w = w
 	}
 	if err != nil {
 		panic("ws: flate writer: " + err.Error()) // levels and windows are validated earlier

@@ -37,7 +37,14 @@ type lzEncoder struct {
 
 	blk lzBlock
 	bw  lzBits
+	err error // the writer's, from a drain: the stream is broken until ResetDict
 }
+
+// lzDrainAt is how much whole-byte output is held before it goes to the
+// writer, so that a long message's output is not kept in Go memory (the
+// writer appends to the connection's output buffer: C memory behind the C
+// API, where running out is an error, not the end of the process).
+const lzDrainAt = 64 << 10
 
 // lzParams tune the matching, as zlib's configuration_table (deflate.c):
 // chains are cut to a quarter once a match of good bytes is in hand, no
@@ -95,7 +102,7 @@ func newLZEncoder(level, bits int) *lzEncoder {
 // ResetDict starts a new stream written to w, primed with the last window
 // of dict: what the peer's decoder holds (RFC 7692 §7.2.3.3 for takeover).
 func (e *lzEncoder) ResetDict(w io.Writer, dict []byte) {
-	e.w = w
+	e.w, e.err = w, nil
 	e.blk.reset()
 	e.bw.reset()
 	if len(dict) > e.window {
@@ -145,6 +152,9 @@ func (e *lzEncoder) Write(p []byte) (int, error) {
 		p = p[k:]
 		e.insert(e.base + int32(from)) // the last bytes of the part before
 		e.match(from)
+		if e.err != nil {
+			return n - len(p), e.err
+		}
 	}
 	return n, nil
 }
@@ -154,6 +164,9 @@ func (e *lzEncoder) Write(p []byte) (int, error) {
 // flush as RFC 1951 §3.2.4 stores it), and writes it out.
 func (e *lzEncoder) Flush() error {
 	e.endBlock()
+	if e.err != nil {
+		return e.err
+	}
 	e.bw.bits(0, 3) // BFINAL=0, BTYPE=00
 	e.bw.align()
 	e.bw.out = append(e.bw.out, 0, 0, 0xff, 0xff)
@@ -194,4 +207,9 @@ func (e *lzEncoder) endBlock() {
 	from := e.blk.from - e.base
 	e.blk.write(&e.bw, e.buf[from:int(from)+e.blk.bytes])
 	e.blk.reset()
+	if len(e.bw.out) >= lzDrainAt && e.err == nil {
+		// Whole bytes only: the bits of a partial byte stay in bw.acc.
+		_, e.err = e.w.Write(e.bw.out)
+		e.bw.out = e.bw.out[:0]
+	}
 }

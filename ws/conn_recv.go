@@ -491,19 +491,7 @@ func (c *Conn) TakeEvent(ev *Event) bool {
 	if c.evHead == len(c.evq) {
 		return false
 	}
-	r := &c.evq[c.evHead]
-	c.evHead++
-	buf := &c.rx
-	if r.inCx {
-		buf = &c.cx
-	}
-	if r.flags&evReply != 0 {
-		if r.init == ClosedByFailure {
-			c.replyFailure()
-		} else {
-			c.replyClose(r.code, buf.b[r.off:r.off+r.n])
-		}
-	}
+	r, buf := c.take()
 	ev.Type, ev.Opcode, ev.RSV = r.typ, r.op, r.rsv
 	ev.First, ev.Last, ev.Compressed = r.flags&evFirst != 0, r.flags&evLast != 0, r.flags&evCompressed != 0
 	ev.Code, ev.Initiator = r.code, r.init
@@ -587,4 +575,23 @@ func (c *Conn) FeedAll(b []byte) (int, error) {
 	c.lim.maxQueued = maxRoom
 	defer func() { c.lim.maxQueued = q }()
 	return c.Feed(b)
+}
+
+// take removes the next queued event (there is one) and returns it with the
+// buffer its payload is in, queuing first the close reply it calls for.
+func (c *Conn) take() (*evRec, *buffer) {
+	r := &c.evq[c.evHead]
+	c.evHead++
+	buf := &c.rx
+	if r.inCx {
+		buf = &c.cx
+	}
+	if r.flags&evReply != 0 {
+		if r.init == ClosedByFailure {
+			c.replyFailure()
+		} else {
+			c.replyClose(r.code, buf.b[r.off:r.off+r.n])
+		}
+	}
+	return r, buf
 }

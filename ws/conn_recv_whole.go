@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // feedWhole is Feed's fast path for the most common input: whole messages
@@ -23,26 +24,33 @@ import (
 // fragmented message, and that frames are still received.
 func (c *Conn) feedWhole(b []byte) int {
 	var maskBit byte
-	hl0 := 2
 	if c.role == RoleServer {
-		maskBit, hl0 = 0x80, 6 // §5.1: clients mask, servers do not
+		maskBit = 0x80 // §5.1: clients mask, servers do not
 	}
 	maxLen := min(c.p.maxFrame, c.p.maxMessage)
-	validate := !c.skipUTF8
+	// Text is checked unless skipUTF8; the check is skipped by comparing
+	// the opcode with one no frame taken here has.
+	textOp := byte(OpText)
+	if c.skipUTF8 {
+		textOp = 0xFF
+	}
 	// The receive budget (see room): the first frame is taken while no
 	// event is queued, whatever its size.
-	left, queued := c.lim.maxQueued-c.held(), c.evHead < len(c.evq)
-	used := 0
-	for len(b)-used >= 2 {
-		if left <= 0 && queued {
-			break
-		}
-		r := b[used:]
+	left := c.lim.maxQueued - c.held()
+	if c.evHead == len(c.evq) {
+		left = max(left, 1)
+	}
+	// The loop keeps few values live (r, not b and an offset; the buffers'
+	// fields in locals, stored back once): with more, it spilled registers
+	// and reloaded them in its dependency chain.
+	rxb, rxn, evq := c.rx.b, c.rx.n, c.evq
+	r := b
+	for len(r) >= 2 && left > 0 {
 		b0, b1 := r[0], r[1]
 		if b0 != 0x80|byte(OpText) && b0 != 0x80|byte(OpBinary) || b1&0x80 != maskBit {
 			break
 		}
-		n, hl := int(b1&0x7F), hl0
+		n, hl := int(b1&0x7F), 2+int(maskBit>>5) // 2, or 6 with a key
 		if n >= 126 {
 			if n == 127 || len(r) < 4 {
 				break
@@ -56,46 +64,62 @@ func (c *Conn) feedWhole(b []byte) int {
 		if len(r)-hl < n || int64(n) > maxLen {
 			break
 		}
-		dst := c.rx.b[c.rx.n:]
-		if len(dst) < n {
-			if dst = c.rx.reserve(c.alloc, n); dst == nil {
+		if len(rxb)-rxn < n {
+			c.rx.n = rxn
+			if c.rx.reserve(c.alloc, n) == nil {
 				break
 			}
+			rxb = c.rx.b
 		}
-		dst = dst[:n]
+		dst := rxb[rxn : rxn+n]
 		src := r[hl : hl+n : hl+n]
 		ascii := false
 		if maskBit != 0 {
-			ascii = unmaskASCII(dst, src, binary.LittleEndian.Uint32(r[hl-4:hl]))
+			k := binary.LittleEndian.Uint32(r[hl-4 : hl])
+			if n >= 8 && n <= 16 {
+				// Two overlapping words, here rather than in a call:
+				// chat-sized messages are the most common.
+				k64 := uint64(k) * 0x1_0000_0001
+				a := binary.LittleEndian.Uint64(src) ^ k64
+				z := binary.LittleEndian.Uint64(src[n-8:]) ^ bits.RotateLeft64(k64, -8*(n&3))
+				binary.LittleEndian.PutUint64(dst, a)
+				binary.LittleEndian.PutUint64(dst[n-8:], z)
+				ascii = (a|z)&utf8HiBits == 0
+			} else {
+				ascii = unmaskASCII(dst, src, k)
+			}
 		} else {
 			copy(dst, src)
 		}
-		if b0&0xF == byte(OpText) && validate && !ascii {
+		if b0&0xF == textOp && !ascii {
 			// §8.1; the general path finds the offending byte.
 			var u utf8State
 			if u.feed(dst) >= 0 || !u.complete() {
 				break
 			}
 		}
-		// Text (1) and binary (2) map to EventText (4) and EventBinary (5).
-		// The record is written in place: an appended literal was built
-		// on the stack byte by byte and copied in 16-byte loads, which
-		// stalled on store forwarding.
-		op := Opcode(b0 & 0xF)
-		if len(c.evq) == cap(c.evq) {
-			c.evq = append(c.evq, evRec{})
+		if len(evq) == cap(evq) {
+			evq = append(evq, evRec{})
 		} else {
-			c.evq = c.evq[:len(c.evq)+1]
+			evq = evq[:len(evq)+1]
 		}
-		e := &c.evq[len(c.evq)-1]
-		e.typ, e.op, e.rsv, e.flags, e.init, e.inCx, e.code = EventType(op+3), op, 0, evFirst|evLast, 0, false, 0
-		e.off, e.n = c.rx.n, n
-		c.rx.n += n
-		c.p.msgLen = int64(n)
-		used += hl + n
+		// Text (1) and binary (2) map to EventText (4) and EventBinary (5).
+		// The record's head is one word (recHead), stored whole: field by
+		// field took nine stores, and a literal copied in 16-byte loads
+		// stalled on store forwarding.
+		op := uint64(b0 & 0xF)
+		e := &evq[len(evq)-1]
+		*(*recHead)(unsafe.Pointer(e)) = recHead((op + 3) | op<<8 | uint64(evFirst|evLast)<<24)
+		e.off, e.n = rxn, n
+		rxn += n
+		r = r[hl+n:]
 		left -= n + evRecSize
-		queued = true
 	}
+	if len(evq) > len(c.evq) {
+		c.p.msgLen = int64(evq[len(evq)-1].n)
+	}
+	c.rx.n, c.evq = rxn, evq
+	used := len(b) - len(r)
 	c.rx.peak = max(c.rx.peak, c.rx.n)
 	return used
 }

@@ -58,3 +58,63 @@ func TestTakeEventRecords(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReceiveRecords is W1/W2 as the C API runs them (bench/c): 64 KiB
+// slices fed, events taken in batches of 256 records. One op is one message.
+func BenchmarkReceiveRecords(b *testing.B) {
+	for _, size := range []int{16, 1 << 10} {
+		b.Run("text/"+sizeName(size), func(b *testing.B) {
+			payload := bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz012345"), size/32+1)[:size]
+			one := frame(true, 0, OpText, true, payload)
+			var wire []byte
+			for i := 0; i < max(1, (256<<10)/len(one)); i++ {
+				wire = append(wire, one...)
+			}
+			c := mustConn(b, &Config{Role: RoleServer}, nil)
+			recs := make([]EventRecord, 256)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			got := 0
+			var sum uint32
+			for got < b.N {
+				for w := wire; len(w) > 0; {
+					n := min(len(w), 64<<10)
+					if _, err := c.Feed(w[:n]); err != nil {
+						b.Fatal(err)
+					}
+					w = w[n:]
+					for k := c.TakeEventRecords(recs); k > 0; k = c.TakeEventRecords(recs) {
+						for _, r := range recs[:k] {
+							sum += uint32(*r.Data) + uint32(*(*byte)(unsafe.Add(unsafe.Pointer(r.Data), r.Len-1)))
+						}
+						got += k
+					}
+				}
+			}
+			_ = sum
+		})
+	}
+}
+
+// TestRecHeadLayout: recHead reads evRec's fields where they are, and its
+// two words land on EventRecord's fields (on this platform's byte order,
+// which the fast path assumes little-endian).
+func TestRecHeadLayout(t *testing.T) {
+	r := evRec{typ: EventClose, op: OpClose, rsv: 5, flags: evFirst | evLast | evCompressed | evReply, init: ClosedByFailure, inCx: true, code: 4321}
+	w := r.head()
+	if w.typ() != EventClose || w.flags() != r.flags || !w.inCx() {
+		t.Fatalf("head %#x: typ %v flags %#x inCx %v", uint64(w), w.typ(), w.flags(), w.inCx())
+	}
+	var d EventRecord
+	d.Size = 99
+	*(*uint32)(unsafe.Pointer(&d.Type)) = w.record32()
+	*(*uint64)(unsafe.Pointer(&d.Code)) = w.record64()
+	want := EventRecord{Size: 99, Type: EventClose, Opcode: OpClose, RSV: 5, Flags: evFirst | evLast | evCompressed, Code: 4321, Initiator: ClosedByFailure}
+	if d != want {
+		t.Fatalf("record %+v, want %+v", d, want)
+	}
+	if unsafe.Offsetof(d.Code) != unsafe.Offsetof(d.Type)+4 || unsafe.Offsetof(d.Data) != 16 {
+		t.Fatal("EventRecord layout changed")
+	}
+}

@@ -181,6 +181,26 @@ func BenchmarkSendText(b *testing.B) {
 	}
 }
 
+// BenchmarkSendTextDrained is W5a/W5b as a request/response host runs
+// them: each text message sent, its output taken and consumed at once.
+func BenchmarkSendTextDrained(b *testing.B) {
+	for _, size := range []int{16, 1 << 10} {
+		b.Run(sizeName(size), func(b *testing.B) {
+			payload := []byte(strings.Repeat("The quick brown fox jumps over the lazy dog. ", size/45+1)[:size])
+			c := mustConn(b, &Config{Role: RoleClient}, nil)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.SendText(payload); err != nil {
+					b.Fatal(err)
+				}
+				c.Consume(len(c.Output()))
+			}
+		})
+	}
+}
+
 // BenchmarkDeflateRoundTrip: a client compresses 16 KiB of JSON-like text
 // and a server inflates it, with and without context takeover.
 func BenchmarkDeflateRoundTrip(b *testing.B) {

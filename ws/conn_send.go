@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/binary"
 	"io"
+	"math/bits"
 	"strconv"
 )
 
@@ -292,7 +293,17 @@ func (c *Conn) checkSend() error {
 	return nil
 }
 
+// checkDataSend is small enough to inline for the common case; the rest
+// is dataSendError's.
 func (c *Conn) checkDataSend(op Opcode) error {
+	// Text or binary, in StateOpen or StateClosing, no close sent.
+	if op-OpText <= OpBinary-OpText && c.state-StateOpen <= StateClosing-StateOpen && !c.closeSent {
+		return nil
+	}
+	return c.dataSendError(op)
+}
+
+func (c *Conn) dataSendError(op Opcode) error {
 	if err := c.checkSend(); err != nil {
 		return err
 	}
@@ -324,10 +335,14 @@ func (c *Conn) checkControl(p []byte, fin bool) error {
 // already holds MaxOutput bytes, so that it works as backpressure without
 // making messages larger than the cap impossible to send.
 func (c *Conn) checkRoom(n int) error {
-	if int64(c.tx.n-c.txOff) >= c.lim.maxOutput {
-		return newError(CodeOutputFull, "output queue is full ("+strconv.Itoa(c.tx.n-c.txOff)+" bytes pending); write and Consume it first")
+	if int64(c.tx.n-c.txOff) < c.lim.maxOutput {
+		return nil
 	}
-	return nil
+	return c.roomError()
+}
+
+func (c *Conn) roomError() error {
+	return newError(CodeOutputFull, "output queue is full ("+strconv.Itoa(c.tx.n-c.txOff)+" bytes pending); write and Consume it first")
 }
 
 func (c *Conn) writeData(op Opcode, rsv uint8, fin bool, p []byte) error {
@@ -406,18 +421,29 @@ func (c *Conn) putFrame(op Opcode, rsv uint8, fin bool, p []byte, text bool) int
 	if masked {
 		dst[1] = 0x80 | l7
 		// §5.3: a fresh, unpredictable key for every frame.
-		key := c.masks.next()
-		copy(dst[hl-4:hl], key[:])
+		k := c.masks.word()
+		binary.LittleEndian.PutUint32(dst[hl-4:hl], k)
 		ascii, checked := false, false
-		if text {
-			ascii, checked = maskCopyASCII(dst[hl:], p, binary.LittleEndian.Uint32(key[:]))
+		switch {
+		case n >= 8 && n <= 16:
+			// Two overlapping words, inline: chat-sized messages are the
+			// most common, and a call to mask them cost as much again.
+			k64 := uint64(k) * 0x1_0000_0001
+			a, z := binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[n-8:])
+			binary.LittleEndian.PutUint64(dst[hl:], a^k64)
+			binary.LittleEndian.PutUint64(dst[hl+n-8:], z^bits.RotateLeft64(k64, -8*(n&3)))
+			ascii, checked = (a|z)&utf8HiBits == 0, true
+		case text:
+			ascii, checked = maskCopyASCII(dst[hl:], p, k)
 		}
 		if !checked {
 			if text && !ValidUTF8(p) {
 				return frameBadUTF8
 			}
+			var key [4]byte
+			binary.LittleEndian.PutUint32(key[:], k)
 			maskCopy(dst[hl:], p, key, 0)
-		} else if !ascii && !ValidUTF8(p) {
+		} else if text && !ascii && !ValidUTF8(p) {
 			return frameBadUTF8
 		}
 	} else {
@@ -461,7 +487,9 @@ func (c *Conn) Consume(n int) error {
 	c.pongRun = 0 // the pongs at the end may be (partly) written
 	if c.txOff == c.tx.n {
 		c.tx.n, c.txOff = 0, 0
-		c.tx.trim(c.alloc)
+		if len(c.tx.b) > retainMax { // what trim checks first, without the call
+			c.tx.trim(c.alloc)
+		}
 	}
 	return nil
 }

@@ -568,3 +568,46 @@ func TestEchoCloseReason(t *testing.T) {
 		}
 	}
 }
+
+// TestSendTextSizes: every length around the inline small-message path
+// (8-16 bytes) and the vector paths masks and validates as the general
+// path does: ASCII and multi-byte text arrive intact, masked or not,
+// invalid UTF-8 is refused without queuing anything, and binary is never
+// checked.
+func TestSendTextSizes(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		ascii := bytes.Repeat([]byte("abcdefgh"), 6)[:n]
+		multi := []byte(strings.Repeat("é", 20))[:n&^1]
+		bad := bytes.Clone(ascii)
+		if n > 0 {
+			bad[n-1] = 0xFF
+		}
+		for _, tc := range []struct {
+			name string
+			op   Opcode
+			p    []byte
+			ok   bool
+		}{
+			{"ascii", OpText, ascii, true},
+			{"multibyte", OpText, multi, true},
+			{"invalid", OpText, bad, n == 0},
+			{"binary", OpBinary, bad, true},
+		} {
+			for _, c := range []*Conn{client(t), server(t)} {
+				err := c.SendMessage(tc.op, tc.p, 0)
+				if (err == nil) != tc.ok {
+					t.Fatalf("%s n=%d %v: err %v", tc.name, n, c.Role(), err)
+				}
+				if !tc.ok {
+					if c.OutputLen() != 0 {
+						t.Fatalf("%s n=%d: refused message left %d bytes of output", tc.name, n, c.OutputLen())
+					}
+					continue
+				}
+				if f := outFrames(t, c); len(f) != 1 || f[0].Op != tc.op || f[0].Data != string(tc.p) {
+					t.Fatalf("%s n=%d %v: frames %+v", tc.name, n, c.Role(), f)
+				}
+			}
+		}
+	}
+}

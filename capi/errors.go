@@ -27,9 +27,13 @@ func setLastError(msg string) {
 
 // status converts a ws error to a C status, recording its message.
 func status(err error) C.int {
-	if err == nil {
+	if err == nil { // inlined: most calls succeed
 		return C.WS_OK
 	}
+	return errStatus(err)
+}
+
+func errStatus(err error) C.int {
 	var e *ws.Error
 	if errors.As(err, &e) {
 		return fail(e.Code, e.Error())

@@ -212,6 +212,9 @@ func wsgo_conn_failure(h C.uintptr_t) (s *C.char) {
 	msg := ""
 	if err := o.conn.Err(); err != nil {
 		msg = err.Error()
+		if e, ok := err.(*ws.Error); ok {
+			msg = cMessage(e)
+		}
 	}
 	return o.cstr(msg)
 }
@@ -285,7 +288,7 @@ func wsgo_handshake_failure(h C.uintptr_t, field **C.char) C.int {
 func wsgo_client_key(h C.uintptr_t, out **C.char) C.int {
 	return strCall(h, out, func(c *ws.Conn) (string, error) {
 		if c.Role() != ws.RoleClient {
-			return "", &ws.Error{Code: ws.CodeState, Msg: "ws: only a client connection has a key"}
+			return "", &ws.Error{Code: ws.CodeState, Msg: "only a client connection has a key"}
 		}
 		return c.ClientKey(), nil
 	})

@@ -36,13 +36,23 @@ func status(err error) C.int {
 func errStatus(err error) C.int {
 	var e *ws.Error
 	if errors.As(err, &e) {
-		return fail(e.Code, e.Error())
+		return fail(e.Code, cMessage(e))
 	}
 	return fail(ws.CodeInternal, err.Error())
 }
 
+// cMessage is an error's text for C (ws_last_error, ws_conn_failure): its
+// message without Go's "ws: " prefix, the same words a close event's
+// reason has. (Go's Error() names the package, as Go errors do.)
+func cMessage(e *ws.Error) string {
+	if e.Msg == "" {
+		return e.Code.String()
+	}
+	return e.Msg
+}
+
 func internalError(r any) C.int {
-	return fail(ws.CodeInternal, fmt.Sprintf("ws: internal error (please report): %v", r))
+	return fail(ws.CodeInternal, fmt.Sprintf("libws internal error (please report it): %v", r))
 }
 
 // guard recovers a panic in a call that has no object. Use as
@@ -53,7 +63,7 @@ func guard(rc *C.int) {
 	}
 }
 
-func argError(msg string) C.int { return fail(ws.CodeArg, "ws: "+msg) }
+func argError(msg string) C.int { return fail(ws.CodeArg, msg) }
 
 // errNoMem reports C memory that could not be had for a result.
-func errNoMem() C.int { return fail(ws.CodeNoMem, "ws: out of memory") }
+func errNoMem() C.int { return fail(ws.CodeNoMem, "out of memory") }

@@ -10,7 +10,7 @@ import (
 	"github.com/libws/libws/ws"
 )
 
-var errNoRequest = &ws.Error{Code: ws.CodeState, Msg: "ws: no opening request yet (wait for WS_EV_REQUEST)"}
+var errNoRequest = &ws.Error{Code: ws.CodeState, Msg: "no opening request yet (wait for WS_EV_REQUEST)"}
 
 // reqString lends one field of the request to C.
 func reqString(h C.uintptr_t, out **C.char, f func(r *ws.Request) string) C.int {
@@ -115,7 +115,11 @@ func wsgo_accept(h C.uintptr_t, sub, exts *C.char, names, values **C.char, n C.s
 		if e := strings.TrimSpace(goString(exts)); e != "" {
 			list, err := ws.ParseExtensions(e)
 			if err != nil {
-				return &ws.Error{Code: ws.CodeArg, Msg: "ws_accept: extensions: " + err.Error()}
+				msg := err.Error()
+				if e, ok := err.(*ws.Error); ok {
+					msg = cMessage(e)
+				}
+				return &ws.Error{Code: ws.CodeArg, Msg: "ws_accept: extensions: " + msg}
 			}
 			for _, x := range list {
 				opts.Extensions = append(opts.Extensions, x.String())
@@ -166,7 +170,7 @@ func wsgo_request_header_at(h C.uintptr_t, index C.size_t, name, value **C.char)
 	})
 }
 
-var errNoResponse = &ws.Error{Code: ws.CodeState, Msg: "ws: no response from the server yet"}
+var errNoResponse = &ws.Error{Code: ws.CodeState, Msg: "no response from the server yet"}
 
 //export wsgo_response_header_at
 func wsgo_response_header_at(h C.uintptr_t, index C.size_t, name, value **C.char) C.int {

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "capi.h"
@@ -47,10 +48,16 @@ void wsint_set_error(const char *msg, size_t len) {
     b[len] = 0;
 }
 
-static int err(int code, const char *msg) {
-    wsint_set_error(msg, strlen(msg));
+/* Records "fn: msg" as the thread's last error: the wrappers' own
+ * messages name the call that refused its arguments. (Messages from the
+ * Go side say what happened in the connection and carry no prefix.) */
+static int err_at(const char *fn, int code, const char *msg) {
+    char b[LAST_ERROR_MAX];
+    int n = snprintf(b, sizeof b, "%s: %s", fn, msg);
+    wsint_set_error(b, n < 0 ? 0 : (size_t)n);
     return code;
 }
+#define err(code, msg) err_at(__func__, code, msg)
 
 const char *ws_last_error(void) {
     const char *b = last_error_buf(0);
@@ -75,14 +82,14 @@ __attribute__((constructor)) static void init(void) {
 #define FORK_GUARD()                                                              \
     do {                                                                          \
         if (forked)                                                               \
-            return err(WS_E_FORKED, "ws: libws was loaded before fork() and cannot " \
+            return err(WS_E_FORKED, "libws was loaded before fork() and cannot " \
                                     "be used in the child; load it after forking");    \
     } while (0)
 
 #define NOT_NULL(p)                                                               \
     do {                                                                          \
         if ((p) == NULL)                                                          \
-            return err(WS_E_NULL, "ws: " #p " is NULL");                           \
+            return err(WS_E_NULL, #p " is NULL");                           \
     } while (0)
 
 /* A buffer may be NULL only when empty; a length beyond PTRDIFF_MAX is
@@ -90,9 +97,9 @@ __attribute__((constructor)) static void init(void) {
 #define BUFFER(p, n)                                                              \
     do {                                                                          \
         if ((p) == NULL && (n) > 0)                                               \
-            return err(WS_E_NULL, "ws: " #p " is NULL with a non-zero length");    \
+            return err(WS_E_NULL, #p " is NULL with a non-zero length");    \
         if ((n) > (size_t)PTRDIFF_MAX)                                            \
-            return err(WS_E_ARG, "ws: " #n " is impossibly large (a negative length?)"); \
+            return err(WS_E_ARG, #n " is impossibly large (a negative length?)"); \
     } while (0)
 
 /* No buffer is larger than 2^47 bytes (128 TiB, all of a 4-level x86-64 or
@@ -109,7 +116,7 @@ __attribute__((constructor)) static void init(void) {
     do {                                                                          \
         BUFFER(p, n);                                                             \
         if ((n) > LEN_MAX)                                                        \
-            return err(WS_E_ARG, "ws: " #n " is impossibly large (over 2^47 bytes)"); \
+            return err(WS_E_ARG, #n " is impossibly large (over 2^47 bytes)"); \
     } while (0)
 
 /* Strings are copied into Go memory, where running out is fatal: one
@@ -128,23 +135,23 @@ static int str_fits(const char *s, size_t *room) {
 #define STRING(s)                                                                 \
     do {                                                                          \
         if (!str_fits((s), &room))                                                \
-            return err(WS_E_LIMIT, "ws: the strings of one call exceed 1 MiB");   \
+            return err(WS_E_LIMIT, "the strings of one call exceed 1 MiB");   \
     } while (0)
 
 /* Pairs of header names and values: both arrays needed when n > 0, and no
  * NULL entries; their strings count against *room. */
-static int check_pairs(const char *const *names, const char *const *values, size_t n, size_t *room) {
+static int check_pairs(const char *fn, const char *const *names, const char *const *values, size_t n, size_t *room) {
     if (n == 0)
         return WS_OK;
     if (names == NULL || values == NULL)
-        return err(WS_E_NULL, "ws: header name/value arrays are NULL with n > 0");
+        return err_at(fn, WS_E_NULL, "header name/value arrays are NULL with n > 0");
     if (n > 100000)
-        return err(WS_E_ARG, "ws: too many header fields");
+        return err_at(fn, WS_E_ARG, "too many header fields");
     for (size_t i = 0; i < n; i++) {
         if (names[i] == NULL || values[i] == NULL)
-            return err(WS_E_NULL, "ws: a header name or value is NULL");
+            return err_at(fn, WS_E_NULL, "a header name or value is NULL");
         if (!str_fits(names[i], room) || !str_fits(values[i], room))
-            return err(WS_E_LIMIT, "ws: the strings of one call exceed 1 MiB");
+            return err_at(fn, WS_E_LIMIT, "the strings of one call exceed 1 MiB");
     }
     return WS_OK;
 }
@@ -353,7 +360,7 @@ int ws_feed(ws_conn *c, const void *buf, size_t len) {
     NOT_NULL(c);
     LENGTH(buf, len);
     if (len > INT_MAX) /* the count left must fit the int result */
-        return err(WS_E_ARG, "ws_feed: len exceeds INT_MAX; feed in pieces");
+        return err(WS_E_ARG, "len exceeds INT_MAX; feed in pieces");
     return GO(wsgo_feed(H(c), (void *)buf, len));
 }
 
@@ -380,7 +387,7 @@ int ws_feed_request(ws_conn *c, const char *method, const char *target, const ch
     STRING(method);
     STRING(target);
     STRING(proto);
-    int rc = check_pairs(names, values, n, &room);
+    int rc = check_pairs(__func__, names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_feed_request(H(c), (char *)method, (char *)target, (char *)proto, (char **)names,
@@ -393,7 +400,7 @@ int ws_feed_response(ws_conn *c, int status, const char *reason, const char *con
     NOT_NULL(c);
     size_t room = STR_MAX;
     STRING(reason);
-    int rc = check_pairs(names, values, n, &room);
+    int rc = check_pairs(__func__, names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_feed_response(H(c), status, (char *)(reason ? reason : ""), (char **)names,
@@ -716,7 +723,7 @@ int ws_accept(ws_conn *c, const char *subprotocol, const char *extensions,
     size_t room = STR_MAX;
     STRING(subprotocol);
     STRING(extensions);
-    int rc = check_pairs(names, values, n, &room);
+    int rc = check_pairs(__func__, names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_accept(H(c), (char *)(subprotocol ? subprotocol : ""),
@@ -729,7 +736,7 @@ int ws_reject(ws_conn *c, int status, const char *body, const char *const *names
     NOT_NULL(c);
     size_t room = STR_MAX;
     STRING(body);
-    int rc = check_pairs(names, values, n, &room);
+    int rc = check_pairs(__func__, names, values, n, &room);
     if (rc != WS_OK)
         return rc;
     return GO(wsgo_reject(H(c), status, (char *)(body ? body : ""), (char **)names, (char **)values, n));
@@ -755,7 +762,7 @@ int ws_frame_encode_header(const ws_frame_header *h, uint8_t *out, size_t cap) {
     NOT_NULL(h);
     NOT_NULL(out);
     if (cap > LEN_MAX)
-        return err(WS_E_ARG, "ws: cap is impossibly large (over 2^47 bytes)");
+        return err(WS_E_ARG, "cap is impossibly large (over 2^47 bytes)");
     return GO(wsgo_frame_encode_header((ws_frame_header *)h, out, cap));
 }
 
@@ -766,7 +773,7 @@ int ws_mask(const uint8_t key[4], int pos, const void *src, void *dst, size_t le
     LENGTH(dst, len);
     if (src != dst && len > 0 &&
         (const uint8_t *)src < (const uint8_t *)dst + len && (const uint8_t *)dst < (const uint8_t *)src + len)
-        return err(WS_E_ARG, "ws: ws_mask buffers overlap (only src == dst is allowed)");
+        return err(WS_E_ARG, "buffers overlap (only src == dst is allowed)");
     return GO(wsgo_mask((uint8_t *)key, pos, (void *)src, dst, len));
 }
 
@@ -817,10 +824,10 @@ const char *ws_close_code_name(int code) {
 int ws_signal_forward(void **handler_slot) {
     NOT_NULL(handler_slot);
     if (*handler_slot == NULL)
-        return err(WS_E_ARG, "ws: *handler_slot is NULL: it must hold the host's signal handler");
+        return err(WS_E_ARG, "*handler_slot is NULL: it must hold the host's signal handler");
     int rc = wsint_signal_forward(handler_slot);
     if (rc == WS_E_STATE)
-        return err(rc, "ws: ws_signal_forward already routes a different handler");
+        return err(rc, "ws_signal_forward already routes a different handler");
     return rc;
 }
 

@@ -54,6 +54,14 @@
  * code on failure. ws_strerror(code) describes a code; ws_last_error()
  * gives the detailed message of the last failed call on the calling thread.
  *
+ * Messages are plain text with no "libws" or "ws: " prefix (add your own
+ * when you log them). One that refuses a call's arguments names the call
+ * ("ws_send: buf is NULL with a non-zero length"); one about the
+ * connection says what happened and where ("handshake: header line 2 has
+ * no colon: ..."), quoting at most a short, escaped prefix of a peer's
+ * bytes. ws_conn_failure() and a WS_EV_CLOSE's data for the same failure
+ * have the same words.
+ *
  * ------------------------------------------------------------------------
  * MEMORY
  *

@@ -3,9 +3,10 @@ package ws
 import (
 	"crypto/sha1"
 	"encoding/base64"
-	"fmt"
 	"net/textproto"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // websocketGUID is the magic string of RFC 6455 §1.3 and §4.2.2.
@@ -181,13 +182,24 @@ func validKey(key string) bool {
 }
 
 // quote renders peer- or host-supplied text for an error message, cut
-// short so that a huge header does not make a huge message.
+// short (whole characters, escapes counted) so that a huge header or a
+// binary reply does not make a huge message.
 func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return fmt.Sprintf("%q...", s[:max])
+	const max = 64 // bytes of s shown at most
+	const room = 80 // characters of the quoted form at most
+	if q := strconv.Quote(s); len(s) <= max && len(q) <= room {
+		return q
 	}
-	return fmt.Sprintf("%q", s)
+	n := min(len(s), max)
+	for {
+		for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+			n-- // whole characters only
+		}
+		if q := strconv.Quote(s[:n]); len(q) <= room || n == 0 {
+			return q + "..."
+		}
+		n--
+	}
 }
 
 // headerFromPairs builds a header map from name/value pairs that a host

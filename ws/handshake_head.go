@@ -103,7 +103,10 @@ func (h *HeadReader) Reset() {
 // with net/textproto, after the checks textproto does not make. Peer
 // faults are handshake errors with the given status (400 for a request, 0
 // for a response).
-func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]string, error) {
+//
+// start judges the start line first, before any header line: of a reply
+// that is not HTTP at all, that is the fault to report.
+func readHead(head []byte, status int, start func(line string) error) (string, textproto.MIMEHeader, [][2]string, error) {
 	// RFC 7230 §3.5: ignore empty lines before the start line.
 	for {
 		if bytes.HasPrefix(head, []byte("\r\n")) {
@@ -114,7 +117,7 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]strin
 			break
 		}
 	}
-	for pos, first := 0, true; ; first = false {
+	for pos, n := 0, 0; ; n++ {
 		i := bytes.IndexByte(head[pos:], '\n')
 		if i < 0 {
 			return "", nil, nil, handshakeError(status, "handshake: incomplete HTTP head: it must end with an empty line").because(FailMalformed, "")
@@ -128,14 +131,25 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]strin
 			}
 			break
 		}
+		if n == 0 {
+			if err := start(string(line)); err != nil {
+				return "", nil, nil, err
+			}
+			continue
+		}
 		// RFC 7230 §3.2.4: a server must reject obs-fold with 400 (or
 		// unfold it); a client may as well. Rejecting keeps one meaning.
-		if !first && (line[0] == ' ' || line[0] == '\t') {
+		if line[0] == ' ' || line[0] == '\t' {
 			return "", nil, nil, handshakeError(status, "handshake: obsolete line folding (a header line starting with whitespace) is not accepted: "+quote(string(line))).because(FailMalformed, "")
+		}
+		// §3.2: header-field = field-name ":" OWS field-value OWS. Said
+		// here, with the line's number, rather than in textproto's words.
+		if bytes.IndexByte(line, ':') < 0 {
+			return "", nil, nil, handshakeError(status, "handshake: header line "+strconv.Itoa(n)+" has no colon: "+quote(string(line))).because(FailMalformed, "")
 		}
 	}
 	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
-	start, _ := r.ReadLine() // cannot fail: the scan above found its end
+	line, _ := r.ReadLine() // cannot fail: the scan above found its end
 	h, err := r.ReadMIMEHeader()
 	if err != nil {
 		return "", nil, nil, handshakeError(status, "handshake: malformed header: "+err.Error()).because(FailMalformed, "")
@@ -151,7 +165,7 @@ func readHead(head []byte, status int) (string, textproto.MIMEHeader, [][2]strin
 	if bad != "" {
 		return "", nil, nil, handshakeError(status, "handshake: header field name "+quote(bad)+" is not a token (no whitespace is allowed before the colon)").because(FailMalformed, "")
 	}
-	return start, h, headFields(head), nil
+	return line, h, headFields(head), nil
 }
 
 // headFields lists the header fields of a head that textproto accepted, in

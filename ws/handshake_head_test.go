@@ -161,3 +161,56 @@ func TestHeadReaderLinear(t *testing.T) {
 		t.Errorf("byte-at-a-time feeding took %v", d)
 	}
 }
+
+// TestHeadErrorWording: what a peer's bad head is reported as — the start
+// line judged before any header line, a header line without a colon named
+// by its number in our own words, and a peer's bytes quoted as a short,
+// escaped prefix (never a whole line of them).
+func TestHeadErrorWording(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	for _, tc := range []struct {
+		name, head string
+		want       []string // substrings of the message
+	}{
+		{"not HTTP, bad header too", "HELLO THERE\r\nno colon here\r\n\r\n", []string{`malformed status line "HELLO THERE"`}},
+		{"binary reply", "\x16\x03\x01\x02\x00" + strings.Repeat("\x00\xff", 100) + "\r\n\r\n", []string{`malformed status line "\x16\x03\x01\x02\x00`, `"...`}},
+		{"no colon", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nthis line " + long + "\r\n\r\n", []string{`header line 2 has no colon: "this line xxx`, `"...`}},
+		{"200", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", []string{`the server answered 200 "OK", not 101 Switching Protocols`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := NewClient(&Config{Role: RoleClient}, "ws://example.com/x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Consume(c.OutputLen())
+			c.Feed([]byte(tc.head))
+			e, ok := c.NextEvent()
+			if !ok || e.Type != EventRejected {
+				t.Fatalf("event %v %v", e.Type, ok)
+			}
+			msg := string(e.Data)
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q lacks %q", msg, w)
+				}
+			}
+			if len(msg) > 200 || strings.Count(msg, "handshake") > 1 || strings.Contains(msg, "MIME") {
+				t.Errorf("message %q: too long, says handshake twice, or is textproto's", msg)
+			}
+			if c.Err() == nil || c.Err().Error() != "ws: "+msg {
+				t.Errorf("Err() %v, want the event's words", c.Err())
+			}
+		})
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"short", `"short"`},
+		{strings.Repeat("a", 64), `"` + strings.Repeat("a", 64) + `"`},
+		{strings.Repeat("a", 65), `"` + strings.Repeat("a", 64) + `"...`},
+		{strings.Repeat("é", 40), `"` + strings.Repeat("é", 32) + `"...`},
+		{strings.Repeat("\x00", 30), `"` + strings.Repeat(`\x00`, 19) + `"...`},
+	} {
+		if got := quote(tc.in); got != tc.want {
+			t.Errorf("quote(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

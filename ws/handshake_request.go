@@ -13,14 +13,16 @@ import (
 // (400, or 426 for a missing or unsupported Sec-WebSocket-Version); see
 // Reject. Trailing bytes after the head are a CodeArg error.
 func ParseRequest(head []byte) (*Request, error) {
-	line, h, fields, err := readHead(head, 400)
+	var parts []string
+	_, h, fields, err := readHead(head, 400, func(line string) error {
+		// RFC 7230 §3.1.1: request-line = method SP request-target SP HTTP-version
+		if parts = strings.Split(line, " "); len(parts) != 3 {
+			return handshakeError(400, "handshake: malformed request line "+quote(line)+": want \"GET /path HTTP/1.1\"").because(FailMalformed, "")
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	// RFC 7230 §3.1.1: request-line = method SP request-target SP HTTP-version
-	parts := strings.Split(line, " ")
-	if len(parts) != 3 {
-		return nil, handshakeError(400, "handshake: malformed request line "+quote(line)+": want \"GET /path HTTP/1.1\"").because(FailMalformed, "")
 	}
 	return newRequest(parts[0], parts[1], parts[2], h, fields)
 }

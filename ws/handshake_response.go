@@ -11,24 +11,32 @@ import (
 // CodeHandshake and Status 0; trailing bytes after the head are a CodeArg
 // error.
 func ParseResponse(head []byte) (*Response, error) {
-	line, h, fields, err := readHead(head, 0)
+	resp := &Response{}
+	_, h, fields, err := readHead(head, 0, resp.parseStatusLine)
 	if err != nil {
 		return nil, err
 	}
+	resp.Header, resp.Fields = h, fields
+	return resp, nil
+}
+
+// parseStatusLine fills in Proto, Status and Reason from a status line.
+func (r *Response) parseStatusLine(line string) error {
 	// RFC 7230 §3.1.2: status-line = HTTP-version SP status-code SP reason-phrase
 	proto, rest, _ := strings.Cut(line, " ")
 	code, reason, _ := strings.Cut(rest, " ") // a missing reason is tolerated
 	if !isHTTPVersion(proto) {
-		return nil, handshakeError(0, "handshake: malformed status line "+quote(line)+": want \"HTTP/1.1 101 Switching Protocols\"").because(FailMalformed, "")
+		return handshakeError(0, "handshake: malformed status line "+quote(line)+": want \"HTTP/1.1 101 Switching Protocols\"").because(FailMalformed, "")
 	}
 	status, ok := parseStatus(code)
 	if !ok {
-		return nil, handshakeError(0, "handshake: malformed status code in status line "+quote(line)).because(FailMalformed, "")
+		return handshakeError(0, "handshake: malformed status code in status line "+quote(line)).because(FailMalformed, "")
 	}
 	if !validFieldValue(reason) {
-		return nil, handshakeError(0, "handshake: control character in the reason phrase of "+quote(line)).because(FailMalformed, "")
+		return handshakeError(0, "handshake: control character in the reason phrase of "+quote(line)).because(FailMalformed, "")
 	}
-	return &Response{Proto: proto, Status: status, Reason: reason, Header: h, Fields: fields}, nil
+	r.Proto, r.Status, r.Reason = proto, status, reason
+	return nil
 }
 
 // ResponseFromHeaders builds a Response from a head that the host already

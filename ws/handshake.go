@@ -185,7 +185,7 @@ func validKey(key string) bool {
 // short (whole characters, escapes counted) so that a huge header or a
 // binary reply does not make a huge message.
 func quote(s string) string {
-	const max = 64 // bytes of s shown at most
+	const max = 64  // bytes of s shown at most
 	const room = 80 // characters of the quoted form at most
 	if q := strconv.Quote(s); len(s) <= max && len(q) <= room {
 		return q

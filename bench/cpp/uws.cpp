@@ -28,7 +28,8 @@
  * read-only and used again every pass, so each slice is first memcpy'd
  * into such a receive buffer — the copy recv() does into uWS's buffer. That
  * memcpy (64 KiB per slice) is inside the timed loop and counted against
- * uws; libws's ws_feed and wslay's recv callback copy the slice too.
+ * uws (libws's ws_feed only reads the slice, unmasking into its own memory;
+ * wslay's recv callback copies it into wslay's buffer).
  *
  * The Impl of WebSocketProtocol<SERVER, Impl> (uWS: WebSocket<SERVER>)
  * replicates WebSocket.cpp's handleFragment for data frames: a message

@@ -9,7 +9,8 @@ bench/run.sh (what `make bench` calls) installs and builds what this needs
 first; run.py expects the harnesses built in bench/build and the workloads
 in bench/data.
 
-Every harness (bench/c, bench/go, bench/python, bench/perl, bench/node) is a
+Every harness (bench/c, bench/cpp — uWebSockets' protocol layer, shown
+with the C rows —, bench/go, bench/python, bench/perl, bench/node) is a
 long-lived process that answers one request at a time on a line protocol:
 {"w": "w1", "impl": "libws", "min_time": 0.3} → {"messages": ..., "seconds":
 ...}. This script asks them in turn — rounds × workloads × contenders, the
@@ -79,6 +80,7 @@ LIBWS_IMPLS = {"libws", "libws-batched", "libws-frames", "libws views", "native"
 # for sent text (W5a, W5b, W6c).
 UTF8_RECV = {
     ("c", "libws"): True, ("c", "wslay"): True, ("c", "wslay+zlib"): False,
+    ("c", "uws"): True,  # isValidUtf8 on each complete text message, as uWS v9's WebSocket.cpp
     ("go", "libws"): True, ("go", "libws-frames"): False, ("go", "gorilla"): False, ("go", "gobwas"): True,
     ("go", "gobwas-frames"): False,
     ("python", "libws"): True, ("python", "libws views"): True, ("python", "websockets"): False,
@@ -107,6 +109,7 @@ LABEL = {
     ("c", "wslay"): "wslay",
     ("c", "wslay-batched"): "wslay, batched drain (64 KiB)",
     ("c", "wslay+zlib"): "wslay + zlib",
+    ("c", "uws"): "uWebSockets protocol layer (C++, uws 9.148.0)",
     ("c", "zlib"): "zlib alone",
     ("go", "libws"): "libws Go API",
     ("go", "libws-batched"): "libws Go API, batched drain (64 KiB)",
@@ -144,9 +147,17 @@ def is_libws(surface, impl):
     return surface != "node" and impl in LIBWS_IMPLS
 
 
+# uWebSockets' protocol layer (bench/cpp/uws.cpp), in the C tables: the
+# issue's "fastest C++ protocol layer"
+UWS = ("c", "uws")
+UWS_EXE = "wsbench-uws"
+
+
 def is_peer(surface, impl):
     """A WebSocket peer a target or a "best peer" ratio may use: not libws,
-    not a batched-drain row, not zlib alone."""
+    not a batched-drain row, not zlib alone. uWebSockets (UWS) is one."""
+    if (surface, impl) == UWS:
+        return True
     return not is_libws(surface, impl) and not impl.endswith("-batched") and (surface, impl) not in ZLIB_ALONE
 
 
@@ -215,6 +226,7 @@ def harness_specs(data):
     node_dir = os.path.join(HERE, "node")
     return [
         ("c", "c", [os.path.join(BUILD, "wsbench-c"), data], None),
+        ("uws", "c", [os.path.join(BUILD, UWS_EXE), data], None),
         ("go", "go", [os.path.join(BUILD, "wsbench-go"), data], None),
         ("python", "python", [py, os.path.join(HERE, "python", "harness.py"), data], None),
         ("perl", "perl", ["perl", os.path.join(HERE, "perl", "harness.pl"), data], None),
@@ -233,6 +245,10 @@ def measure(args, data, manifest):
             continue
         if env and env.get("WS_NO_BUFFER_UTIL") == "":
             env = None  # bufferutil on: the variable must be absent
+        if name == "uws" and not os.path.exists(argv[0]):
+            print(f"run.py: no {os.path.relpath(argv[0], ROOT)} (bench/run.sh could not fetch uws 9.148.0 with "
+                  f"npm pack, or build it): uWebSockets is left out of this run", file=sys.stderr)
+            continue
         try:
             harnesses.append(Harness(name, surface, argv, env))
         except Exception as e:  # noqa: BLE001 - reported, the others go on
@@ -458,6 +474,19 @@ def build_report(args, results, versions, errors, calls, scale, manifest, mach):
              "connection; or inflating each compressed payload in one stream) — the reference of the W7 targets, "
              "not counted as a peer. MB/s = payload bytes / 10⁶ / s (W7: the texts' bytes).")
     L.append("")
+    if "uws" in versions:
+        L.append("uWebSockets protocol layer (C rows; bench/cpp/uws.cpp, src/WebSocketProtocol.h of the npm "
+                 "package uws 9.148.0, g++ -O2 -std=c++11): it parses and unmasks in place, in the buffer it "
+                 "recv()'d the socket into, so each 64 KiB slice is first memcpy'd into such a receive buffer "
+                 "(with uWS's pre- and post-padding), inside the timed loop — the copy recv() makes in uWS "
+                 "(libws's ws_feed only reads the slice, unmasking into its own memory; wslay's recv callback "
+                 "copies it into wslay's buffer). One consume() per slice; messages "
+                 "split across slices are gathered in a fragment buffer and text is checked with uWS's "
+                 "isValidUtf8 on every complete message, as uWS v9's WebSocket.cpp handleFragment does; the "
+                 "message is then counted in handleFragment itself (no Group::messageHandler std::function "
+                 "call). Its sends (W5a–d) are formatMessage (masking key from rand(), byte-wise masking) "
+                 "into a buffer drained after every message; no UTF-8 check on send.")
+        L.append("")
     L.append(f"Columns: **msg/s** is the {stat} of the rounds by the wall clock; **spread** is the fastest round ÷ "
              "the slowest (1.00× = all rounds alike); **÷ same-language peer** is the rate over the best peer "
              "(not libws, not a batched or zlib-alone row) of the same surface; **÷ native peer** over the best "
@@ -529,8 +558,20 @@ def build_report(args, results, versions, errors, calls, scale, manifest, mach):
     # ---- targets
     L.append("## Issue 14 targets (ratios in this run)")
     L.append("")
-    L.append("Peers here are what this harness runs (no uWebSockets: the issue's W1/W2 goal of 1.0× the fastest C++ "
-             "protocol layer is given as its ×wslay equivalents, ≥ 9× on W1 and ≥ 26× on W2).")
+    uws_ran = any(k[:2] == UWS and r_.get("rates") for k, r_ in results.items())
+    if uws_ran:
+        L.append("Peers here are what this harness runs. The issue's W1/W2 goal, 1.0× the fastest C++ protocol "
+                 "layer, is measured against uWebSockets' protocol layer (uws 9.148.0, see Workloads: its receive "
+                 "path includes a copy of each slice into its receive buffer), and also, as before this harness "
+                 "existed, as its ×wslay equivalents, ≥ 9× on W1 and ≥ 26× on W2, with uWebSockets ÷ wslay in "
+                 "this run beside them for reference.")
+    else:
+        why = ("its harness answered nothing" if "uws" in versions else
+               f"no bench/build/{UWS_EXE}: bench/run.sh could not fetch uws 9.148.0 (npm pack) or build it, "
+               f"or the run left the C surface out")
+        L.append(f"Peers here are what this harness runs. uWebSockets was not measured in this run ({why}): the "
+                 "issue's W1/W2 goal of 1.0× the fastest C++ protocol layer is given as its ×wslay equivalents "
+                 "only, ≥ 9× on W1 and ≥ 26× on W2.")
     L.append("")
     L.append("| target | measured | status |")
     L.append("|---|---|---|")
@@ -553,7 +594,12 @@ def build_report(args, results, versions, errors, calls, scale, manifest, mach):
         nb, nk = best_peer(rate, w, lambda s, i: s in NATIVE)
         target(f"C API {w.upper()} ≥ 1.0× best peer" + (f" ({label(nk[0], nk[1])}, {SURFACE_NAME[nk[0]]})" if nk else ""),
                r("c", "libws", w), nb, 1.0)
+        if uws_ran:
+            target(f"C API {w.upper()} ≥ 1.0× uWebSockets (protocol layer, C++)", r("c", "libws", w), r(*UWS, w), 1.0)
         target(f"C API {w.upper()} ≥ {goal}× wslay", r("c", "libws", w), r("c", "wslay", w), goal)
+        if uws_ran:
+            target(f"uWebSockets {w.upper()} ÷ wslay (the ×wslay goal above assumes {goal}×)", r(*UWS, w),
+                   r("c", "wslay", w), None)
     target("C API W5a, drained after every message, ≥ 1.0× wslay (drained after every message)",
            r("c", "libws", "w5a"), r("c", "wslay", "w5a"), 1.0)
     if r("c", "libws-batched", "w5a"):
@@ -668,7 +714,7 @@ def readme_summary(args, results, mach):
              f"{'quick profile, ' if args.quick else ''}{args.stat} of {args.rounds} interleaved rounds, wall clock; "
              f"clients drain after every message). "
              f"Each cell: libws's messages/s through that surface, and × the best peer of the same language "
-             f"(C: wslay, wslay + zlib; Go: gorilla, gobwas, gws; Python: websockets, wsproto; Perl: "
+             f"(C: wslay, uWebSockets' protocol layer (W1–W5), wslay + zlib; Go: gorilla, gobwas, gws; Python: websockets, wsproto; Perl: "
              f"Protocol::WebSocket). "
              f"Full tables, peers, UTF-8 notes and the targets: [bench/RESULTS.md](bench/RESULTS.md).")
     L.append("")

@@ -1,6 +1,7 @@
 #!/bin/sh
 # libws benchmark suite: libws through its Go API, C API, Python and Perl
-# bindings against wslay, gorilla/websocket, gobwas/ws, gws, Node's ws (with
+# bindings against wslay, uWebSockets' protocol layer (C++, W1-W5),
+# gorilla/websocket, gobwas/ws, gws, Node's ws (with
 # and without bufferutil), wsproto, websockets and Protocol::WebSocket, and
 # zlib alone through each language's binding (W6, W7), on the shared
 # workloads (shared/bench/WORKLOADS.md); then the C call cost and 10,000
@@ -17,8 +18,10 @@
 # passed to bench/run.py (see its --help).
 #
 # As root, missing Debian packages are installed with apt-get; the Node
-# packages come from bench/node/package-lock.json (npm ci) and the Go
-# modules from bench/go/go.sum (go mod download). Not as root, missing
+# packages come from bench/node/package-lock.json (npm ci), the Go
+# modules from bench/go/go.sum (go mod download) and uWebSockets' source
+# from npm pack uws@9.148.0 (SHA-256 checked; optional: without it the run
+# goes on and says so). Not as root, missing
 # packages are named and the script stops.
 set -eu
 
@@ -42,6 +45,7 @@ for p in $DEBS; do
 done
 command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+command -v g++ >/dev/null 2>&1 || missing="$missing g++"
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "installing Debian packages:$missing"
@@ -84,6 +88,41 @@ cc $CFLAGS -o "$BUILD/wsbench-calls" "$HERE/c/calls.c" $LIBWS -lpthread
 # shellcheck disable=SC2086
 cc $CFLAGS -o "$BUILD/bench_calls" "$ROOT/tests/c/bench_calls.c" -ldl -lpthread
 (cd "$HERE/go" && go build -o "$BUILD/wsbench-go" .)
+
+# uWebSockets' protocol layer (bench/cpp/uws.cpp): the C++ source shipped in
+# the npm package uws (the deprecated Node binding, zlib licence), fetched
+# with npm pack, pinned to a version and checked against its SHA-256. Only
+# src/WebSocketProtocol.h is compiled (bench/cpp/uws_shim.h replaces
+# Networking.h, which brings OpenSSL and the event loop). When it cannot be
+# fetched (npm unreachable) or built, the run goes on without it and run.py
+# says so.
+UWS_VERSION=9.148.0
+UWS_SHA256=bb8c79b6160fa6b32da20860d667f6b505977f2374f23e0b5a40f517905e5867
+UWS_TGZ="$BUILD/uws-$UWS_VERSION.tgz"
+UWS_SRC="$BUILD/uws-$UWS_VERSION"
+UWS_CXXFLAGS="-O2 -std=c++11"
+uws_fetch() {
+    if [ ! -e "$UWS_TGZ" ]; then
+        say "fetching uws $UWS_VERSION (npm pack) for the uWebSockets harness"
+        (cd "$BUILD" && npm pack "uws@$UWS_VERSION" --fetch-retries=1 --loglevel=error >/dev/null) || return 1
+    fi
+    if [ "$(sha256sum "$UWS_TGZ" | cut -d' ' -f1)" != "$UWS_SHA256" ]; then
+        say "uws-$UWS_VERSION.tgz: SHA-256 differs from the pinned $UWS_SHA256 (removed)"
+        rm -f "$UWS_TGZ"
+        return 1
+    fi
+    rm -rf "$UWS_SRC" && mkdir -p "$UWS_SRC" &&
+        tar -xzf "$UWS_TGZ" -C "$UWS_SRC" --strip-components=1 package/src package/LICENSE package/package.json
+}
+rm -f "$BUILD/wsbench-uws"
+if [ -e "$UWS_SRC/src/WebSocketProtocol.h" ] || uws_fetch; then
+    # shellcheck disable=SC2086
+    g++ $UWS_CXXFLAGS -Wall -Wextra -DUWS_VERSION="\"$UWS_VERSION\"" -DUWS_CXXFLAGS="\"$UWS_CXXFLAGS\"" \
+        -I"$HERE/cpp" -I"$UWS_SRC/src" -o "$BUILD/wsbench-uws" "$HERE/cpp/uws.cpp" ||
+        say "the uWebSockets harness did not build: the run goes on without it"
+else
+    say "no uws $UWS_VERSION source (npm pack failed?): the run goes on without the uWebSockets harness"
+fi
 
 # ---- workloads, generated once ----------------------------------------------------
 

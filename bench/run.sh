@@ -100,7 +100,8 @@ UWS_VERSION=9.148.0
 UWS_SHA256=bb8c79b6160fa6b32da20860d667f6b505977f2374f23e0b5a40f517905e5867
 UWS_TGZ="$BUILD/uws-$UWS_VERSION.tgz"
 UWS_SRC="$BUILD/uws-$UWS_VERSION"
-UWS_CXXFLAGS="-O2 -std=c++11"
+# -O3, as uWebSockets builds itself (its Makefile); -O2 made its W2 15% slower.
+UWS_CXXFLAGS="-O3 -std=c++11"
 uws_fetch() {
     if [ ! -e "$UWS_TGZ" ]; then
         say "fetching uws $UWS_VERSION (npm pack) for the uWebSockets harness"

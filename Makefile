@@ -51,7 +51,7 @@ GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcar
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib examples vet demo test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance test-memory conformance bench bench-go fuzz cover clean install
+.PHONY: all build lib examples vet demo preflight test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance test-memory conformance bench bench-go fuzz cover clean install
 
 all: build
 
@@ -102,7 +102,11 @@ vet:
 demo: lib
 	$(MAKE) -C examples/c demo
 
-test: vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory test-packaging test-glibc test-legacy test-cross-quick
+preflight:
+	@sh scripts/preflight.sh
+
+# preflight first: one line naming what the run will install, then that.
+test: preflight vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory test-packaging test-glibc test-legacy test-cross-quick
 	@echo "all tests passed"
 
 # The Python wheel, the Perl tarball and the .debs (make wheel, dist, deb,

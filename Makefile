@@ -51,7 +51,7 @@ GO_SRC    := $(shell find ws capi -name '*.go' -not -name '*_test.go') $(wildcar
 # install it with apt-get when run as root (scripts/need.sh).
 NEED := sh scripts/need.sh
 
-.PHONY: all build lib examples vet demo preflight test test-race test-cover test-c test-examples test-interop test-python test-perl test-conformance test-memory conformance bench bench-go fuzz cover clean install
+.PHONY: all build lib examples vet demo preflight test test-race test-cover test-c test-examples test-interop test-python test-perl test-errors test-conformance test-memory conformance bench bench-go fuzz cover clean install
 
 all: build
 
@@ -106,7 +106,7 @@ preflight:
 	@sh scripts/preflight.sh
 
 # preflight first: one line naming what the run will install, then that.
-test: preflight vet test-race test-cover test-c test-examples test-python test-perl test-interop test-conformance test-memory test-packaging test-glibc test-legacy test-cross-quick
+test: preflight vet test-race test-cover test-c test-examples test-python test-perl test-errors test-interop test-conformance test-memory test-packaging test-glibc test-legacy test-cross-quick
 	@echo "all tests passed"
 
 # The Python wheel, the Perl tarball and the .debs (make wheel, dist, deb,
@@ -150,6 +150,10 @@ test-perl: lib
 # Real peers over loopback sockets: gorilla round trips, and the matrix of
 # Chromium, Node ws, Python websockets, gorilla and Mojolicious against the
 # C, Python, Perl and Go surfaces, both as clients and as servers.
+# The error-message table across the C, Python and Perl surfaces.
+test-errors: lib
+	sh tests/errors/run.sh
+
 test-interop: lib
 	cd tests/gorilla && $(GO) test -race -count=1 ./...
 	sh tests/interop/run.sh

@@ -128,12 +128,16 @@ func (b *lzBlock) match(length, dist int) {
 
 // write sends the block, whose input bytes are data, choosing its type by
 // its exact size in bits. A stored block wins only when strictly smaller.
+// The dynamic code is built only when it might be smaller than the fixed.
 func (b *lzBlock) write(w *lzBits, data []byte) {
 	b.lit[lzEOB]++
 	b.used[lzEOB>>6] |= 1 << (lzEOB & 63)
 	fixed := 3 + b.fixed + int(lzFixedLit.len[lzEOB])
 	h := &b.h
-	dyn := h.build(b) + b.extra
+	dyn := 1 << 30 // the fixed code is as small (dynamicAtLeast): h is not built
+	if b.dynamicAtLeast()+b.extra < fixed {
+		dyn = h.build(b) + b.extra
+	}
 	best := min(fixed, dyn)
 	if len(data) <= 0xffff {
 		pad := (8 - (w.n+3)%8) % 8

@@ -1,0 +1,130 @@
+package ws
+
+import (
+	"math"
+	"math/bits"
+)
+
+// A small message's block is nearly always sent with the fixed code (W7:
+// 4094 blocks in 4096): its few symbols cannot pay for a dynamic header.
+// dynamicAtLeast tells so from the symbols used and their counts, without
+// building the codes (build was a quarter of W7's time).
+
+// lzBoundTokens: larger blocks are built, not bounded; there the build is
+// cheap per byte and the dynamic code usually wins.
+const lzBoundTokens = 512
+
+// lzXLog2X[f] is f·log2(f), for the entropy bound.
+var lzXLog2X [lzBoundTokens + 2]float64
+
+// lzNpreAtLeast[L] is the least HCLEN+4 of a code whose shortest codeword
+// is at most L bits: the precode must then send a length of 1..L, and the
+// one of those latest in precodeOrder decides (§3.2.7).
+var lzNpreAtLeast = [9]int{0, 18, 16, 14, 12, 10, 8, 6, 5}
+
+func init() {
+	for f := 2; f < len(lzXLog2X); f++ {
+		lzXLog2X[f] = float64(f) * math.Log2(float64(f))
+	}
+}
+
+// dynamicAtLeast returns at most what h.build(b) would return (b's
+// counts include the end of block). It bounds each part from below: the
+// symbols by their entropy (no prefix code beats it) and a bit each; the
+// header by its 17 bits, 3 per precode length (at least lzNpreAtLeast: a
+// complete code of n symbols has a codeword of at most log2(n) bits), and
+// the code-length symbols runs and flushRun would emit by their entropy,
+// where the zero runs' symbols and extra bits depend only on which symbols
+// are used, and a run of k used symbols takes at least lzRunSyms(k). It
+// returns 0 for a block above lzBoundTokens.
+func (b *lzBlock) dynamicAtLeast() int {
+	if b.n > lzBoundTokens {
+		return 0
+	}
+	lit := b.used
+	lit[lzDistBit>>6] &= 1<<(lzDistBit&63) - 1
+	nLit := 0
+	for _, w := range lit {
+		nLit += bits.OnesCount64(w)
+	}
+	if nLit < 2 {
+		return 0 // lengths adds symbols: not worth bounding
+	}
+	// The distance symbols lengths gives a codeword: those used, and for
+	// a code of fewer than two, 0 and 1 or 0 and the one.
+	dist := b.used[lzDistBit>>6] >> (lzDistBit & 63)
+	switch nd := bits.OnesCount64(dist); {
+	case nd == 0 || dist == 1:
+		dist = 3
+	case nd == 1:
+		dist |= 1
+	}
+	nDist := bits.OnesCount64(dist)
+	npre := max(lzNpreAtLeast[min(bits.Len(uint(nLit))-1, 8)], lzNpreAtLeast[min(bits.Len(uint(nDist))-1, 8)])
+
+	// The code lengths as one sequence: litlen 0..nlit-1 (EOB is used, so
+	// nlit is one past the last used), then distance 0..ndist-1.
+	var r lzRunBound
+	ent, nl, nd := 0.0, int32(0), int32(0)
+	for wi, w := range lit {
+		for ; w != 0; w &= w - 1 {
+			s := wi<<6 + bits.TrailingZeros64(w)
+			r.add(s)
+			f := b.lit[s]
+			nl += f
+			ent -= lzXLog2X[f]
+		}
+	}
+	nlit := r.next
+	for w := dist; w != 0; w &= w - 1 {
+		s := bits.TrailingZeros64(w)
+		r.add(nlit + s)
+		f := b.dist[s]
+		nd += f
+		ent -= lzXLog2X[f]
+	}
+	r.other += lzRunSyms(r.run)
+	nr := r.c0 + r.c17 + r.c18 + r.other
+	pre := lzXLog2X[nr] - lzXLog2X[r.c0] - lzXLog2X[r.c17] - lzXLog2X[r.c18] - lzXLog2X[r.other]
+	ent += lzXLog2X[nl] + lzXLog2X[nd]
+	// Less a little for rounding errors.
+	return 17 + 3*npre + r.extra + max(int(ent-1e-6*float64(nl+nd)), int(nl+nd)) + max(int(pre-1e-6*float64(nr)), int(nr))
+}
+
+// lzRunBound gathers the code-length symbols of zero runs, and a lower
+// bound on the others, as the used symbols' positions come in ascending.
+type lzRunBound struct {
+	next, run           int   // one past the last used position; the used ones in a row before it
+	c0, c17, c18, other int32 // symbols
+	extra               int   // their extra bits
+}
+
+func (r *lzRunBound) add(pos int) {
+	if gap := pos - r.next; gap > 0 {
+		r.other += lzRunSyms(r.run)
+		r.run = 0
+		for gap >= 11 {
+			r.c18++
+			r.extra += 7
+			gap -= min(gap, 138)
+		}
+		if gap >= 3 {
+			r.c17++
+			r.extra += 3
+		} else {
+			r.c0 += int32(gap)
+		}
+	}
+	r.run++
+	r.next = pos + 1
+}
+
+// lzRunSyms is the fewest code-length symbols for k lengths in a row: one,
+// then 16 for 3 to 6 repeats, and a symbol for each of 1 or 2 left. Lengths
+// that differ only take more.
+func lzRunSyms(k int) int32 {
+	if k <= 3 {
+		return int32(k)
+	}
+	return 1 + int32(k+4)/6
+}

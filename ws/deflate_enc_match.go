@@ -98,14 +98,33 @@ func (e *lzEncoder) insertOne2(abs int32) int32 {
 }
 
 // insert puts the positions from e.hashed up to (not including) abs into
-// the chains, as far as there are bytes to hash.
+// the chains, as far as there are bytes to hash. Most of its calls put a
+// match's bytes into the long chains: a tight loop, with the tables in
+// locals (through e, each store would make the compiler reload them).
 func (e *lzEncoder) insert(abs int32) {
-	end := e.base + int32(len(e.buf))
-	for p := e.hashed; p < min(abs, end-lzHashLen+1); p++ {
-		e.insertOne(p)
+	base, buf := e.base, e.buf
+	end := base + int32(len(buf))
+	if p, stop := e.hashed, min(abs, end-lzHashLen+1); p < stop {
+		head, prev := e.head, e.prev
+		win := buf[p-base : stop-base+lzHashLen-1]
+		for i := 0; i+lzHashLen <= len(win); i++ {
+			h := lzHash4(binary.LittleEndian.Uint32(win[i : i+lzHashLen]))
+			prev[p&lzWinMask] = uint16(min(p-head[h], 0xffff))
+			head[h] = p
+			p++
+		}
+		e.hashed = stop
 	}
-	for p := e.hashed2; p < min(abs, end-lzLongLen+1); p++ {
-		e.insertOne2(p)
+	if p, stop := e.hashed2, min(abs, end-lzLongLen+1); p < stop {
+		head, prev := e.head2, e.prev2
+		win := buf[p-base : stop-base+lzLongLen-1]
+		for i := 0; i+lzLongLen <= len(win); i++ {
+			h := lzHash8(binary.LittleEndian.Uint64(win[i : i+lzLongLen]))
+			prev[p&lzWinMask] = uint16(min(p-head[h], 0xffff))
+			head[h] = p
+			p++
+		}
+		e.hashed2 = stop
 	}
 }
 

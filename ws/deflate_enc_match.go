@@ -149,32 +149,39 @@ func (e *lzEncoder) longest(pos int, cand, cand2 int32, prevLen int) (int, int) 
 		chain, chain2 = chain>>2, chain2>>2
 	}
 	cur := buf[pos : pos+maxLen]
-	for ; cand2 >= limit && chain2 > 0; chain2-- {
-		c := int(cand2 - e.base)
-		if buf[c+best] == cur[best] {
+	base := e.base
+	// The next candidate is loaded before the compare: a mispredicted
+	// branch on it then does not delay the chain's next (dependent) step.
+	// want is cur[best]: best < nice <= len(cur) while the search goes on.
+	want := cur[best]
+	for prev := e.prev2; cand2 >= limit && chain2 > 0; chain2-- {
+		c := int(cand2 - base)
+		cand2 -= int32(prev[cand2&lzWinMask])
+		if buf[c+best] == want {
 			if l := matchLen(buf[c:], cur); l > best {
 				best, bestDist = l, pos-c
 				if l >= nice {
 					return best, bestDist
 				}
+				want = cur[best]
 			}
 		}
-		cand2 -= int32(e.prev2[cand2&lzWinMask])
 	}
 	if best >= lzLongLen {
 		return best, bestDist
 	}
-	for ; cand >= limit && chain > 0; chain-- {
-		c := int(cand - e.base)
-		if buf[c+best] == cur[best] {
+	for prev := e.prev; cand >= limit && chain > 0; chain-- {
+		c := int(cand - base)
+		cand -= int32(prev[cand&lzWinMask])
+		if buf[c+best] == want {
 			if l := matchLen(buf[c:], cur); l > best {
 				best, bestDist = l, pos-c
 				if l >= nice {
 					break
 				}
+				want = cur[best]
 			}
 		}
-		cand -= int32(e.prev[cand&lzWinMask])
 	}
 	if bestDist == 0 {
 		return lzMinMatch - 1, 0

@@ -63,60 +63,55 @@ func (b *lzBlock) dynamicAtLeast() int {
 	npre := max(lzNpreAtLeast[min(bits.Len(uint(nLit))-1, 8)], lzNpreAtLeast[min(bits.Len(uint(nDist))-1, 8)])
 
 	// The code lengths as one sequence: litlen 0..nlit-1 (EOB is used, so
-	// nlit is one past the last used), then distance 0..ndist-1.
-	var r lzRunBound
+	// nlit is one past the last used), then distance 0..ndist-1. Each used
+	// symbol ends the zero run before it, if any, which ends a run of used
+	// ones (a tight loop: this runs for nearly every block of W7).
+	next, run := 0, 0 // one past the last used position; the used ones in a row before it
+	c0, c17, c18, other := int32(0), int32(0), int32(0), int32(0)
+	extra := 0
 	ent, nl, nd := 0.0, int32(0), int32(0)
+	add := func(pos int) {
+		if gap := pos - next; gap > 0 {
+			other += lzRunSyms(run)
+			run = 0
+			for ; gap >= 11; gap -= min(gap, 138) {
+				c18++
+				extra += 7
+			}
+			if gap >= 3 {
+				c17++
+				extra += 3
+			} else {
+				c0 += int32(gap)
+			}
+		}
+		run++
+		next = pos + 1
+	}
+	xlog := &lzXLog2X
 	for wi, w := range lit {
 		for ; w != 0; w &= w - 1 {
 			s := wi<<6 + bits.TrailingZeros64(w)
-			r.add(s)
+			add(s)
 			f := b.lit[s]
 			nl += f
-			ent -= lzXLog2X[f]
+			ent -= xlog[f]
 		}
 	}
-	nlit := r.next
+	nlit := next
 	for w := dist; w != 0; w &= w - 1 {
 		s := bits.TrailingZeros64(w)
-		r.add(nlit + s)
+		add(nlit + s)
 		f := b.dist[s]
 		nd += f
-		ent -= lzXLog2X[f]
+		ent -= xlog[f]
 	}
-	r.other += lzRunSyms(r.run)
-	nr := r.c0 + r.c17 + r.c18 + r.other
-	pre := lzXLog2X[nr] - lzXLog2X[r.c0] - lzXLog2X[r.c17] - lzXLog2X[r.c18] - lzXLog2X[r.other]
-	ent += lzXLog2X[nl] + lzXLog2X[nd]
+	other += lzRunSyms(run)
+	nr := c0 + c17 + c18 + other
+	pre := xlog[nr] - xlog[c0] - xlog[c17] - xlog[c18] - xlog[other]
+	ent += xlog[nl] + xlog[nd]
 	// Less a little for rounding errors.
-	return 17 + 3*npre + r.extra + max(int(ent-1e-6*float64(nl+nd)), int(nl+nd)) + max(int(pre-1e-6*float64(nr)), int(nr))
-}
-
-// lzRunBound gathers the code-length symbols of zero runs, and a lower
-// bound on the others, as the used symbols' positions come in ascending.
-type lzRunBound struct {
-	next, run           int   // one past the last used position; the used ones in a row before it
-	c0, c17, c18, other int32 // symbols
-	extra               int   // their extra bits
-}
-
-func (r *lzRunBound) add(pos int) {
-	if gap := pos - r.next; gap > 0 {
-		r.other += lzRunSyms(r.run)
-		r.run = 0
-		for gap >= 11 {
-			r.c18++
-			r.extra += 7
-			gap -= min(gap, 138)
-		}
-		if gap >= 3 {
-			r.c17++
-			r.extra += 3
-		} else {
-			r.c0 += int32(gap)
-		}
-	}
-	r.run++
-	r.next = pos + 1
+	return 17 + 3*npre + extra + max(int(ent-1e-6*float64(nl+nd)), int(nl+nd)) + max(int(pre-1e-6*float64(nr)), int(nr))
 }
 
 // lzRunSyms is the fewest code-length symbols for k lengths in a row: one,

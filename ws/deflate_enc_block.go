@@ -163,7 +163,7 @@ func (b *lzBlock) write(w *lzBits, data []byte) {
 	}
 	if fixed <= dyn {
 		w.bits(1<<1, 3) // §3.2.6: BTYPE=01
-		b.tokensOut(w, &lzFixedLit, &lzFixedDist)
+		b.fixedOut(w)
 		return
 	}
 	w.bits(2<<1, 3) // §3.2.7: BTYPE=10
@@ -183,6 +183,27 @@ func (b *lzBlock) tokensOut(w *lzBits, lit, dist *lzCode) {
 		s := 257 + int(lc)
 		w.bits(uint64(lit.code[s])|uint64(l3-uint32(lengthBase[lc]-3))<<lit.len[s], uint(lit.len[s]+lengthExtra[lc]))
 		w.bits(uint64(dist.code[dc])|uint64(d1-uint32(distBase[dc]-1))<<dist.len[dc], uint(dist.len[dc]+distExtra[dc]))
+	}
+	w.bits(uint64(lit.code[lzEOB]), uint(lit.len[lzEOB]))
+}
+
+// fixedOut is tokensOut with the fixed codes, the usual case for a small
+// message: a match's length and distance, with their extra bits, take at
+// most 8+5+5+13 = 31 bits, so they go out in one call.
+func (b *lzBlock) fixedOut(w *lzBits) {
+	lit, dist := &lzFixedLit, &lzFixedDist
+	for _, t := range b.tokens {
+		if t&lzMatchFlag == 0 {
+			w.bits(uint64(lit.code[t&0xff]), uint(lit.len[t&0xff]))
+			continue
+		}
+		l3, d1 := (t>>16)&0xff, t&0xffff
+		lc, dc := lzLenCode[l3], distCode(d1)
+		s := 257 + int(lc)
+		v := uint64(lit.code[s]) | uint64(l3-uint32(lengthBase[lc]-3))<<lit.len[s]
+		n := uint(lit.len[s] + lengthExtra[lc])
+		v |= (uint64(dist.code[dc]) | uint64(d1-uint32(distBase[dc]-1))<<5) << n
+		w.bits(v, n+5+uint(distExtra[dc]))
 	}
 	w.bits(uint64(lit.code[lzEOB]), uint(lit.len[lzEOB]))
 }

@@ -150,20 +150,28 @@ func (e *lzEncoder) longest(pos int, cand, cand2 int32, prevLen int) (int, int) 
 	}
 	cur := buf[pos : pos+maxLen]
 	base := e.base
+	// A longer match agrees on bytes 0..best: candidates are checked on
+	// the four ending at best (three when best is 2), want, before
+	// matchLen. best < nice <= len(cur) while the search goes on, and
+	// match calls longest with pos+lzHashLen <= len(buf).
+	o, m := best-3, ^uint32(0)
+	if best < 3 {
+		o, m = 0, 0xffffff
+	}
+	want := binary.LittleEndian.Uint32(buf[pos+o:]) & m
 	// The next candidate is loaded before the compare: a mispredicted
 	// branch on it then does not delay the chain's next (dependent) step.
-	// want is cur[best]: best < nice <= len(cur) while the search goes on.
-	want := cur[best]
 	for prev := e.prev2; cand2 >= limit && chain2 > 0; chain2-- {
 		c := int(cand2 - base)
 		cand2 -= int32(prev[cand2&lzWinMask])
-		if buf[c+best] == want {
+		if binary.LittleEndian.Uint32(buf[c+o:])&m == want {
 			if l := matchLen(buf[c:], cur); l > best {
 				best, bestDist = l, pos-c
 				if l >= nice {
 					return best, bestDist
 				}
-				want = cur[best]
+				o, m = best-3, ^uint32(0)
+				want = binary.LittleEndian.Uint32(buf[pos+o:])
 			}
 		}
 	}
@@ -173,13 +181,14 @@ func (e *lzEncoder) longest(pos int, cand, cand2 int32, prevLen int) (int, int) 
 	for prev := e.prev; cand >= limit && chain > 0; chain-- {
 		c := int(cand - base)
 		cand -= int32(prev[cand&lzWinMask])
-		if buf[c+best] == want {
+		if binary.LittleEndian.Uint32(buf[c+o:])&m == want {
 			if l := matchLen(buf[c:], cur); l > best {
 				best, bestDist = l, pos-c
 				if l >= nice {
 					break
 				}
-				want = cur[best]
+				o, m = best-3, ^uint32(0)
+				want = binary.LittleEndian.Uint32(buf[pos+o:])
 			}
 		}
 	}

@@ -66,3 +66,36 @@ func TestLZEncoderSmallMessages(t *testing.T) {
 		}
 	}
 }
+
+// A block costs at most lzDynamicSlack bits more than the smallest of its
+// stored, fixed and dynamic forms for the build skipped (random blocks of
+// up to a few hundred tokens, as small messages make).
+func TestLZBlockSlack(t *testing.T) {
+	rng := rand.New(rand.NewSource(23))
+	var b lzBlock
+	for i := 0; i < 5000; i++ {
+		b.reset()
+		nsym := 1 + rng.Intn(1+rng.Intn(256))
+		for k, n := 0, 1+rng.Intn(1+rng.Intn(600)); k < n; k++ {
+			if rng.Intn(3) == 0 {
+				b.match(lzMinMatch+rng.Intn(1+rng.Intn(64)), 1+rng.Intn(1+rng.Intn(32768)))
+			} else {
+				b.literal(byte(rng.Intn(1 + rng.Intn(nsym))))
+			}
+		}
+		c := b // the counts with the end of block, for the exact sizes
+		c.lit[lzEOB]++
+		c.used[lzEOB>>6] |= 1 << (lzEOB & 63)
+		c.h = lzHuffman{}
+		var w lzBits
+		w.n = uint(rng.Intn(8)) // a block starts anywhere in a byte
+		start := int(w.n)
+		pad := (8 - (start+3)%8) % 8
+		best := min(3+b.fixed+int(lzFixedLit.len[lzEOB]), c.h.build(&c)+b.extra, 3+pad+32+8*b.bytes)
+		b.write(&w, make([]byte, b.bytes))
+		got := 8*len(w.out) + int(w.n) - start
+		if got > best+lzDynamicSlack || got < best {
+			t.Fatalf("block %d (%d tokens): %d bits, the smallest form %d", i, b.n, got, best)
+		}
+	}
+}

@@ -98,14 +98,33 @@ func (e *lzEncoder) insertOne2(abs int32) int32 {
 }
 
 // insert puts the positions from e.hashed up to (not including) abs into
-// the chains, as far as there are bytes to hash.
+// the chains, as far as there are bytes to hash. Most of its calls put a
+// match's bytes into the long chains: a tight loop, with the tables in
+// locals (through e, each store would make the compiler reload them).
 func (e *lzEncoder) insert(abs int32) {
-	end := e.base + int32(len(e.buf))
-	for p := e.hashed; p < min(abs, end-lzHashLen+1); p++ {
-		e.insertOne(p)
+	base, buf := e.base, e.buf
+	end := base + int32(len(buf))
+	if p, stop := e.hashed, min(abs, end-lzHashLen+1); p < stop {
+		head, prev := e.head, e.prev
+		win := buf[p-base : stop-base+lzHashLen-1]
+		for i := 0; i+lzHashLen <= len(win); i++ {
+			h := lzHash4(binary.LittleEndian.Uint32(win[i : i+lzHashLen]))
+			prev[p&lzWinMask] = uint16(min(p-head[h], 0xffff))
+			head[h] = p
+			p++
+		}
+		e.hashed = stop
 	}
-	for p := e.hashed2; p < min(abs, end-lzLongLen+1); p++ {
-		e.insertOne2(p)
+	if p, stop := e.hashed2, min(abs, end-lzLongLen+1); p < stop {
+		head, prev := e.head2, e.prev2
+		win := buf[p-base : stop-base+lzLongLen-1]
+		for i := 0; i+lzLongLen <= len(win); i++ {
+			h := lzHash8(binary.LittleEndian.Uint64(win[i : i+lzLongLen]))
+			prev[p&lzWinMask] = uint16(min(p-head[h], 0xffff))
+			head[h] = p
+			p++
+		}
+		e.hashed2 = stop
 	}
 }
 
@@ -130,32 +149,48 @@ func (e *lzEncoder) longest(pos int, cand, cand2 int32, prevLen int) (int, int) 
 		chain, chain2 = chain>>2, chain2>>2
 	}
 	cur := buf[pos : pos+maxLen]
-	for ; cand2 >= limit && chain2 > 0; chain2-- {
-		c := int(cand2 - e.base)
-		if buf[c+best] == cur[best] {
+	base := e.base
+	// A longer match agrees on bytes 0..best: candidates are checked on
+	// the four ending at best (three when best is 2), want, before
+	// matchLen. best < nice <= len(cur) while the search goes on, and
+	// match calls longest with pos+lzHashLen <= len(buf).
+	o, m := best-3, ^uint32(0)
+	if best < 3 {
+		o, m = 0, 0xffffff
+	}
+	want := binary.LittleEndian.Uint32(buf[pos+o:]) & m
+	// The next candidate is loaded before the compare: a mispredicted
+	// branch on it then does not delay the chain's next (dependent) step.
+	for prev := e.prev2; cand2 >= limit && chain2 > 0; chain2-- {
+		c := int(cand2 - base)
+		cand2 -= int32(prev[cand2&lzWinMask])
+		if binary.LittleEndian.Uint32(buf[c+o:])&m == want {
 			if l := matchLen(buf[c:], cur); l > best {
 				best, bestDist = l, pos-c
 				if l >= nice {
 					return best, bestDist
 				}
+				o, m = best-3, ^uint32(0)
+				want = binary.LittleEndian.Uint32(buf[pos+o:])
 			}
 		}
-		cand2 -= int32(e.prev2[cand2&lzWinMask])
 	}
 	if best >= lzLongLen {
 		return best, bestDist
 	}
-	for ; cand >= limit && chain > 0; chain-- {
-		c := int(cand - e.base)
-		if buf[c+best] == cur[best] {
+	for prev := e.prev; cand >= limit && chain > 0; chain-- {
+		c := int(cand - base)
+		cand -= int32(prev[cand&lzWinMask])
+		if binary.LittleEndian.Uint32(buf[c+o:])&m == want {
 			if l := matchLen(buf[c:], cur); l > best {
 				best, bestDist = l, pos-c
 				if l >= nice {
 					break
 				}
+				o, m = best-3, ^uint32(0)
+				want = binary.LittleEndian.Uint32(buf[pos+o:])
 			}
 		}
-		cand -= int32(e.prev[cand&lzWinMask])
 	}
 	if bestDist == 0 {
 		return lzMinMatch - 1, 0

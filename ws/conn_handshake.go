@@ -16,7 +16,7 @@ type handshake struct {
 // EventRejected if the server refuses or answers wrongly.
 func NewClient(cfg *Config, url string) (*Conn, error) {
 	if cfg != nil && cfg.Role != RoleClient {
-		return nil, newError(CodeArg, "NewClient needs Config.Role == RoleClient")
+		return nil, newError(CodeArg, "a client connection needs a config with the client role")
 	}
 	c, err := newConn(cfg)
 	if err != nil {
@@ -50,7 +50,7 @@ func NewClient(cfg *Config, url string) (*Conn, error) {
 // and reported as EventRejected.
 func NewServer(cfg *Config) (*Conn, error) {
 	if cfg != nil && cfg.Role != RoleServer {
-		return nil, newError(CodeArg, "NewServer needs Config.Role == RoleServer")
+		return nil, newError(CodeArg, "a server connection needs a config with the server role")
 	}
 	c, err := newConn(cfg)
 	if err != nil {
@@ -144,7 +144,7 @@ func (c *Conn) feedHandshake(b []byte) int {
 // fields in order). Bytes after the head go to Feed afterwards.
 func (c *Conn) FeedRequest(method, target, proto string, header [][2]string) error {
 	if c.role != RoleServer || c.state != StateConnecting || c.hs == nil || c.hs.req != nil {
-		return newError(CodeState, "FeedRequest needs a server connection waiting for its request")
+		return newError(CodeState, "a request can only be fed to a server connection waiting for one")
 	}
 	req, err := RequestFromHeaders(method, target, proto, header)
 	if err != nil {
@@ -159,7 +159,7 @@ func (c *Conn) FeedRequest(method, target, proto string, header [][2]string) err
 // parsed itself. Bytes after the head go to Feed afterwards.
 func (c *Conn) FeedResponse(status int, reason string, header [][2]string) error {
 	if c.role != RoleClient || c.state != StateConnecting || c.hs == nil {
-		return newError(CodeState, "FeedResponse needs a client connection waiting for its response")
+		return newError(CodeState, "a response can only be fed to a client connection waiting for one")
 	}
 	resp, err := ResponseFromHeaders(status, reason, header)
 	if err != nil {
@@ -231,7 +231,7 @@ func (c *Conn) onRequest(req *Request, rest []byte) int {
 // response and opens the connection. opts may be nil.
 func (c *Conn) Accept(opts *AcceptOptions) error {
 	if c.role != RoleServer || c.state != StateConnecting || c.hs == nil || c.hs.req == nil {
-		return newError(CodeState, "Accept needs a server connection with a request waiting (EventRequest)")
+		return newError(CodeState, "nothing to accept: no opening request is waiting (a server connection with manual accept has one after its request event)")
 	}
 	held := c.hs.held
 	used, err := c.accept(opts, held)
@@ -268,7 +268,7 @@ func (c *Conn) accept(opts *AcceptOptions, rest []byte) (int, error) {
 // the response body. header adds fields to the response.
 func (c *Conn) Reject(status int, msg string, header [][2]string) error {
 	if c.role != RoleServer || c.state != StateConnecting || c.hs == nil || c.hs.req == nil {
-		return newError(CodeState, "Reject needs a server connection with a request waiting (EventRequest)")
+		return newError(CodeState, "nothing to reject: no opening request is waiting (a server connection with manual accept has one after its request event)")
 	}
 	if status < 400 || status > 599 {
 		return newError(CodeArg, "reject status must be 400-599")

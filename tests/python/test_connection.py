@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import array
 import dataclasses
+import itertools
 import mmap
 import unittest
 
@@ -988,6 +989,32 @@ class ViewsTest(unittest.TestCase):
         s.receive_data(c.data_to_send())
         (v,) = list(s.events(copy=False))
         self.assertEqual((bytes(v.data), v.first, v.last), (b"ab", True, False))  # type: ignore[attr-defined]
+
+    def test_compressed_runs(self) -> None:
+        # Whole compressed messages take the hot loop (one at a time, and
+        # in runs of one kind): the events equal what the general path
+        # makes, compressed set, text non-ASCII too, views alike.
+        batches = [
+            [TextMessage(f"message {i} " * 12, compressed=True) for i in range(40)]  # a run of ASCII text
+            + [TextMessage("é " * 60, compressed=True)]
+            + [BytesMessage(bytes([i]) * 120, compressed=True) for i in range(20)]
+            + [TextMessage("one more " * 15, compressed=True)],  # mixed: one at a time
+            [TextMessage("é " * 60 + str(i), compressed=True) for i in range(30)],  # a run, not ASCII
+            [BytesMessage(bytes([i]) * 120, compressed=True) for i in range(30)],  # a binary run
+        ]
+        for copy, want in itertools.product((True, False), batches):
+            c, s, _, _ = handshake(client={"compression": True}, server={"compression": True})
+            for m in want:
+                (c.send_text if isinstance(m, TextMessage) else c.send_bytes)(m.data)
+            s.receive_data(c.data_to_send())
+            got = list(s.events(copy=copy))
+            if copy:
+                self.assertEqual(got, want)
+                self.assertEqual([type(e) for e in got], [type(m) for m in want])
+            else:
+                self.assertEqual([(bytes(v.data), v.compressed, v.opcode) for v in got],  # type: ignore[attr-defined]
+                                 [(m.data.encode() if isinstance(m, TextMessage) else m.data, True,
+                                   1 if isinstance(m, TextMessage) else 2) for m in want])
 
     def test_compressed_views(self) -> None:
         c, s, _, _ = handshake(client={"compression": True}, server={"compression": True})

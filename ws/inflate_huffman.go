@@ -313,16 +313,21 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 				}
 			}
 		} else if distance > opos {
-			// From the history, in whole words too: the last may read up
-			// to 7 bytes past the match's part in the history, which its
-			// capacity must hold (else out of line, as are errors). A
+			// From the history, in whole words too, 32 bytes at least:
+			// they may read past the match's part in the history, which
+			// its capacity must hold (else out of line, as are errors). A
 			// match that runs on into this message's output continues
 			// from there, overwriting what those bytes wrote.
 			h, back := s.hist, distance-opos
 			n := min(length, back)
-			if src := len(h) - back; src >= 0 && src+n+7 <= cap(h) {
-				hs := h[src : src+n+7]
-				for i := 0; i < n; i += 8 {
+			if src := len(h) - back; src >= 0 && src+n+32 <= cap(h) {
+				hs := h[src : src+n+32]
+				w := dst[opos : opos+32]
+				binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(hs[0:]))
+				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(hs[8:]))
+				binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(hs[16:]))
+				binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(hs[24:]))
+				for i := 32; i < n; i += 8 {
 					binary.LittleEndian.PutUint64(dst[opos+i:opos+i+8], binary.LittleEndian.Uint64(hs[i:i+8]))
 				}
 				if o, end := opos+n, opos+length; o < end {

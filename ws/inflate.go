@@ -81,14 +81,6 @@ const (
 	errDistTooFar    = "distance reaches before the start of the data"
 )
 
-// lowBits[n] has the low n bits set.
-var lowBits = func() (m [64]uint64) {
-	for n := range m {
-		m[n] = 1<<n - 1
-	}
-	return
-}()
-
 // Phases of a stream between calls.
 const (
 	phBlock      uint8 = iota // next: a block header

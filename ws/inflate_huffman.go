@@ -263,7 +263,7 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 				break
 			}
 		}
-		length := int(e>>entValShift) + int(bitbuf&lowBits[e&63]>>(e>>entLenShift&63))
+		length := int(e>>entValShift) + int(bitbuf&(1<<(e&63)-1)>>(e>>entLenShift&63))
 		bitbuf >>= e & 63
 		nbits -= uint(e)
 
@@ -292,7 +292,7 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 				break
 			}
 		}
-		distance := int(d>>entValShift) + int(bitbuf&lowBits[d&63]>>(d>>entLenShift&63))
+		distance := int(d>>entValShift) + int(bitbuf&(1<<(d&63)-1)>>(d>>entLenShift&63))
 		bitbuf >>= d & 63
 		nbits -= uint(d)
 		// ≥ 28 bits left.

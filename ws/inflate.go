@@ -444,6 +444,11 @@ func (s *inflateState) storedHead() error {
 		return corrupt(errStoredLen)
 	}
 	s.consume(32)
+	if n == 0 {
+		// An empty block (a sync flush's, and deflateTail's final one).
+		s.endBlock()
+		return nil
+	}
 	s.st.stored = n
 	s.st.phase = phStored
 	return nil

@@ -21,6 +21,30 @@ func padCases(t *testing.T) []inflateCase {
 		z = append(bytes.TrimSuffix(z, deflateTail[:4]), deflateTail...)
 		cases = append(cases, inflateCase{name: fmt.Sprintf("message %d", i), z: z, hist: hist})
 	}
+	// Fast iterations that need all of their 78 bits: two literals, a
+	// length with 5 extra bits and a distance with 13, each codeword 15
+	// bits long (complete codes: 13 codewords of 1..13 bits, and four of
+	// 15).
+	litLens, distLens := make([]uint8, 286), make([]uint8, 30)
+	for l := 1; l <= 12; l++ {
+		litLens['a'+l] = uint8(l)
+		distLens[l] = uint8(l)
+	}
+	litLens[256], distLens[0] = 13, 13
+	for _, sym := range []int{'A', 'B', 284, 285} {
+		litLens[sym] = 15
+	}
+	for _, sym := range []int{26, 27, 28, 29} {
+		distLens[sym] = 15
+	}
+	far := jsonLikeText(rng, 32<<10)
+	for i := 0; i < 8; i++ {
+		var toks []token
+		for k := 0; k < 3+i; k++ {
+			toks = append(toks, token{lit: 'A'}, token{lit: 'B'}, token{length: 227 + rng.Intn(30), distance: 24577 + rng.Intn(8192)})
+		}
+		cases = append(cases, inflateCase{name: fmt.Sprintf("78-bit iterations %d", i), z: dynamicStream(litLens, distLens, toks), hist: far})
+	}
 	for _, c := range cases[:len(cases):len(cases)] {
 		for cut := 1; cut <= 24 && cut < len(c.z); cut++ {
 			cases = append(cases, inflateCase{name: fmt.Sprintf("%s less %d bytes", c.name, cut), z: c.z[:len(c.z)-cut], hist: c.hist})

@@ -51,9 +51,12 @@ type inflateTables struct {
 var inflateTablesPool = sync.Pool{New: func() any { return new(inflateTables) }}
 
 const (
-	// fastInMargin: one fast iteration refills twice, each time loading 8
-	// bytes and advancing at most 7.
-	fastInMargin = 16
+	// fastNeed: the most bits one fast iteration consumes (two 15-bit
+	// literals, a length with its extra bits and a distance with its),
+	// rounded up to bytes. fastPad: what the input's capacity must hold
+	// past its end for the fast loop's loads to read there (see fastInput).
+	fastNeed = 10
+	fastPad  = 16
 	// fastOutMargin: one fast iteration writes up to 3 literals and a
 	// 258-byte match, whose copy may write up to 32 bytes past its end.
 	fastMaxOut    = 3 + 258
@@ -77,14 +80,6 @@ const (
 	errDistCode      = "invalid distance code"
 	errDistTooFar    = "distance reaches before the start of the data"
 )
-
-// lowBits[n] has the low n bits set.
-var lowBits = func() (m [64]uint64) {
-	for n := range m {
-		m[n] = 1<<n - 1
-	}
-	return
-}()
 
 // Phases of a stream between calls.
 const (
@@ -449,6 +444,11 @@ func (s *inflateState) storedHead() error {
 		return corrupt(errStoredLen)
 	}
 	s.consume(32)
+	if n == 0 {
+		// An empty block (a sync flush's, and deflateTail's final one).
+		s.endBlock()
+		return nil
+	}
 	s.st.stored = n
 	s.st.phase = phStored
 	return nil

@@ -10,7 +10,7 @@ import "encoding/binary"
 func (s *inflateState) huffman() (bool, error) {
 	lit, dist := s.st.lit, s.st.dist
 	in := s.in
-	inFast := len(in) - fastInMargin
+	_, stopBits := s.fastInput()
 	ipos, bitbuf, nbits := s.ipos, s.bitbuf, s.nbits
 	dst := s.dst
 	opos := s.out.n
@@ -31,7 +31,7 @@ func (s *inflateState) huffman() (bool, error) {
 			dst = s.dst
 		}
 		fastOut := min(len(dst)-fastOutMargin, s.maxEnd-fastMaxOut, s.checkAt, s.stop)
-		if ipos <= inFast && opos <= fastOut {
+		if 8*ipos-int(nbits) <= stopBits && opos <= fastOut {
 			s.ipos, s.bitbuf, s.nbits, s.out.n = ipos, bitbuf, nbits, opos
 			end, err := s.fast(fastOut)
 			if end || err != nil {
@@ -54,7 +54,13 @@ func (s *inflateState) huffman() (bool, error) {
 		}
 
 		// One symbol, carefully: near the end of the input (refilling a
-		// byte at a time) or of the output (checking for room).
+		// byte at a time in its last 8 bytes) or of the output (checking
+		// for room).
+		if ipos <= len(in)-8 {
+			bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+			ipos += int((63 - nbits) >> 3)
+			nbits |= 56
+		}
 		for nbits <= 56 {
 			if ipos < len(in) {
 				bitbuf |= uint64(in[ipos]) << nbits
@@ -96,6 +102,11 @@ func (s *inflateState) huffman() (bool, error) {
 			break
 		}
 		length := v
+		if ipos <= len(in)-8 {
+			bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+			ipos += int((63 - nbits) >> 3)
+			nbits |= 56
+		}
 		for nbits <= 56 {
 			if ipos < len(in) {
 				bitbuf |= uint64(in[ipos]) << nbits
@@ -146,13 +157,31 @@ func (s *inflateState) huffman() (bool, error) {
 	return end, err
 }
 
-// fast decodes symbols while at least fastInMargin input bytes remain and
-// the output has not passed fastOut, so that it needs to check neither
-// per symbol. It reports whether it decoded the end of the block.
+// fastInput returns the input the fast loop loads from and the bit
+// position (of s.in) it may start an iteration at: one that leaves the
+// fastNeed bytes an iteration may consume. Where the input's capacity
+// holds fastPad bytes past its end, the loads may read there: the bytes
+// are never consumed, and the fast loop drops them from the bit buffer
+// when it ends. Otherwise an iteration also starts 8 bytes from the end,
+// so that its first load stays within the input (its second takes what is
+// left a byte at a time when it cannot load 8).
+func (s *inflateState) fastInput() (in []byte, stopBits int) {
+	in = s.in
+	if cap(in)-len(in) >= fastPad {
+		return in[:len(in)+fastPad], 8 * (len(s.in) - fastNeed)
+	}
+	// The 8 bytes of a load at ipos ≤ (bit position + 63) / 8.
+	return in, 8 * (len(in) - 16)
+}
+
+// fast decodes symbols while the input holds the most bits an iteration
+// needs (see fastInput) and the output has not passed fastOut, so that it
+// checks neither per symbol. It reports whether it decoded the end of the
+// block.
 func (s *inflateState) fast(fastOut int) (end bool, err error) {
 	lit, dist := s.st.lit, s.st.dist
-	in := s.in
-	inFast := len(in) - fastInMargin
+	n := len(s.in)
+	in, stopBits := s.fastInput()
 	ipos, bitbuf, nbits := s.ipos, s.bitbuf, s.nbits
 	// Positions are relative to the message's start: a distance up to
 	// opos is within the output.
@@ -192,7 +221,7 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 					// ≥ 11 bits left: enough to look up the next entry,
 					// whose codeword is consumed after the refill.
 					e = lit[bitbuf&(1<<litTableBits-1)]
-					if ipos > inFast || opos > fastOut {
+					if 8*ipos-int(nbits&63) > stopBits || opos > fastOut {
 						break
 					}
 					bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
@@ -216,7 +245,7 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 				dst[opos] = byte(e >> entValShift)
 				opos++
 				e = lit[bitbuf&(1<<litTableBits-1)]
-				if ipos > inFast || opos > fastOut {
+				if 8*ipos-int(nbits&63) > stopBits || opos > fastOut {
 					break
 				}
 				bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
@@ -234,13 +263,23 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 				break
 			}
 		}
-		length := int(e>>entValShift) + int(bitbuf&lowBits[e&63]>>(e>>entLenShift&63))
+		length := int(e>>entValShift) + int(bitbuf&(1<<(e&63)-1)>>(e>>entLenShift&63))
 		bitbuf >>= e & 63
 		nbits -= uint(e)
 
-		bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
-		ipos += 7 - int(nbits>>3&7)
-		nbits |= 56
+		// Within 8 bytes of the end of what may be loaded, a byte at a
+		// time (the loop then ends below): the bits left, with what the
+		// iteration may still consume, are there.
+		if ipos <= len(in)-8 {
+			bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
+			ipos += 7 - int(nbits>>3&7)
+			nbits |= 56
+		} else {
+			for ; nbits&63 < 56 && ipos < n; ipos++ {
+				bitbuf |= uint64(in[ipos]) << (nbits & 63)
+				nbits += 8
+			}
+		}
 		d := dist[bitbuf&(1<<distTableBits-1)]
 		if d&entException != 0 {
 			if d&entSubtable != 0 {
@@ -253,7 +292,7 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 				break
 			}
 		}
-		distance := int(d>>entValShift) + int(bitbuf&lowBits[d&63]>>(d>>entLenShift&63))
+		distance := int(d>>entValShift) + int(bitbuf&(1<<(d&63)-1)>>(d>>entLenShift&63))
 		bitbuf >>= d & 63
 		nbits -= uint(d)
 		// ≥ 28 bits left.
@@ -274,15 +313,34 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 				}
 			}
 		} else if distance > opos {
-			// From the history: short matches well inside it as above,
-			// the rest (and errors) out of line.
-			if back := distance - opos; back >= 32 && length <= 32 && back <= len(s.hist) {
-				h := s.hist[len(s.hist)-back : len(s.hist)-back+32]
+			// From the history, in whole words too, 32 bytes at least:
+			// they may read past the match's part in the history, which
+			// its capacity must hold (else out of line, as are errors). A
+			// match that runs on into this message's output continues
+			// from there, overwriting what those bytes wrote.
+			h, back := s.hist, distance-opos
+			n := min(length, back)
+			if src := len(h) - back; src >= 0 && src+n+32 <= cap(h) {
+				hs := h[src : src+n+32]
 				w := dst[opos : opos+32]
-				binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(h[0:]))
-				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(h[8:]))
-				binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(h[16:]))
-				binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(h[24:]))
+				binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(hs[0:]))
+				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(hs[8:]))
+				binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(hs[16:]))
+				binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(hs[24:]))
+				for i := 32; i < n; i += 8 {
+					binary.LittleEndian.PutUint64(dst[opos+i:opos+i+8], binary.LittleEndian.Uint64(hs[i:i+8]))
+				}
+				if o, end := opos+n, opos+length; o < end {
+					if distance >= 8 {
+						for ; o < end; o += 8 {
+							binary.LittleEndian.PutUint64(dst[o:o+8], binary.LittleEndian.Uint64(dst[o-distance:o-distance+8]))
+						}
+					} else {
+						for ; o < end; o++ {
+							dst[o] = dst[o-distance]
+						}
+					}
+				}
 			} else if !s.histMatch(dst, opos, distance, length) {
 				err = corrupt(errDistTooFar)
 				break
@@ -298,14 +356,21 @@ func (s *inflateState) fast(fastOut int) (end bool, err error) {
 			}
 		}
 		opos += length
-		if ipos > inFast || opos > fastOut {
+		if 8*ipos-int(nbits&63) > stopBits || opos > fastOut {
 			break
 		}
 		bitbuf |= binary.LittleEndian.Uint64(in[ipos:ipos+8]) << (nbits & 63)
 		ipos += 7 - int(nbits>>3&7)
 		nbits |= 56
 	}
-	s.ipos, s.bitbuf, s.nbits = ipos, bitbuf, nbits&63
+	nbits &= 63
+	if ipos > n {
+		// Drop the bytes loaded from past the input (none consumed).
+		nbits -= uint(8 * (ipos - n))
+		bitbuf &= 1<<nbits - 1
+		ipos = n
+	}
+	s.ipos, s.bitbuf, s.nbits = ipos, bitbuf, nbits
 	s.out.n = s.start + opos
 	return end, err
 }

@@ -241,7 +241,7 @@ func newInflater(bits int, takeover bool) *inflater {
 	if bits < 9 {
 		bits = 9
 	}
-	return &inflater{window: 1 << bits, takeover: takeover, hist: window{wide: true}}
+	return &inflater{window: 1 << bits, takeover: takeover}
 }
 
 // inflate decompresses a whole message's payload into out, returning the

@@ -7,26 +7,14 @@ package ws
 // 32 KiB window behind every 200-byte message was most of the cost of
 // inflating small messages.
 type window struct {
-	buf  []byte // the window is buf[off:]
-	off  int
-	wide bool // a quarter of the window as slack (see slack)
+	buf []byte // the window is buf[off:]
+	off int
 }
 
 // windowSlack is the room beyond a window of max bytes: a sixteenth, so a
 // kept byte is moved once per max/16 bytes appended, for 2 KiB more memory
 // per direction at 15 bits.
 func windowSlack(max int) int { return max / 16 }
-
-// slack is the window's room beyond max bytes. A wide window (the
-// inflater's, which every small received message is appended to) has a
-// quarter: moving the window once per 2 KiB was 13% of inflating W7d's
-// 220-byte messages; once per 8 KiB costs 6 KiB more at 15 bits.
-func (w *window) slack(max int) int {
-	if w.wide {
-		return max / 4
-	}
-	return windowSlack(max)
-}
 
 // bytes returns the window (valid until the next append or reset).
 func (w *window) bytes() []byte { return w.buf[w.off:] }
@@ -59,7 +47,7 @@ func (w *window) append(p []byte, max int) {
 // fit makes sure the buffer can hold max bytes and the slack (once: the
 // first message that needs it; the window never needs more).
 func (w *window) fit(max int) {
-	if want := max + w.slack(max); cap(w.buf) < want {
+	if want := max + windowSlack(max); cap(w.buf) < want {
 		nb := make([]byte, len(w.buf), want)
 		copy(nb, w.buf)
 		w.buf = nb

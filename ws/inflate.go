@@ -208,8 +208,11 @@ func (st *inflateStream) inflate(in []byte, more bool, o inflateOut) (used int, 
 	s.chunk = max(4*len(in), 4096)
 	s.dst = s.out.b
 	err = s.run()
-	if err == nil {
-		err = s.validate(s.out.n)
+	if verr := s.validate(s.out.n); verr != nil {
+		// §8.1: invalid UTF-8 in the output made before a fault in the
+		// stream is the earlier fault, reported as such whatever the
+		// split of the input (a split input validates each part's output).
+		err = verr
 	}
 	if !s.paused {
 		s.save()

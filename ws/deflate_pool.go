@@ -109,13 +109,17 @@ func (p *encoderPool) get(d *deflater) (e *encoder, fresh bool) {
 		e = p.free[n-1]
 		p.free = p.free[:n-1]
 		e.idx = -1
+		// Under the lock: the connection that had e last reads its owner
+		// and gen here to see whether its stream survived.
+		e.owner = d
+		e.gen++
 	}
 	p.mu.Unlock()
 	if e == nil {
 		e = p.newEncoder()
+		e.owner = d
+		e.gen++
 	}
-	e.owner = d
-	e.gen++
 	d.enc, d.gen = e, e.gen
 	return e, true
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/klauspost/compress/flate"
@@ -247,6 +248,44 @@ func TestDeflateSharedEncoders(t *testing.T) {
 		if len(got) != 1 || got[0].Data != string(m) {
 			t.Fatalf("round %d: %v", round, got)
 		}
+	}
+}
+
+// TestDeflateSharedEncodersParallel: connections compressing on separate
+// goroutines share the pool's encoders; under -race this caught the
+// owner and generation of a reused encoder written outside the pool's
+// lock while its previous connection read them (found by tests/wsnet).
+func TestDeflateSharedEncodersParallel(t *testing.T) {
+	msgs := sampleMessages(rand.New(rand.NewSource(12)), 20)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		p := DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15, ClientNoContextTakeover: g%2 == 0}
+		c := mustConn(t, &Config{Role: RoleClient, Deflate: &DeflateConfig{}}, &Agreement{Deflate: &p})
+		s := mustConn(t, &Config{Role: RoleServer, Deflate: &DeflateConfig{}}, &Agreement{Deflate: &p})
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 150; i++ {
+				m := msgs[(g+i)%len(msgs)]
+				if err := c.SendBinary(m); err != nil {
+					errs <- err
+					return
+				}
+				s.Feed(c.Output())
+				c.Consume(c.OutputLen())
+				e, ok := s.NextEvent()
+				if !ok || string(e.Data) != string(m) {
+					errs <- fmt.Errorf("goroutine %d message %d: %v %v", g, i, e.Type, ok)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 

@@ -724,9 +724,13 @@ func (c *Conn) Close(code ws.CloseCode, reason string) error {
 	c.mu.Lock()
 	c.closing = true
 	err := c.e.Close(code, []byte(reason))
+	closed := c.closed
 	c.mu.Unlock()
-	if err != nil && !errors.Is(err, ws.ErrClosed) {
+	switch {
+	case err != nil && !errors.Is(err, ws.ErrClosed):
 		return wrap("close", err) // a bad code or reason: nothing was sent
+	case err != nil && closed:
+		return closedError("already closed")
 	}
 	if err == nil {
 		if err := c.send(ctx, "close", nil); err != nil {

@@ -622,3 +622,72 @@ func TestKeepAlive(t *testing.T) {
 		}
 	})
 }
+
+func TestUpgradeWithoutHijack(t *testing.T) {
+	valid := func(proto string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Proto = proto
+		r.Header.Set("Upgrade", "websocket")
+		r.Header.Set("Connection", "Upgrade")
+		r.Header.Set("Sec-WebSocket-Version", "13")
+		r.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		return r
+	}
+	tests := []struct {
+		name   string
+		r      *http.Request
+		status int
+	}{
+		{"HTTP/2 is refused by ws", valid("HTTP/2.0"), 400},
+		{"a writer that cannot hijack", valid("HTTP/1.1"), 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder() // not an http.Hijacker
+			if _, err := wsnet.Upgrade(w, tt.r, nil); err == nil {
+				t.Fatal("Upgrade succeeded")
+			}
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d (%s)", w.Code, tt.status, w.Body)
+			}
+		})
+	}
+}
+
+func TestCloseWhileReading(t *testing.T) {
+	// The server keeps sending; the client reads in a loop and another
+	// goroutine closes. The loop must end with the close, never with
+	// ErrConcurrentRead, however Close and the reads interleave.
+	url := serve(t, nil, func(c *wsnet.Conn) {
+		ctx := context.Background()
+		go func() {
+			for {
+				if _, _, err := c.ReadMessage(ctx); err != nil {
+					return
+				}
+			}
+		}()
+		for c.WriteMessage(ctx, ws.OpText, []byte("tick")) == nil {
+		}
+	})
+	for i := 0; i < 20; i++ {
+		c := dial(t, url, nil)
+		done := make(chan error, 1)
+		go func() {
+			for {
+				if _, _, err := c.ReadMessage(context.Background()); err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		time.Sleep(time.Millisecond)
+		if err := c.Close(ws.CloseNormal, "bye"); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		var ce *wsnet.CloseError
+		if err := <-done; !errors.As(err, &ce) && !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("read loop ended with %v", err)
+		}
+	}
+}

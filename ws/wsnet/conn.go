@@ -141,7 +141,9 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 // the same error, or one for which errors.Is(err, net.ErrClosed) is true.
 //
 // If ctx is cancelled or the read deadline passes, it returns ctx.Err() or
-// os.ErrDeadlineExceeded (wrapped) and the connection stays usable. With
+// os.ErrDeadlineExceeded (wrapped) and the connection stays usable (unless
+// the cancellation cut short a pong the reader was writing: an interrupted
+// write closes the connection). With
 // ws.Config.Streaming the message is assembled from its chunks, still
 // bounded by MaxMessageSize.
 func (c *Conn) ReadMessage(ctx context.Context) (ws.Opcode, []byte, error) {
@@ -203,7 +205,10 @@ func (c *Conn) beginRead() error {
 		return ErrConcurrentRead
 	}
 	// Close is reading the peer's close frame: report what it finds.
-	<-c.closeRecvd
+	select {
+	case <-c.closeRecvd:
+	case <-c.done:
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rerr != nil {
@@ -558,12 +563,18 @@ func (c *Conn) send(ctx context.Context, op string, queue func() error) error {
 	if c.closed {
 		return closedError("connection closed")
 	}
+	var qerr error
 	if queue != nil {
-		if err := queue(); err != nil {
-			return wrap(op, err)
-		}
+		qerr = queue()
 	}
-	return c.flushLocked(ctx)
+	// Flush even when queue failed: the holder of the write turn writes
+	// whatever is pending (a close reply the reader queued, say) before it
+	// lets go.
+	ferr := c.flushLocked(ctx)
+	if qerr != nil {
+		return wrap(op, qerr)
+	}
+	return ferr
 }
 
 // WriteMessage sends a whole message: op is ws.OpText (p must be UTF-8)
@@ -724,9 +735,13 @@ func (c *Conn) Close(code ws.CloseCode, reason string) error {
 	c.mu.Lock()
 	c.closing = true
 	err := c.e.Close(code, []byte(reason))
+	closed := c.closed
 	c.mu.Unlock()
-	if err != nil && !errors.Is(err, ws.ErrClosed) {
+	switch {
+	case err != nil && !errors.Is(err, ws.ErrClosed):
 		return wrap("close", err) // a bad code or reason: nothing was sent
+	case err != nil && closed:
+		return closedError("already closed")
 	}
 	if err == nil {
 		if err := c.send(ctx, "close", nil); err != nil {

@@ -32,6 +32,7 @@ type CloseError struct {
 	Err error
 }
 
+// Error describes the close: who ended it, the code and the reason.
 func (e *CloseError) Error() string {
 	who := "peer closed"
 	if e.Local {

@@ -32,9 +32,9 @@ work: the reference the W7 targets compare with; they are not counted as
 WebSocket peers either.
 
 With the go surface and W1 or W2 selected, a second Go harness process
-(wsbench-go -echo, bench/go/echo.go) measures echo servers over loopback
-TCP — libws's ws/wsnet, gorilla/websocket, gws, coder/websocket — with 1
-and 100 connections, in its own interleaved rounds and its own table
+(wsbench-go -echo, bench/go/echo.go) measures echo servers and clients over
+loopback TCP — libws's ws/wsnet, gorilla/websocket, gws, coder/websocket —
+with 1 and 100 connections, in its own interleaved rounds and its own table
 (--no-echo leaves it out; a contender the harness lacks is a "—").
 
 Then: the C call cost (tests/c/bench_calls.c) and the connection scaling
@@ -307,16 +307,18 @@ def measure(args, data, manifest):
 
 ECHO_WORKLOADS = ["w1", "w2"]
 ECHO_CONNS = [1, 100]
+ECHO_SIDES = ["server", "client"]
 ECHO_IMPLS = ["wsnet", "gorilla", "gws", "coder"]  # table order; wsnet first, the others its peers
 ECHO_LABEL = {"wsnet": "libws ws/wsnet", "gorilla": "gorilla/websocket", "gws": "gws", "coder": "coder/websocket"}
 ECHO_UTF8 = {"wsnet": True, "gorilla": False, "gws": True, "coder": False}
 
 
 def measure_echo(args, data):
-    """wsbench-go -echo: each contender's echo server on 127.0.0.1, one common
-    raw client; rounds interleaved as in measure(), timed by the wall clock.
-    Returns (results {(impl, w, conns): {...}}, versions, errors), or None
-    when the harness is missing or does not start."""
+    """wsbench-go -echo: each contender's echo server on 127.0.0.1 with one
+    common raw client, and each contender's client with one common raw echo
+    server; rounds interleaved as in measure(), timed by the wall clock.
+    Returns (results {(side, impl, w, conns): {...}}, versions, errors), or
+    None when the harness is missing or does not start."""
     exe = os.path.join(BUILD, "wsbench-go")
     if not os.path.exists(exe):
         print(f"run.py: no {os.path.relpath(exe, ROOT)}: the loopback echo table is left out", file=sys.stderr)
@@ -327,7 +329,7 @@ def measure_echo(args, data):
         print(f"run.py: the echo harness did not start: {e}", file=sys.stderr)
         return None
     ws_ = [w for w in ECHO_WORKLOADS if w in args.workloads]
-    contenders = [(impl, n) for n in ECHO_CONNS for impl in h.impls]
+    contenders = [(side, impl, n) for side in ECHO_SIDES for n in ECHO_CONNS for impl in h.impls]
     results, errors = {}, []
     t_start = time.monotonic()
     for rnd in range(args.rounds):
@@ -336,18 +338,18 @@ def measure_echo(args, data):
             order = contenders[rnd % k:] + contenders[: rnd % k] if k else []
             if rnd % 2:
                 order.reverse()
-            for impl, n in order:
-                r = results.setdefault((impl, w, n), {"rates": [], "seconds": []})
+            for side, impl, n in order:
+                r = results.setdefault((side, impl, w, n), {"rates": [], "seconds": []})
                 if r.get("skip") or r.get("error") or not h.alive():
                     continue
-                res = h.ask(w, impl, args.min_time, "wall", args.timeout, {"conns": n})
+                res = h.ask(w, impl, args.min_time, "wall", args.timeout, {"conns": n, "side": side})
                 if res.get("skip"):
                     r["skip"] = res["skip"]
                     continue
                 if res.get("error"):
                     r["error"] = res["error"]
-                    errors.append(f"go-echo/{impl}/{w}/{n} connections: {res['error']}")
-                    print(f"run.py: echo {impl} {w} {n} connections: ERROR {res['error']}", file=sys.stderr)
+                    errors.append(f"go-echo/{side}/{impl}/{w}/{n} connections: {res['error']}")
+                    print(f"run.py: echo {side} {impl} {w} {n} connections: ERROR {res['error']}", file=sys.stderr)
                     continue
                 r["rates"].append(res["messages"] / res["seconds"])
                 r["seconds"].append(res["seconds"])
@@ -364,41 +366,42 @@ def echo_report(args, echo):
     results, _versions, errors = echo
     rate = {k: statistics.median(v["rates"]) if args.stat == "median" else max(v["rates"])
             for k, v in results.items() if v.get("rates")}
-    impls = [i for i in ECHO_IMPLS if any(k[0] == i for k in results)]
-    impls += sorted({k[0] for k in results} - set(impls))
+    impls = [i for i in ECHO_IMPLS if any(k[1] == i for k in results)]
+    impls += sorted({k[1] for k in results} - set(impls))
     peers = [i for i in impls if i != "wsnet"]
     L = ["## Go over loopback TCP: echo", ""]
-    L.append("Each contender's echo server (its whole-message read and write calls, no compression) on "
-             "127.0.0.1 TCP, and one common client for all of them (bench/go/echo.go: raw sockets, pre-masked "
-             "frames, every echo compared byte for byte), in one process on the same cores; one message in "
+    L.append("Server rows: each contender's echo server (its whole-message read and write calls, no "
+             "compression) on 127.0.0.1 TCP, and one common client for all of them (bench/go/echo.go: raw "
+             "sockets, pre-masked frames, every echo compared byte for byte). Client rows: each contender's "
+             "client (write a message, read its echo, compare) against one common raw echo server "
+             "(bench/go/echoclient.go). Both ends in one process on the same cores; one message in "
              "flight per connection. Messages per second by the wall clock, the "
              f"{'median' if args.stat == 'median' else 'best'} of {args.rounds} interleaved rounds (their "
              "spread in brackets); ratios are wsnet's rate ÷ the peer's (above 1 = wsnet faster). UTF-8 "
              "validated on receipt: " + ", ".join(f"{ECHO_LABEL.get(i, i)} {'yes' if ECHO_UTF8.get(i) else 'no'}"
                                                   for i in impls) + ".")
     L.append("")
-    L.append("| message | connections | " + " | ".join(ECHO_LABEL.get(i, i) for i in impls) + " | "
+    L.append("| side | message | connections | " + " | ".join(ECHO_LABEL.get(i, i) for i in impls) + " | "
              + " | ".join(f"wsnet ÷ {i}" for i in peers) + " |")
-    L.append("|---|---:|" + "---:|" * (len(impls) + len(peers)))
-    for w in ECHO_WORKLOADS:
-        for n in ECHO_CONNS:
-            if not any(k[1] == w and k[2] == n for k in results):
-                continue
-            cells = []
-            for i in impls:
-                r = results.get((i, w, n), {})
-                x = rate.get((i, w, n))
-                if x:
-                    sp = spread(r)
-                    cells.append(fmt_rate(x) + (f" ({sp:.2f}×)" if sp else ""))
-                else:
-                    cells.append("error" if r.get("error") else "—")
-            base = rate.get(("wsnet", w, n))
-            for i in peers:
-                x = rate.get((i, w, n))
-                cells.append(fmt_ratio(base / x if base and x else None))
-            size = "16 B text (W1)" if w == "w1" else "1 KiB text (W2)"
-            L.append(f"| {size} | {n} | " + " | ".join(cells) + " |")
+    L.append("|---|---|---:|" + "---:|" * (len(impls) + len(peers)))
+    for side, w, n in [(sd, w, n) for sd in ECHO_SIDES for w in ECHO_WORKLOADS for n in ECHO_CONNS]:
+        if not any(k[0] == side and k[2] == w and k[3] == n for k in results):
+            continue
+        cells = []
+        for i in impls:
+            r = results.get((side, i, w, n), {})
+            x = rate.get((side, i, w, n))
+            if x:
+                sp = spread(r)
+                cells.append(fmt_rate(x) + (f" ({sp:.2f}×)" if sp else ""))
+            else:
+                cells.append("error" if r.get("error") else "—")
+        base = rate.get((side, "wsnet", w, n))
+        for i in peers:
+            x = rate.get((side, i, w, n))
+            cells.append(fmt_ratio(base / x if base and x else None))
+        size = "16 B text (W1)" if w == "w1" else "1 KiB text (W2)"
+        L.append(f"| {side} | {size} | {n} | " + " | ".join(cells) + " |")
     L.append("")
     if errors:
         L.append("Errors: " + "; ".join(errors))
@@ -952,7 +955,7 @@ def main():
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"machine": mach, "versions": versions, "errors": errors, "calls": calls, "scale": scale,
-                   "echo": echo and [{"impl": k[0], "w": k[1], "connections": k[2], **v}
+                   "echo": echo and [{"side": k[0], "impl": k[1], "w": k[2], "connections": k[3], **v}
                                      for k, v in echo[0].items()],
                    "results": [{"surface": k[0], "impl": k[1], "w": k[2], **v} for k, v in results.items()]},
                   f, indent=1)

@@ -21,9 +21,11 @@ import (
 	"github.com/lxzan/gws"
 )
 
-// The loopback echo benchmark (wsbench-go -echo DATA_DIR): a WebSocket
-// server of each contender on 127.0.0.1 TCP, echoing every message, and
-// one common client for all of them, so that only the server differs.
+// The loopback echo benchmark (wsbench-go -echo DATA_DIR). Server side:
+// a WebSocket server of each contender on 127.0.0.1 TCP, echoing every
+// message, and one common client for all of them, so that only the server
+// differs. Client side ("side": "client", echoclient.go): each contender's
+// client against one common raw echo server.
 //
 // Contenders (each one's whole-message server API, as its documentation
 // shows an echo server; no compression):
@@ -44,13 +46,14 @@ import (
 //
 // Requests are run.py's, with "conns":
 //
-//	{"w": "w1", "impl": "wsnet", "conns": 100, "min_time": 0.3, "clock": "wall"}
+//	{"w": "w1", "impl": "wsnet", "conns": 100, "side": "server", "min_time": 0.3, "clock": "wall"}
 
 const echoPass = 4000
 
 type echoRequest struct {
 	request
-	Conns int `json:"conns"`
+	Conns int    `json:"conns"`
+	Side  string `json:"side"` // "server" (default): the contender's server; "client": its client
 }
 
 type echoImpl struct {
@@ -285,6 +288,7 @@ func runEcho(dir string) {
 	versions := moduleVersions()
 	out.Encode(map[string]any{"hello": map[string]any{"surface": "go-echo", "impls": names, "versions": versions}})
 	setups := map[string]*echoSetup{}
+	clientSetups = map[string]*clientEchoSetup{}
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		var rq echoRequest
@@ -297,6 +301,32 @@ func runEcho(dir string) {
 	for _, s := range setups {
 		s.close()
 	}
+	for _, s := range clientSetups {
+		s.close()
+	}
+}
+
+var clientSetups map[string]*clientEchoSetup
+
+func runClientEchoRequest(w *workload, setups map[string]*clientEchoSetup, rq echoRequest) (res result) {
+	res = result{W: rq.W, Impl: rq.Impl}
+	key := fmt.Sprintf("%s/%s/%d", rq.Impl, rq.W, rq.Conns)
+	s := setups[key]
+	if s == nil {
+		var err error
+		if s, err = newClientEchoSetup(rq.Impl, w, rq.Conns); err != nil {
+			res.Error = err.Error()
+			return
+		}
+		if err := s.pass(); err != nil { // warm-up, checked like every pass
+			s.close()
+			res.Error = err.Error()
+			return
+		}
+		setups[key] = s
+	}
+	res.timed(rq.request, &workload{count: echoPass / rq.Conns * rq.Conns}, s.pass)
+	return
 }
 
 func runEchoRequest(wls map[string]*workload, setups map[string]*echoSetup, rq echoRequest) (res result) {
@@ -321,9 +351,12 @@ func runEchoRequest(wls map[string]*workload, setups map[string]*echoSetup, rq e
 			im = &echoImpls[i]
 		}
 	}
-	if im == nil {
+	if im == nil && rq.Side != "client" {
 		res.Error = "unknown impl"
 		return
+	}
+	if rq.Side == "client" {
+		return runClientEchoRequest(w, clientSetups, rq)
 	}
 	key := fmt.Sprintf("%s/%s/%d", rq.Impl, rq.W, rq.Conns)
 	s := setups[key]

@@ -11,8 +11,10 @@
 // coder's CompressionContextTakeover and CompressionNoContextTakeover).
 // Every pairing runs the same table of scenarios: text, binary and 1 MiB
 // messages echoed both ways, pings both ways (wsnet.Conn.Ping waiting for
-// its pong), a close with a code and reason started by either side, and
-// invalid UTF-8 sent by the peer, which wsnet must fail with 1007.
+// its pong), a close with a code and reason started by either side, a
+// message fragmented by wsnet's Writer, a message over wsnet's
+// MaxMessageSize (1009), and invalid UTF-8 sent by the peer, which wsnet
+// must fail with 1007.
 //
 // This is a separate module only so that gorilla/websocket and
 // coder/websocket never become dependencies of libws itself.
@@ -423,6 +425,55 @@ var scenarios = []struct {
 		if err := wsnetExpectClose(pr.w, ctx, 4002, "bye from the peer", false); err != nil && !errors.Is(err, net.ErrClosed) {
 			t.Fatalf("second read: %v", err)
 		}
+	}},
+	{"fragmented-from-wsnet", func(t *testing.T, pr pair) {
+		// wsnet's Writer sends one frame per Write, with a character split
+		// between two of them; the peer gets the whole message.
+		ctx := ctxTimeout(t)
+		msg := []byte("fragments: € and 😀 split across frames")
+		euro := bytes.IndexRune(msg, '€')
+		pieces := [][]byte{msg[:euro+1], msg[euro+1 : euro+5], {}, msg[euro+5:]}
+		peerRead := async(func() error {
+			op, p, err := pr.p.read()
+			if err != nil {
+				return err
+			}
+			if op != ws.OpText || !bytes.Equal(p, msg) {
+				return fmt.Errorf("peer got %v %s, want text %s", op, show(p), show(msg))
+			}
+			return nil
+		})
+		wr, err := pr.w.Writer(ctx, ws.OpText)
+		if err != nil {
+			t.Fatalf("wsnet Writer: %v", err)
+		}
+		for _, p := range pieces {
+			if _, err := wr.Write(p); err != nil {
+				t.Fatalf("wsnet fragment: %v", err)
+			}
+		}
+		if err := wr.Close(); err != nil {
+			t.Fatalf("wsnet final fragment: %v", err)
+		}
+		wait(t, "peer reads the fragmented message", peerRead)
+	}},
+	{"too-big-from-peer", func(t *testing.T, pr pair) {
+		// Over wsnet's MaxMessageSize (4 MiB here), compressed or not:
+		// wsnet fails the connection with 1009.
+		ctx := ctxTimeout(t)
+		big := bytes.Repeat([]byte("x"), 4<<20+1)
+		peerSide := async(func() error {
+			if err := pr.p.write(ws.OpBinary, big); err != nil {
+				return nil // wsnet may close before the whole message is written
+			}
+			return peerExpectCloseCode(pr.p, 1009)
+		})
+		op, msg, err := pr.w.ReadMessage(ctx)
+		var ce *wsnet.CloseError
+		if !errors.As(err, &ce) || ce.Code != ws.CloseCode(1009) || !ce.Local || !errors.Is(err, ws.ErrTooBig) {
+			t.Fatalf("wsnet read %v %s, %v; want a local *wsnet.CloseError 1009 (ws.ErrTooBig)", op, show(msg), err)
+		}
+		wait(t, "peer sees 1009", peerSide)
 	}},
 	{"invalid-utf8-from-peer", func(t *testing.T, pr pair) {
 		ctx := ctxTimeout(t)

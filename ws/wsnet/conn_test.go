@@ -787,3 +787,43 @@ func TestWriteWaitCancelled(t *testing.T) {
 		t.Fatalf("WriteMessage after a cut write = %v", err)
 	}
 }
+
+func TestDialServerHangsUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			nc.Read(make([]byte, 4096))
+			nc.Close() // no response at all
+		}
+	}()
+	_, err = wsnet.Dial(testCtx(t), "ws://"+ln.Addr().String()+"/", nil)
+	var we *ws.Error
+	if !errors.As(err, &we) || we.Failure != ws.FailClosed {
+		t.Fatalf("Dial = %v", err)
+	}
+}
+
+func TestDialContextCancelled(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			defer nc.Close()
+			time.Sleep(time.Second) // never answers
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := wsnet.Dial(ctx, "ws://"+ln.Addr().String()+"/", nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Dial = %v", err)
+	}
+}

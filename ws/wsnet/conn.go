@@ -3,6 +3,7 @@ package wsnet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -478,9 +479,14 @@ func (c *Conn) flushLocked(ctx context.Context) error {
 		err := c.writeNet(ctx, c.wbuf)
 		c.mu.Lock()
 		if err != nil {
-			// Part of a frame may be out: the stream is unusable.
-			c.werr = wrap("write", err)
+			// Part of a frame may be out: the stream is unusable. Later
+			// calls say so, and match net.ErrClosed.
+			c.werr = fmt.Errorf("wsnet: closed after a failed write (%w): %w", err, net.ErrClosed)
 			c.closeTransportLocked()
+			if cap(c.wbuf) > keepWBuf {
+				c.wbuf = nil
+			}
+			return wrap("write", err)
 		}
 	}
 	if cap(c.wbuf) > keepWBuf {

@@ -20,7 +20,7 @@ import (
 
 // serve starts an httptest server whose handler upgrades with cfg and runs
 // handle on the connection; it returns the ws:// URL.
-func serve(t *testing.T, cfg *wsnet.Config, handle func(c *wsnet.Conn)) string {
+func serve(t testing.TB, cfg *wsnet.Config, handle func(c *wsnet.Conn)) string {
 	t.Helper()
 	// Hijacked connections outlive srv.Close: wait for their handlers.
 	var wg sync.WaitGroup
@@ -689,5 +689,141 @@ func TestCloseWhileReading(t *testing.T) {
 		if err := <-done; !errors.As(err, &ce) && !errors.Is(err, net.ErrClosed) {
 			t.Fatalf("read loop ended with %v", err)
 		}
+	}
+}
+
+func TestBusyBothWays(t *testing.T) {
+	// Both ends write large messages while reading in another goroutine,
+	// and the server pings: pongs queued by the client's reader while its
+	// writer holds the transport must still go out.
+	const n, size = 20, 1 << 20
+	srvErr := make(chan error, 1)
+	url := serve(t, nil, func(c *wsnet.Conn) {
+		ctx := context.Background()
+		got := make(chan int)
+		go func() {
+			k := 0
+			for {
+				if _, _, err := c.ReadMessage(ctx); err != nil {
+					got <- k
+					return
+				}
+				k++
+			}
+		}()
+		msg := make([]byte, size)
+		for i := 0; i < n; i++ {
+			if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
+				srvErr <- err
+				return
+			}
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := c.Ping(pctx, []byte{byte(i)})
+			cancel()
+			if err != nil {
+				srvErr <- err
+				return
+			}
+		}
+		c.Close(ws.CloseNormal, "")
+		if k := <-got; k != n {
+			srvErr <- errors.New("server read the wrong number of messages")
+			return
+		}
+		srvErr <- nil
+	})
+	c := dial(t, url, nil)
+	ctx := testCtx(t)
+	readDone := make(chan int)
+	go func() {
+		k := 0
+		for {
+			if _, _, err := c.ReadMessage(ctx); err != nil {
+				readDone <- k
+				return
+			}
+			k++
+		}
+	}()
+	msg := make([]byte, size)
+	for i := 0; i < n; i++ {
+		if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
+			t.Fatalf("WriteMessage: %v", err)
+		}
+	}
+	if k := <-readDone; k != n {
+		t.Fatalf("client read %d messages, want %d", k, n)
+	}
+	if err := <-srvErr; err != nil {
+		t.Fatalf("server: %v", err)
+	}
+}
+
+func TestWriteWaitCancelled(t *testing.T) {
+	// A Ping waiting for the transport, held by a blocked write, gives up
+	// with its context and leaves the connection alone.
+	hold := make(chan struct{})
+	defer close(hold)
+	url := serve(t, &wsnet.Config{WS: &ws.Config{MaxMessageSize: -1, MaxFrameSize: -1}}, func(c *wsnet.Conn) { <-hold })
+	c := dial(t, url, nil)
+	writeErr := make(chan error, 1)
+	go func() {
+		wctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		writeErr <- c.WriteMessage(wctx, ws.OpBinary, make([]byte, 48<<20))
+	}()
+	time.Sleep(50 * time.Millisecond)
+	pctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := c.Ping(pctx, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Ping = %v", err)
+	}
+	// The write itself is cut short by its context, which closes the
+	// connection.
+	if err := <-writeErr; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WriteMessage = %v", err)
+	}
+	if err := c.WriteMessage(context.Background(), ws.OpText, nil); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("WriteMessage after a cut write = %v", err)
+	}
+}
+
+func TestDialServerHangsUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			nc.Read(make([]byte, 4096))
+			nc.Close() // no response at all
+		}
+	}()
+	_, err = wsnet.Dial(testCtx(t), "ws://"+ln.Addr().String()+"/", nil)
+	var we *ws.Error
+	if !errors.As(err, &we) || we.Failure != ws.FailClosed {
+		t.Fatalf("Dial = %v", err)
+	}
+}
+
+func TestDialContextCancelled(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			defer nc.Close()
+			time.Sleep(time.Second) // never answers
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := wsnet.Dial(ctx, "ws://"+ln.Addr().String()+"/", nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Dial = %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -103,8 +104,8 @@ func (c *Conn) handshake(ctx context.Context) error {
 				return nil
 			case ws.EventRejected:
 				if err := c.e.Err(); err != nil {
-					if c.netErr != nil && !c.eofFed {
-						return errors.Join(err, c.netErr)
+					if c.netErr != nil && !errors.Is(c.netErr, io.EOF) {
+						return errors.Join(err, c.netErr) // why the transport ended
 					}
 					return err
 				}

@@ -22,6 +22,10 @@ import (
 // Upgrade returns an error wrapping the *ws.Error (its Status field holds
 // the status). HTTP/2 requests are refused the same way (RFC 8441 is not
 // supported). The handler must not write to w after a successful Upgrade.
+//
+// Upgrade does not check the Origin header: a server that browsers reach
+// should compare r.Header.Get("Origin") with its own origin before
+// upgrading (RFC 6455 §10.2), as gorilla's default CheckOrigin does.
 func Upgrade(w http.ResponseWriter, r *http.Request, cfg *Config) (*Conn, error) {
 	e, err := ws.NewServer(cfg.wsConfig(ws.RoleServer))
 	if err != nil {

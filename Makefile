@@ -147,7 +147,8 @@ test-python: lib
 test-perl: lib
 	sh bindings/perl/run-tests.sh
 
-# Real peers over loopback sockets: gorilla round trips, and the matrix of
+# Real peers over loopback sockets: gorilla round trips, ws/wsnet against
+# gorilla and coder/websocket (tests/wsnet), and the matrix of
 # Chromium, Node ws, Python websockets, gorilla and Mojolicious against the
 # C, Python, Perl and Go surfaces, both as clients and as servers.
 # The error-message table across the C, Python and Perl surfaces.
@@ -156,6 +157,7 @@ test-errors: lib
 
 test-interop: lib
 	cd tests/gorilla && $(GO) test -race -count=1 ./...
+	cd tests/wsnet && $(GO) test -race -count=1 ./...
 	sh tests/interop/run.sh
 
 # Hostile peers (issue 11): the C host, the Python and the Perl echo

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 bench/run.py [--quick] [--rounds N] [--min-time S]
         [--workloads w1,w5a,...] [--surfaces c,go,python,perl,node]
-        [--no-scale] [--no-calls] [--out bench/RESULTS.md]
+        [--no-scale] [--no-calls] [--no-echo] [--out bench/RESULTS.md]
 
 bench/run.sh (what `make bench` calls) installs and builds what this needs
 first; run.py expects the harnesses built in bench/build and the workloads
@@ -30,6 +30,12 @@ that no target and no "best peer" uses. "zlib" contenders (W6, W7) are
 zlib alone through the language's standard binding, no WebSocket framing
 work: the reference the W7 targets compare with; they are not counted as
 WebSocket peers either.
+
+With the go surface and W1 or W2 selected, a second Go harness process
+(wsbench-go -echo, bench/go/echo.go) measures echo servers and clients over
+loopback TCP — libws's ws/wsnet, gorilla/websocket, gws, coder/websocket —
+with 1 and 100 connections, in its own interleaved rounds and its own table
+(--no-echo leaves it out; a contender the harness lacks is a "—").
 
 Then: the C call cost (tests/c/bench_calls.c) and the connection scaling
 benchmark (bench/c/scale.c) in fresh processes. RESULTS.md gets the tables,
@@ -196,8 +202,8 @@ class Harness:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def ask(self, w, impl, min_time, clock, timeout):
-        rq = {"w": w, "impl": impl, "min_time": min_time, "clock": clock}
+    def ask(self, w, impl, min_time, clock, timeout, extra=None):
+        rq = {"w": w, "impl": impl, "min_time": min_time, "clock": clock, **(extra or {})}
         self.p.stdin.write((json.dumps(rq) + "\n").encode())
         self.p.stdin.flush()
         res = self.read(timeout)
@@ -295,6 +301,112 @@ def measure(args, data, manifest):
     for h in harnesses:
         h.close()
     return results, versions, errors
+
+
+# ---- Go over loopback TCP: echo (bench/go/echo.go) ------------------------------------
+
+ECHO_WORKLOADS = ["w1", "w2"]
+ECHO_CONNS = [1, 100]
+ECHO_SIDES = ["server", "client"]
+ECHO_IMPLS = ["wsnet", "gorilla", "gws", "coder"]  # table order; wsnet first, the others its peers
+ECHO_LABEL = {"wsnet": "libws ws/wsnet", "gorilla": "gorilla/websocket", "gws": "gws", "coder": "coder/websocket"}
+ECHO_UTF8 = {"wsnet": True, "gorilla": False, "gws": True, "coder": False}
+
+
+def measure_echo(args, data):
+    """wsbench-go -echo: each contender's echo server on 127.0.0.1 with one
+    common raw client, and each contender's client with one common raw echo
+    server; rounds interleaved as in measure(), timed by the wall clock.
+    Returns (results {(side, impl, w, conns): {...}}, versions, errors), or
+    None when the harness is missing or does not start."""
+    exe = os.path.join(BUILD, "wsbench-go")
+    if not os.path.exists(exe):
+        print(f"run.py: no {os.path.relpath(exe, ROOT)}: the loopback echo table is left out", file=sys.stderr)
+        return None
+    try:
+        h = Harness("go-echo", "go", [exe, "-echo", data])
+    except Exception as e:  # noqa: BLE001 - reported, the rest of the run goes on
+        print(f"run.py: the echo harness did not start: {e}", file=sys.stderr)
+        return None
+    ws_ = [w for w in ECHO_WORKLOADS if w in args.workloads]
+    contenders = [(side, impl, n) for side in ECHO_SIDES for n in ECHO_CONNS for impl in h.impls]
+    results, errors = {}, []
+    t_start = time.monotonic()
+    for rnd in range(args.rounds):
+        for w in ws_:
+            k = len(contenders)
+            order = contenders[rnd % k:] + contenders[: rnd % k] if k else []
+            if rnd % 2:
+                order.reverse()
+            for side, impl, n in order:
+                r = results.setdefault((side, impl, w, n), {"rates": [], "seconds": []})
+                if r.get("skip") or r.get("error") or not h.alive():
+                    continue
+                res = h.ask(w, impl, args.min_time, "wall", args.timeout, {"conns": n, "side": side})
+                if res.get("skip"):
+                    r["skip"] = res["skip"]
+                    continue
+                if res.get("error"):
+                    r["error"] = res["error"]
+                    errors.append(f"go-echo/{side}/{impl}/{w}/{n} connections: {res['error']}")
+                    print(f"run.py: echo {side} {impl} {w} {n} connections: ERROR {res['error']}", file=sys.stderr)
+                    continue
+                r["rates"].append(res["messages"] / res["seconds"])
+                r["seconds"].append(res["seconds"])
+                if res.get("cpu_seconds"):
+                    r.setdefault("cpu_share", []).append(res["cpu_seconds"] / res["seconds"])
+            print(f"  echo round {rnd + 1}/{args.rounds} {w} done ({time.monotonic() - t_start:.0f} s)",
+                  file=sys.stderr, flush=True)
+    versions = h.versions
+    h.close()
+    return results, versions, errors
+
+
+def echo_report(args, echo):
+    results, _versions, errors = echo
+    rate = {k: statistics.median(v["rates"]) if args.stat == "median" else max(v["rates"])
+            for k, v in results.items() if v.get("rates")}
+    impls = [i for i in ECHO_IMPLS if any(k[1] == i for k in results)]
+    impls += sorted({k[1] for k in results} - set(impls))
+    peers = [i for i in impls if i != "wsnet"]
+    L = ["## Go over loopback TCP: echo", ""]
+    L.append("Server rows: each contender's echo server (its whole-message read and write calls, no "
+             "compression) on 127.0.0.1 TCP, and one common client for all of them (bench/go/echo.go: raw "
+             "sockets, pre-masked frames, every echo compared byte for byte). Client rows: each contender's "
+             "client (write a message, read its echo, compare) against one common raw echo server "
+             "(bench/go/echoclient.go). Both ends in one process on the same cores; one message in "
+             "flight per connection. Messages per second by the wall clock, the "
+             f"{'median' if args.stat == 'median' else 'best'} of {args.rounds} interleaved rounds (their "
+             "spread in brackets); ratios are wsnet's rate ÷ the peer's (above 1 = wsnet faster). UTF-8 "
+             "validated on receipt: " + ", ".join(f"{ECHO_LABEL.get(i, i)} {'yes' if ECHO_UTF8.get(i) else 'no'}"
+                                                  for i in impls) + ".")
+    L.append("")
+    L.append("| side | message | connections | " + " | ".join(ECHO_LABEL.get(i, i) for i in impls) + " | "
+             + " | ".join(f"wsnet ÷ {i}" for i in peers) + " |")
+    L.append("|---|---|---:|" + "---:|" * (len(impls) + len(peers)))
+    for side, w, n in [(sd, w, n) for sd in ECHO_SIDES for w in ECHO_WORKLOADS for n in ECHO_CONNS]:
+        if not any(k[0] == side and k[2] == w and k[3] == n for k in results):
+            continue
+        cells = []
+        for i in impls:
+            r = results.get((side, i, w, n), {})
+            x = rate.get((side, i, w, n))
+            if x:
+                sp = spread(r)
+                cells.append(fmt_rate(x) + (f" ({sp:.2f}×)" if sp else ""))
+            else:
+                cells.append("error" if r.get("error") else "—")
+        base = rate.get((side, "wsnet", w, n))
+        for i in peers:
+            x = rate.get((side, i, w, n))
+            cells.append(fmt_ratio(base / x if base and x else None))
+        size = "16 B text (W1)" if w == "w1" else "1 KiB text (W2)"
+        L.append(f"| {side} | {size} | {n} | " + " | ".join(cells) + " |")
+    L.append("")
+    if errors:
+        L.append("Errors: " + "; ".join(errors))
+        L.append("")
+    return "\n".join(L)
 
 
 # ---- the C call cost and the scaling benchmark ----------------------------------------
@@ -790,6 +902,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=300, help="seconds a harness may take for one request")
     ap.add_argument("--no-scale", action="store_true")
     ap.add_argument("--no-calls", action="store_true")
+    ap.add_argument("--no-echo", action="store_true",
+                    help="leave out the Go loopback echo table (run with the go surface and W1 or W2)")
     ap.add_argument("--scale-connections", default=None, help="e.g. 100,1000,10000")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--json", default=os.path.join(BUILD, "results.json"))
@@ -827,14 +941,22 @@ def main():
     if not args.no_scale and "c" in args.surfaces:
         counts = [int(x) for x in (args.scale_connections or ("100,10000" if args.quick else "100,1000,10000")).split(",")]
         scale = scaling(args.data, counts, args.quick)
+    echo = None
+    if not args.no_echo and "go" in args.surfaces and set(ECHO_WORKLOADS) & set(args.workloads):
+        echo = measure_echo(args, args.data)
     mach = machine()
     report = build_report(args, results, versions, errors, calls, scale, manifest, mach)
+    if echo:
+        report += "\n" + echo_report(args, echo)
+        errors = errors + echo[2]
     report += f"\nTotal run time: {time.monotonic() - t0:.0f} s.\n"
     with open(args.out, "w") as f:
         f.write(report)
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"machine": mach, "versions": versions, "errors": errors, "calls": calls, "scale": scale,
+                   "echo": echo and [{"side": k[0], "impl": k[1], "w": k[2], "connections": k[3], **v}
+                                     for k, v in echo[0].items()],
                    "results": [{"surface": k[0], "impl": k[1], "w": k[2], **v} for k, v in results.items()]},
                   f, indent=1)
     print(report)

@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/libws/libws => ../..
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/gobwas/ws v1.5.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/libws/libws v0.0.0-00010101000000-000000000000

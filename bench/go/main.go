@@ -3,6 +3,7 @@
 // gobwas/ws and gws, on the same bytes, in one process.
 //
 //	wsbench-go DATA_DIR
+//	wsbench-go -echo DATA_DIR   (echo servers over loopback TCP: echo.go)
 //
 // It reads requests from stdin, one JSON object a line, and answers each
 // with one JSON line on stdout (the protocol of every harness under bench/,
@@ -89,8 +90,12 @@ type state struct {
 }
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "-echo" {
+		runEcho(os.Args[2]) // the loopback echo benchmark, echo.go
+		return
+	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: wsbench-go DATA_DIR  (requests on stdin, see bench/run.py)")
+		fmt.Fprintln(os.Stderr, "usage: wsbench-go [-echo] DATA_DIR  (requests on stdin, see bench/run.py)")
 		os.Exit(2)
 	}
 	ws, err := loadWorkloads(os.Args[1])
@@ -255,7 +260,7 @@ func moduleVersions() map[string]string {
 	v := map[string]string{"go": runtime.Version()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
-			for _, p := range []string{"github.com/gorilla/websocket", "github.com/gobwas/ws", "github.com/klauspost/compress", "github.com/lxzan/gws"} {
+			for _, p := range []string{"github.com/gorilla/websocket", "github.com/gobwas/ws", "github.com/klauspost/compress", "github.com/lxzan/gws", "github.com/coder/websocket"} {
 				if d.Path == p {
 					v[strings.TrimPrefix(p, "github.com/")] = d.Version
 				}

@@ -80,6 +80,7 @@ mkdir -p "$here/build"
 cd "$here"
 build "$GO" build -o build/conformance ./cmd/conformance
 build "$GO" build -o build/goecho ./cmd/goecho
+build "$GO" build -o build/goecho-ws ./cmd/goecho-ws
 build "$GO" build -o build/go-example-echo github.com/libws/libws/examples/go/echo
 build "$CC" -std=c99 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -O2 -I"$root/include" \
 	adapters/c/fuzz_client.c -o build/c_fuzz_client -L"$root/build" -lws -Wl,-rpath,"$root/build"

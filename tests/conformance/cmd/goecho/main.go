@@ -1,6 +1,8 @@
 // Command goecho is the Go surface of the conformance suite: an echo
-// server and an echo client on package ws, written the way a Go user
-// would with the package's README (a blocking loop per connection).
+// server and an echo client on ws/wsnet, libws's blocking layer over
+// net.Conn and net/http, written the way a Go user would with its
+// documentation (an http.Handler calling wsnet.Upgrade, wsnet.Dial, and a
+// ReadMessage / WriteMessage loop per connection).
 //
 //	goecho -serve 127.0.0.1:0              echo server (permessage-deflate accepted)
 //	goecho -client ws://127.0.0.1:9001 -agent go
@@ -11,20 +13,26 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/libws/libws/ws"
+	"github.com/libws/libws/ws/wsnet"
 )
+
+// config accepts (server) or offers (client) permessage-deflate.
+func config() *wsnet.Config {
+	return &wsnet.Config{WS: &ws.Config{Deflate: &ws.DeflateConfig{}}}
+}
 
 func main() {
 	serve := flag.String("serve", "", "listen address for the echo server")
@@ -38,14 +46,9 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("goecho (package ws) listening on ws://%s/\n", ln.Addr())
-		for {
-			sock, err := ln.Accept()
-			if err != nil {
-				log.Fatal(err)
-			}
-			go serveOne(sock)
-		}
+		fmt.Printf("goecho (ws/wsnet) listening on ws://%s/\n", ln.Addr())
+		srv := &http.Server{Handler: http.HandlerFunc(serveOne), ReadHeaderTimeout: 10 * time.Second}
+		log.Fatal(srv.Serve(ln))
 	case *client != "":
 		if err := fuzzingClient(*client, *agent); err != nil {
 			log.Fatal(err)
@@ -60,109 +63,66 @@ func main() {
 	}
 }
 
-func serveOne(sock net.Conn) {
-	defer sock.Close()
-	c, err := ws.NewServer(&ws.Config{Role: ws.RoleServer, Deflate: &ws.DeflateConfig{}})
+func serveOne(w http.ResponseWriter, r *http.Request) {
+	c, err := wsnet.Upgrade(w, r, config())
 	if err != nil {
-		log.Print(err)
+		log.Printf("%s: %v", r.RemoteAddr, err) // already answered
 		return
 	}
-	err = drive(sock, c, func(ev ws.Event) { echoEvent(c, ev) })
-	if err != nil {
-		log.Printf("%s: %v", sock.RemoteAddr(), err)
+	defer c.CloseNow()
+	if err := echoLoop(c, nil); err != nil {
+		log.Printf("%s: %v", r.RemoteAddr, err)
 	}
 }
 
-// echoEvent sends messages back as they came (a refusal because the
-// connection is closing is expected and ignored).
-func echoEvent(c *ws.Conn, ev ws.Event) {
-	switch ev.Type {
-	case ws.EventText:
-		c.SendText(ev.Data)
-	case ws.EventBinary:
-		c.SendBinary(ev.Data)
-	}
-}
-
-// drive moves bytes between sock and c until the connection is over:
-// write the output, obey the hint, read, feed, handle the events.
-func drive(sock net.Conn, c *ws.Conn, handle func(ws.Event)) error {
-	buf := make([]byte, 64<<10)
-	shut := false
-	for {
-		if _, err := c.WriteTo(sock); err != nil {
-			return err
-		}
-		switch c.Hint() {
-		case ws.HintClose:
-			return nil
-		case ws.HintShutdownWrite:
-			if tc, ok := sock.(*net.TCPConn); ok && !shut {
-				tc.CloseWrite()
-				shut = true
-			}
-		}
-		sock.SetReadDeadline(time.Now().Add(60 * time.Second))
-		n, err := sock.Read(buf)
-		for in := buf[:n]; len(in) > 0; {
-			// Feed stops when the receive budget fills: take the events,
-			// then feed the rest.
-			k, _ := c.Feed(in)
-			if in = in[k:]; len(in) > 0 {
-				for ev, ok := c.NextEvent(); ok; ev, ok = c.NextEvent() {
-					handle(ev)
-				}
-			}
-		}
-		// Both close frames went (RFC 6455 §7.1.1: the TCP close is the
-		// server's, and Autobahn's fuzzingserver resets it): nothing lost.
-		done := c.State() == ws.StateClosed
+// echoLoop sends every message back as it came until the connection ends;
+// first, if not nil, gets the first text message. The end of the
+// connection by a close frame (the peer's, or ours after a protocol error
+// of the peer: a *wsnet.CloseError) is the normal end, so is a write
+// refused because the connection is closing.
+func echoLoop(c *wsnet.Conn, first *string) error {
+	ctx := context.Background()
+	for echo := first == nil; ; {
+		op, msg, err := c.ReadMessage(ctx)
 		if err != nil {
-			c.FeedEOF()
-		}
-		for ev, ok := c.NextEvent(); ok; ev, ok = c.NextEvent() {
-			handle(ev)
-		}
-		if err != nil {
-			c.WriteTo(sock)
-			if errors.Is(err, io.EOF) || (done && errors.Is(err, syscall.ECONNRESET)) {
+			var ce *wsnet.CloseError
+			if errors.As(err, &ce) && ce.Code != ws.CloseCode(1006) || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			return err
 		}
+		if first != nil && op == ws.OpText && *first == "" {
+			*first = string(msg)
+		}
+		if echo {
+			if err := c.WriteMessage(ctx, op, msg); err != nil && !errors.Is(err, net.ErrClosed) {
+				return err
+			}
+		}
 	}
 }
 
-// runClient connects to rawURL and echoes every message until the server
-// closes. It returns the first text message (for /getCaseCount).
+// runClient connects to rawURL and echoes every message (with echo) until
+// the server closes. It returns the first text message (for
+// /getCaseCount). The transport is left to wsnet: after the closing
+// handshake a client waits for the server to close TCP (RFC 6455 §7.1.1).
 func runClient(rawURL string, echo bool) (string, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "", err
-	}
-	host := u.Host
-	if u.Port() == "" {
-		host += ":80"
-	}
-	sock, err := net.DialTimeout("tcp", host, 10*time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer sock.Close()
-	c, err := ws.NewClient(&ws.Config{Role: ws.RoleClient, Deflate: &ws.DeflateConfig{}}, rawURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := wsnet.Dial(ctx, rawURL, config())
 	if err != nil {
 		return "", err
 	}
 	first := ""
-	err = drive(sock, c, func(ev ws.Event) {
-		if ev.Type == ws.EventText && first == "" {
-			first = string(ev.Data)
-		}
-		if echo {
-			echoEvent(c, ev)
-		}
-	})
-	return first, err
+	var fp *string
+	if !echo {
+		fp = &first
+	}
+	if err := echoLoop(c, fp); err != nil {
+		c.CloseNow()
+		return first, err
+	}
+	return first, nil
 }
 
 func fuzzingClient(base, agent string) error {

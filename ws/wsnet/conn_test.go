@@ -445,6 +445,38 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("ReadMessage = %q, %v", msg, err)
 	}
 
+	// One reader takes the echoes; a second reader is refused. Nothing
+	// arrives yet, so the first stays in ReadMessage once it is there.
+	readDone := make(chan int, 1)
+	go func() {
+		n := 0
+		for {
+			_, _, err := c.ReadMessage(ctx)
+			if errors.Is(err, wsnet.ErrConcurrentRead) {
+				time.Sleep(time.Millisecond) // the probe below has the turn
+				continue
+			}
+			if err != nil {
+				readDone <- n
+				return
+			}
+			n++
+		}
+	}()
+	for {
+		short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		_, _, err := c.ReadMessage(short)
+		cancel()
+		if errors.Is(err, wsnet.ErrConcurrentRead) {
+			break
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("second ReadMessage = %v", err)
+		}
+		// The reader goroutine was not in ReadMessage: let it get there.
+		time.Sleep(5 * time.Millisecond)
+	}
+
 	// Many goroutines writing at once: each write succeeds or says why not.
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -467,23 +499,6 @@ func TestConcurrentUse(t *testing.T) {
 				mu.Unlock()
 			}
 		}()
-	}
-	// Meanwhile one reader takes the echoes, and a second reader is refused.
-	readDone := make(chan int)
-	go func() {
-		n := 0
-		for {
-			_, _, err := c.ReadMessage(ctx)
-			if err != nil {
-				readDone <- n
-				return
-			}
-			n++
-		}
-	}()
-	time.Sleep(10 * time.Millisecond)
-	if _, _, err := c.ReadMessage(ctx); !errors.Is(err, wsnet.ErrConcurrentRead) {
-		t.Errorf("second ReadMessage = %v", err)
 	}
 	wg.Wait()
 	if sent == 0 {
@@ -603,8 +618,9 @@ func TestStreamingReader(t *testing.T) {
 func TestKeepAlive(t *testing.T) {
 	t.Run("answered", func(t *testing.T) {
 		url := serve(t, nil, echoConn)
-		c := dial(t, url, &wsnet.Config{KeepAlive: 10 * time.Millisecond, WS: &ws.Config{MaxPings: 2}})
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		// Pongs may take up to MaxPings intervals to come back.
+		c := dial(t, url, &wsnet.Config{KeepAlive: 10 * time.Millisecond, WS: &ws.Config{MaxPings: 20}})
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		// Pongs keep it alive: the read ends with the context, not 1008.
 		if _, _, err := c.ReadMessage(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -766,13 +782,13 @@ func TestWriteWaitCancelled(t *testing.T) {
 	defer close(hold)
 	url := serve(t, &wsnet.Config{WS: &ws.Config{MaxMessageSize: -1, MaxFrameSize: -1}}, func(c *wsnet.Conn) { <-hold })
 	c := dial(t, url, nil)
+	wctx, cancelWrite := context.WithCancel(context.Background())
+	defer cancelWrite()
 	writeErr := make(chan error, 1)
 	go func() {
-		wctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		defer cancel()
-		writeErr <- c.WriteMessage(wctx, ws.OpBinary, make([]byte, 48<<20))
+		writeErr <- c.WriteMessage(wctx, ws.OpBinary, make([]byte, 32<<20))
 	}()
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // the write is blocked by now
 	pctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if err := c.Ping(pctx, nil); !errors.Is(err, context.DeadlineExceeded) {
@@ -780,7 +796,8 @@ func TestWriteWaitCancelled(t *testing.T) {
 	}
 	// The write itself is cut short by its context, which closes the
 	// connection.
-	if err := <-writeErr; !errors.Is(err, context.DeadlineExceeded) {
+	cancelWrite()
+	if err := <-writeErr; !errors.Is(err, context.Canceled) {
 		t.Fatalf("WriteMessage = %v", err)
 	}
 	if err := c.WriteMessage(context.Background(), ws.OpText, nil); !errors.Is(err, net.ErrClosed) {

@@ -66,8 +66,10 @@ type encoderPool struct {
 	mu    sync.Mutex
 	level int
 	bits  int
-	lz    bool // lzEncoders, else klauspost's writers
-	free  []*encoder
+	lz    bool       // lzEncoders, else klauspost's writers
+	free  []*encoder // idle, the least recently used first
+	made  int        // encoders alive (idle or in use)
+	prime int        // takeover encoders primed with a history (for tests)
 }
 
 var encoderPools struct {
@@ -98,6 +100,14 @@ func getEncoderPool(level, bits int, lz bool) *encoderPool {
 
 // get returns an encoder for d. fresh is false when it is d's own encoder
 // with its state intact (the stream continues), true when it must be reset.
+//
+// A takeover connection that gets another's encoder must prime it with
+// its 32 KiB history (~100 us, BenchmarkDeflateReprime), and the other
+// must prime again when it comes back: so encoders are kept with their
+// owners where possible. An idle encoder last used without takeover
+// (nothing to keep) is taken first; else, while the pool has fewer than
+// maxFreeEncoders, a new one; only beyond that the least recently used. (Taking the most recent idle one made two connections sending in
+// turn from one thread swap encoders and re-prime on every message.)
 func (p *encoderPool) get(d *deflater) (e *encoder, fresh bool) {
 	p.mu.Lock()
 	if last := d.enc; last != nil && last.pool == p && last.owner == d && last.gen == d.gen && last.idx >= 0 {
@@ -106,9 +116,28 @@ func (p *encoderPool) get(d *deflater) (e *encoder, fresh bool) {
 		return last, false
 	}
 	if n := len(p.free); n > 0 {
-		e = p.free[n-1]
-		p.free = p.free[:n-1]
-		e.idx = -1
+		i := -1
+		for j := n - 1; j >= 0; j-- {
+			if o := p.free[j].owner; o == nil || !o.takeover {
+				i = j
+				break
+			}
+		}
+		if i < 0 && p.made >= maxFreeEncoders() {
+			i = 0
+		}
+		if i >= 0 {
+			e = p.free[i]
+			p.remove(e)
+		}
+	}
+	if e == nil {
+		p.made++
+	}
+	if d.takeover {
+		p.prime++
+	}
+	if e != nil {
 		// Under the lock: the connection that had e last reads its owner
 		// and gen here to see whether its stream survived.
 		e.owner = d
@@ -148,12 +177,14 @@ func (p *encoderPool) newEncoder() *encoder {
 	return e
 }
 
+// remove takes e out of the idle list, keeping the others in order of use.
 func (p *encoderPool) remove(e *encoder) {
-	last := len(p.free) - 1
-	moved := p.free[last]
-	p.free[e.idx] = moved
-	moved.idx = e.idx
-	p.free = p.free[:last]
+	i := e.idx
+	copy(p.free[i:], p.free[i+1:])
+	p.free = p.free[:len(p.free)-1]
+	for ; i < len(p.free); i++ {
+		p.free[i].idx = i
+	}
 	e.idx = -1
 }
 
@@ -168,6 +199,7 @@ func (p *encoderPool) put(e *encoder) {
 		p.free = append(p.free, e)
 	} else {
 		e.owner = nil
+		p.made--
 	}
 	p.mu.Unlock()
 }

@@ -128,6 +128,10 @@
  *   runtime requires it for handlers that may run on its threads).
  * - Write to sockets with MSG_NOSIGNAL (or ignore SIGPIPE), as any program
  *   should: a write to a closed socket otherwise kills the process.
+ * - select(), poll() and epoll_wait() are never restarted after a signal:
+ *   treat EINTR as "wait again for the rest of the timeout", not as a
+ *   timeout (the runtime's SIGURG can reach a thread shortly after a call
+ *   into libws). Perl's IO::Select::can_read returns () for both.
  * - Hosts whose handlers must run on one thread (threaded perl before 5.42)
  *   use ws_signal_forward (below). It makes every ws_* call block the
  *   asynchronous signals for its time in the Go runtime, which costs two

@@ -88,7 +88,7 @@ sub exchange {
     my $idx;
     my $select = IO::Select->new($sock);
     while (1) {
-        return $rep->fail( 'open', 'no response' ) if !$select->can_read(MatrixScript::TIMEOUT);
+        return $rep->fail( 'open', 'no response' ) if !NWDemo::can_read_for( $select, MatrixScript::TIMEOUT );
         my $n = sysread( $sock, $buf, 65536, length $buf ) or return $rep->fail( 'open', 'closed during the handshake' );
         last if ( $idx = index( $buf, "\r\n\r\n" ) ) != -1;
     }
@@ -119,7 +119,7 @@ sub exchange {
             return $msg if defined $msg && ref $msg;
             die "EOF\n" if defined $msg;
             next if $reader->pending() || $ept->has_pending();
-            die "timed out\n" if !$select->can_read(MatrixScript::TIMEOUT);
+            die "timed out\n" if !NWDemo::can_read_for( $select, MatrixScript::TIMEOUT );
         }
         return undef;
     };
@@ -148,7 +148,7 @@ sub exchange {
                 my $msg = $ept->get_next_message();
                 return $rep->fail( 'client-ping', 'a message instead of the pong' ) if defined $msg;
                 last if $pong->();
-                return $rep->fail( 'client-ping', 'no pong' ) if !$reader->pending() && !$ept->has_pending() && !$select->can_read(MatrixScript::TIMEOUT);
+                return $rep->fail( 'client-ping', 'no pong' ) if !$reader->pending() && !$ept->has_pending() && !NWDemo::can_read_for( $select, MatrixScript::TIMEOUT );
             }
             $rep->ok('client-ping');
         }
@@ -169,7 +169,7 @@ sub exchange {
     # A client waits for the server to close TCP (RFC 6455 §7.1.1).
     shutdown $sock, 1;
     while (1) {
-        last if !$select->can_read(MatrixScript::TIMEOUT);
+        last if !NWDemo::can_read_for( $select, MatrixScript::TIMEOUT );
         my $n = sysread( $sock, my $junk, 65536 );
         next if !defined $n && $!{EAGAIN};
         return $rep->check( 'end', $ept->sent_close_frame() && $libws->is_closed(), 'the closing handshake is not complete' )

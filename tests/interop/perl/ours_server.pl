@@ -156,7 +156,7 @@ sub exchange {
     my $select = IO::Select->new($sock);
     my $next = 0;
     while ( !$ept->received_close_frame() ) {
-        if ( !$reader->pending() && !$select->can_read(MatrixScript::TIMEOUT) ) {
+        if ( !$reader->pending() && !NWDemo::can_read_for( $select, MatrixScript::TIMEOUT ) ) {
             return $rep->fail( $rep->current(), 'timed out' );
         }
         while ( !$ept->received_close_frame() ) {

@@ -11,12 +11,27 @@ use warnings;
 use Errno ();
 use HTTP::Request ();
 use IO::Select ();
+use Time::HiRes ();
 
 use Net::WebSocket::HTTP_R ();
 use Net::WebSocket::Handshake::Server ();
 use Net::WebSocket::X ();
 
 use constant CRLF => "\x0d\x0a";
+
+# The handles of $select that are readable, waiting at most $seconds; ()
+# when the time is up. select() also returns early, empty-handed, when a
+# signal reaches the thread (EINTR; IO::Select's can_read cannot tell that
+# from a timeout): the wait then goes on until the time is really up.
+sub can_read_for {
+    my ($select, $seconds) = @_;
+    my $until = Time::HiRes::time() + $seconds;
+    while (1) {
+        my @ready = $select->can_read( $until - Time::HiRes::time() );
+        return @ready if @ready;
+        return () if Time::HiRes::time() >= $until;
+    }
+}
 
 # Reads the request head, negotiates, answers. Returns the handshake
 # object and any bytes read past the head; an empty list if the request

@@ -104,7 +104,7 @@ sub run {
 
   READ:
     while (1) {
-        if ( !$reader->pending() && !$select->can_read(IDLE) ) {
+        if ( !$reader->pending() && !NWDemo::can_read_for( $select, IDLE ) ) {
             warn "fuzz_client: $url: no data for ${\ IDLE} s, giving up\n";
             last READ;
         }
@@ -136,7 +136,7 @@ sub run {
     # it does.
     my $until = time + LINGER;
     while ( !$reader->{'eof'} && ( my $left = $until - time ) > 0 ) {
-        last if !$select->can_read($left);
+        last if !NWDemo::can_read_for( $select, $left );
         my $n = sysread( $sock, my $junk, 65536 );
         last if defined $n && !$n;
         last if !defined $n && !$!{'EAGAIN'} && !$!{'EINTR'};

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -19,6 +20,14 @@ func sizeName(n int) string {
 	return fmt.Sprintf("%dB", n)
 }
 
+// receiveWire is the input of the receive benchmarks: about 256 KiB of
+// masked client frames of size bytes each (at least one frame).
+func receiveWire(op Opcode, size int) []byte {
+	payload := []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz012345", size/32+1)[:size])
+	one := frame(true, 0, op, true, payload)
+	return bytes.Repeat(one, max(1, (256<<10)/len(one)))
+}
+
 // BenchmarkReceive: a server parses, unmasks and delivers client frames fed
 // in 64 KiB slices (the shared W1-W4 workloads' shape). One op is one
 // message.
@@ -29,13 +38,7 @@ func BenchmarkReceive(b *testing.B) {
 				continue
 			}
 			b.Run(op.String()+"/"+sizeName(size), func(b *testing.B) {
-				payload := []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz012345", size/32+1)[:size])
-				one := frame(true, 0, op, true, payload)
-				per := max(1, (256<<10)/len(one))
-				var wire []byte
-				for i := 0; i < per; i++ {
-					wire = append(wire, one...)
-				}
+				wire := receiveWire(op, size)
 				c := mustConn(b, &Config{Role: RoleServer}, nil)
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
@@ -66,12 +69,7 @@ func BenchmarkReceive(b *testing.B) {
 func BenchmarkReceiveTake(b *testing.B) {
 	for _, size := range []int{16, 1 << 10} {
 		b.Run("text/"+sizeName(size), func(b *testing.B) {
-			payload := []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz012345", size/32+1)[:size])
-			one := frame(true, 0, OpText, true, payload)
-			var wire []byte
-			for i := 0; i < max(1, (256<<10)/len(one)); i++ {
-				wire = append(wire, one...)
-			}
+			wire := receiveWire(OpText, size)
 			c := mustConn(b, &Config{Role: RoleServer}, nil)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()

@@ -64,12 +64,7 @@ func TestTakeEventRecords(t *testing.T) {
 func BenchmarkReceiveRecords(b *testing.B) {
 	for _, size := range []int{16, 1 << 10} {
 		b.Run("text/"+sizeName(size), func(b *testing.B) {
-			payload := bytes.Repeat([]byte("abcdefghijklmnopqrstuvwxyz012345"), size/32+1)[:size]
-			one := frame(true, 0, OpText, true, payload)
-			var wire []byte
-			for i := 0; i < max(1, (256<<10)/len(one)); i++ {
-				wire = append(wire, one...)
-			}
+			wire := receiveWire(OpText, size)
 			c := mustConn(b, &Config{Role: RoleServer}, nil)
 			recs := make([]EventRecord, 256)
 			b.SetBytes(int64(size))

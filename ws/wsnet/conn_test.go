@@ -716,17 +716,7 @@ func TestBusyBothWays(t *testing.T) {
 	srvErr := make(chan error, 1)
 	url := serve(t, nil, func(c *wsnet.Conn) {
 		ctx := context.Background()
-		got := make(chan int)
-		go func() {
-			k := 0
-			for {
-				if _, _, err := c.ReadMessage(ctx); err != nil {
-					got <- k
-					return
-				}
-				k++
-			}
-		}()
+		got := countReads(ctx, c)
 		msg := make([]byte, size)
 		for i := 0; i < n; i++ {
 			if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
@@ -750,17 +740,7 @@ func TestBusyBothWays(t *testing.T) {
 	})
 	c := dial(t, url, nil)
 	ctx := testCtx(t)
-	readDone := make(chan int)
-	go func() {
-		k := 0
-		for {
-			if _, _, err := c.ReadMessage(ctx); err != nil {
-				readDone <- k
-				return
-			}
-			k++
-		}
-	}()
+	readDone := countReads(ctx, c)
 	msg := make([]byte, size)
 	for i := 0; i < n; i++ {
 		if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
@@ -843,4 +823,21 @@ func TestDialContextCancelled(t *testing.T) {
 	if _, err := wsnet.Dial(ctx, "ws://"+ln.Addr().String()+"/", nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Dial = %v", err)
 	}
+}
+
+// countReads reads c's messages in a goroutine until a read fails, then
+// sends how many it read.
+func countReads(ctx context.Context, c *wsnet.Conn) <-chan int {
+	n := make(chan int, 1)
+	go func() {
+		k := 0
+		for {
+			if _, _, err := c.ReadMessage(ctx); err != nil {
+				n <- k
+				return
+			}
+			k++
+		}
+	}()
+	return n
 }

@@ -115,7 +115,7 @@ type Failure uint8
 const (
 	FailNone            Failure = 0
 	FailMalformed       Failure = 1  // the HTTP head does not parse
-	FailMethod          Failure = 2  // the request's method is not GET
+	FailMethod          Failure = 2  // the request's method is not GET (over HTTP/2 and 3: not an extended CONNECT)
 	FailHTTPVersion     Failure = 3  // not HTTP/1.1 or later
 	FailTarget          Failure = 4  // the request-target is not usable
 	FailMissingHeader   Failure = 5  // a required header field is absent (Field)

@@ -37,14 +37,18 @@ func AcceptKey(key string) string {
 // server sees it. ParseRequest and RequestFromHeaders return only requests
 // that passed every check of §4.2.1.
 type Request struct {
-	Method string // "GET"
+	Method string // "GET"; "CONNECT" over HTTP/2 and HTTP/3 (RequestFromConnect)
 	// Target is the path and query ("/chat?x=1"), as sent. For an
 	// absolute-form request-target ("ws://host/chat") it is the path and
-	// query of that URI.
+	// query of that URI; for an extended CONNECT, :path.
 	Target string
-	Proto  string // "HTTP/1.1"
+	Proto  string // "HTTP/1.1"; ProtoHTTP2 or ProtoHTTP3 for an extended CONNECT
+	// Scheme is an extended CONNECT's :scheme, "https" (wss) or "http"
+	// (ws); "" over HTTP/1.1.
+	Scheme string
 	// Host is the Host header field, or the authority of an absolute-form
-	// request-target (RFC 7230 §5.5), which a client must keep identical.
+	// request-target (RFC 7230 §5.5), which a client must keep identical;
+	// for an extended CONNECT, :authority.
 	Host string
 	// Header holds every header field, under canonical keys
 	// (textproto.CanonicalMIMEHeaderKey: "Sec-Websocket-Key"), with repeated
@@ -54,7 +58,8 @@ type Request struct {
 	Header textproto.MIMEHeader
 	// Fields lists the header fields in the order received, names as sent.
 	Fields [][2]string
-	// Key is Sec-WebSocket-Key: base64 of 16 bytes.
+	// Key is Sec-WebSocket-Key: base64 of 16 bytes; "" for an extended
+	// CONNECT, which has no key (RFC 8441 §5).
 	Key string
 	// Origin is the Origin header field, or "" if absent.
 	Origin string

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type ClientHandshake struct {
 
 // wsURL is a checked ws/wss URI, split as the request needs it.
 type wsURL struct {
+	secure bool   // wss: TLS (the :scheme "https" of an extended CONNECT)
 	host   string // the Host field value: the port only when not the default
 	target string // path and query
 }
@@ -98,7 +100,7 @@ func parseWSURL(raw string) (wsURL, error) {
 	if !isVisible(target) {
 		return bad("has characters in its path or query that must be percent-encoded")
 	}
-	return wsURL{host: host, target: target}, nil
+	return wsURL{secure: defaultPort == "443", host: host, target: target}, nil
 }
 
 // reservedClientHeader adds Origin to the fields a request may not repeat.
@@ -138,33 +140,8 @@ func (h *ClientHandshake) Request() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// §4.1 item 10: non-empty tokens, all unique.
-	seen := make(map[string]bool, len(h.Subprotocols))
-	for _, p := range h.Subprotocols {
-		if !isToken(p) {
-			return nil, newError(CodeArg, "handshake: subprotocol "+quote(p)+" is not a token")
-		}
-		if seen[p] {
-			return nil, newError(CodeArg, "handshake: subprotocol "+quote(p)+" is offered twice")
-		}
-		seen[p] = true
-	}
-	if !validFieldValue(h.Origin) {
-		return nil, newError(CodeArg, "handshake: Origin "+quote(h.Origin)+" has a control character")
-	}
-	var offers []Extension
-	if h.Deflate != nil {
-		if err := h.Deflate.validate(); err != nil {
-			return nil, err
-		}
-		offers = h.Deflate.offers()
-	}
-	app, err := h.appExtensions()
+	offers, err := h.offers(reservedClientHeader)
 	if err != nil {
-		return nil, err
-	}
-	offers = append(offers, app...)
-	if err := checkExtraHeaders(h.Header, reservedClientHeader); err != nil {
 		return nil, err
 	}
 	if h.Key == "" {
@@ -193,6 +170,42 @@ func (h *ClientHandshake) Request() ([]byte, error) {
 	}
 	b = appendFields(b, h.Header)
 	return append(b, "\r\n"...), nil
+}
+
+// offers checks the subprotocols, Origin, extension offers and extra
+// header fields, for Request and ConnectRequest alike, and returns the
+// extension offers to send. reserved names the extra fields refused.
+func (h *ClientHandshake) offers(reserved func(canon string) string) ([]Extension, error) {
+	// §4.1 item 10: non-empty tokens, all unique.
+	seen := make(map[string]bool, len(h.Subprotocols))
+	for _, p := range h.Subprotocols {
+		if !isToken(p) {
+			return nil, newError(CodeArg, "handshake: subprotocol "+quote(p)+" is not a token")
+		}
+		if seen[p] {
+			return nil, newError(CodeArg, "handshake: subprotocol "+quote(p)+" is offered twice")
+		}
+		seen[p] = true
+	}
+	if !validFieldValue(h.Origin) {
+		return nil, newError(CodeArg, "handshake: Origin "+quote(h.Origin)+" has a control character")
+	}
+	var offers []Extension
+	if h.Deflate != nil {
+		if err := h.Deflate.validate(); err != nil {
+			return nil, err
+		}
+		offers = h.Deflate.offers()
+	}
+	app, err := h.appExtensions()
+	if err != nil {
+		return nil, err
+	}
+	offers = append(offers, app...)
+	if err := checkExtraHeaders(h.Header, reserved); err != nil {
+		return nil, err
+	}
+	return offers, nil
 }
 
 // Check validates the server's answer to the request made by Request
@@ -230,9 +243,19 @@ func (h *ClientHandshake) Check(resp *Response) (*Agreement, error) {
 		}
 		return fail(f, "Sec-WebSocket-Accept", "the response must have one Sec-WebSocket-Accept header field "+quote(AcceptKey(h.Key))+", got "+quoteFields(acc))
 	}
+	return h.agree(resp.Header)
+}
+
+// agree checks the subprotocol and extensions a server's answer selected
+// (§4.1 items 5 and 6, RFC 7692 §7.1) against what was offered, for Check
+// and CheckConnect alike.
+func (h *ClientHandshake) agree(header textproto.MIMEHeader) (*Agreement, error) {
+	fail := func(f Failure, field, msg string) (*Agreement, error) {
+		return nil, handshakeError(0, "handshake: "+msg).because(f, field)
+	}
 	ag := &Agreement{}
 	// §4.1 item 6: at most one subprotocol, one that we offered.
-	if ps, ok := resp.Header[hProtocol]; ok {
+	if ps, ok := header[hProtocol]; ok {
 		switch {
 		case len(h.Subprotocols) == 0:
 			return fail(FailSubprotocol, "Sec-WebSocket-Protocol", "the server selected subprotocol "+quoteFields(ps)+" but none was offered")
@@ -249,7 +272,7 @@ func (h *ClientHandshake) Check(resp *Response) (*Agreement, error) {
 		}
 	}
 	// §4.1 item 5 and §9.1: only offered extensions, each once.
-	exts, err := ParseExtensions(resp.Header[hExtensions]...)
+	exts, err := ParseExtensions(header[hExtensions]...)
 	if err != nil {
 		return nil, err
 	}

@@ -93,22 +93,9 @@ func newRequest(method, target, proto string, h textproto.MIMEHeader, fields [][
 	if !validKey(keys[0]) {
 		return nil, handshakeError(400, "handshake: Sec-WebSocket-Key must be base64 of 16 bytes, got "+quote(keys[0])).because(FailBadHeader, "Sec-WebSocket-Key")
 	}
-	// RFC 6454 §7.3: one Origin; two would let checks disagree.
-	if len(h[hOrigin]) > 1 {
-		return nil, handshakeError(400, "handshake: the request has "+strconv.Itoa(len(h[hOrigin]))+" Origin header fields; at most one is allowed").because(FailDuplicateHeader, "Origin")
-	}
-	// §4.2.1 item 8 and §4.1: the subprotocols are tokens.
-	protocols := listElements(h[hProtocol])
-	for _, p := range protocols {
-		if !isToken(p) {
-			return nil, handshakeError(400, "handshake: Sec-WebSocket-Protocol element "+quote(p)+" is not a token").because(FailBadHeader, "Sec-WebSocket-Protocol")
-		}
-	}
-	// §4.2.1 item 9 and §9.1.
-	exts, err := ParseExtensions(h[hExtensions]...)
+	protocols, exts, err := requestOffers(h)
 	if err != nil {
-		e := err.(*Error)
-		return nil, handshakeError(400, e.Msg).because(FailBadHeader, "Sec-WebSocket-Extensions")
+		return nil, err
 	}
 	return &Request{
 		Method:       method,
@@ -122,6 +109,30 @@ func newRequest(method, target, proto string, h textproto.MIMEHeader, fields [][
 		Subprotocols: protocols,
 		Extensions:   exts,
 	}, nil
+}
+
+// requestOffers checks and returns what a request offers (§4.2.1 items 8
+// and 9, §9.1), over HTTP/1.1 or an extended CONNECT alike, and that it
+// has at most one Origin.
+func requestOffers(h textproto.MIMEHeader) ([]string, []Extension, error) {
+	// RFC 6454 §7.3: one Origin; two would let checks disagree.
+	if len(h[hOrigin]) > 1 {
+		return nil, nil, handshakeError(400, "handshake: the request has "+strconv.Itoa(len(h[hOrigin]))+" Origin header fields; at most one is allowed").because(FailDuplicateHeader, "Origin")
+	}
+	// §4.2.1 item 8 and §4.1: the subprotocols are tokens.
+	protocols := listElements(h[hProtocol])
+	for _, p := range protocols {
+		if !isToken(p) {
+			return nil, nil, handshakeError(400, "handshake: Sec-WebSocket-Protocol element "+quote(p)+" is not a token").because(FailBadHeader, "Sec-WebSocket-Protocol")
+		}
+	}
+	// §4.2.1 item 9 and §9.1.
+	exts, err := ParseExtensions(h[hExtensions]...)
+	if err != nil {
+		e := err.(*Error)
+		return nil, nil, handshakeError(400, e.Msg).because(FailBadHeader, "Sec-WebSocket-Extensions")
+	}
+	return protocols, exts, nil
 }
 
 // isHTTP11 reports whether proto is "HTTP/1.1" or a later "HTTP/1.x"

@@ -53,6 +53,33 @@ func (h *ServerHandshake) Accept(req *Request, opts *AcceptOptions) ([]byte, *Ag
 	if !validKey(req.Key) {
 		return nil, nil, newError(CodeArg, "handshake: the request's Key "+quote(req.Key)+" is not valid; make requests with ParseRequest or RequestFromHeaders")
 	}
+	ag, opts, err := h.agree(req, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// §4.2.2 item 5: the 101 response.
+	b := make([]byte, 0, 256)
+	b = append(b, "HTTP/1.1 101 Switching Protocols\r\n"...)
+	b = appendField(b, "Upgrade", "websocket")
+	b = appendField(b, "Connection", "Upgrade")
+	b = appendField(b, "Sec-WebSocket-Accept", AcceptKey(req.Key))
+	if ag.Subprotocol != "" {
+		b = appendField(b, "Sec-WebSocket-Protocol", ag.Subprotocol)
+	}
+	if len(ag.Extensions) > 0 {
+		b = appendField(b, "Sec-WebSocket-Extensions", FormatExtensions(ag.Extensions))
+	}
+	b = appendFields(b, h.Header)
+	b = appendFields(b, opts.Header)
+	return append(b, "\r\n"...), ag, nil
+}
+
+// agree settles what an accepted request agrees (§4.2.2 item 5.4 and
+// RFC 7692 §5): the subprotocol and the extensions, for Accept and
+// AcceptConnect alike. It also checks the configuration and the options,
+// and returns the options with nil made empty.
+func (h *ServerHandshake) agree(req *Request, opts *AcceptOptions) (*Agreement, *AcceptOptions, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}
 	}
@@ -89,22 +116,7 @@ func (h *ServerHandshake) Accept(req *Request, opts *AcceptOptions) ([]byte, *Ag
 	if err := checkExtraHeaders(opts.Header, reservedHeader); err != nil {
 		return nil, nil, err
 	}
-
-	// §4.2.2 item 5: the 101 response.
-	b := make([]byte, 0, 256)
-	b = append(b, "HTTP/1.1 101 Switching Protocols\r\n"...)
-	b = appendField(b, "Upgrade", "websocket")
-	b = appendField(b, "Connection", "Upgrade")
-	b = appendField(b, "Sec-WebSocket-Accept", AcceptKey(req.Key))
-	if ag.Subprotocol != "" {
-		b = appendField(b, "Sec-WebSocket-Protocol", ag.Subprotocol)
-	}
-	if len(ag.Extensions) > 0 {
-		b = appendField(b, "Sec-WebSocket-Extensions", FormatExtensions(ag.Extensions))
-	}
-	b = appendFields(b, h.Header)
-	b = appendFields(b, opts.Header)
-	return append(b, "\r\n"...), ag, nil
+	return ag, opts, nil
 }
 
 // check validates the configuration, so that a connection can refuse a

@@ -108,11 +108,14 @@ type Conn struct {
 	hbSumN int
 
 	agreed *Agreement
-	key    string     // client: the Sec-WebSocket-Key sent
-	req    *Request   // server: the client's request
-	resp   *Response  // client: the server's answer
-	hs     *handshake // nil once the handshake is over
-	cfg    *Config    // the handshake's; nil once open
+	key    string    // client: the Sec-WebSocket-Key sent
+	req    *Request  // server: the client's request
+	resp   *Response // client: the server's answer
+	// connectFields is the field list of an extended CONNECT to send:
+	// a client's request, or a server's response (conn_connect.go).
+	connectFields [][2]string
+	hs            *handshake // nil once the handshake is over
+	cfg           *Config    // the handshake's; nil once open
 }
 
 // recvMessage is the data message being received.

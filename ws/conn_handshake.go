@@ -3,11 +3,12 @@ package ws
 // handshake is a connection's opening-handshake state; it is dropped once
 // the connection is open.
 type handshake struct {
-	head   HeadReader
-	client *ClientHandshake
-	server *ServerHandshake
-	req    *Request
-	held   []byte // server, manual accept: bytes that followed the request
+	head    HeadReader
+	client  *ClientHandshake
+	server  *ServerHandshake
+	req     *Request
+	held    []byte // server, manual accept: bytes that followed the request
+	connect bool   // an extended CONNECT (conn_connect.go): field lists, not a head
 }
 
 // NewClient returns a client connection for url (ws://host[:port]/path or
@@ -22,15 +23,7 @@ func NewClient(cfg *Config, url string) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch := &ClientHandshake{
-		URL:             url,
-		Origin:          cfg.Origin,
-		Subprotocols:    cfg.Subprotocols,
-		Deflate:         cfg.Deflate,
-		ExtensionOffers: cfg.ExtensionOffers,
-		Header:          cfg.Header,
-		Key:             cfg.Key,
-	}
+	ch := clientHandshake(cfg, url)
 	req, err := ch.Request()
 	if err != nil {
 		return nil, err
@@ -41,6 +34,19 @@ func NewClient(cfg *Config, url string) (*Conn, error) {
 		return nil, newError(CodeNoMem, "out of memory queuing the request")
 	}
 	return c, nil
+}
+
+// clientHandshake is the opening handshake that cfg configures.
+func clientHandshake(cfg *Config, url string) *ClientHandshake {
+	return &ClientHandshake{
+		URL:             url,
+		Origin:          cfg.Origin,
+		Subprotocols:    cfg.Subprotocols,
+		Deflate:         cfg.Deflate,
+		ExtensionOffers: cfg.ExtensionOffers,
+		Header:          cfg.Header,
+		Key:             cfg.Key,
+	}
 }
 
 // NewServer returns a server connection waiting for a client's opening
@@ -179,15 +185,25 @@ func (c *Conn) onResponse(resp *Response, rest []byte) int {
 		c.handshakeFailed(err)
 		return len(rest)
 	}
+	if !c.onAgreed(a) {
+		return len(rest)
+	}
+	return c.feedFrames(rest)
+}
+
+// onAgreed opens a client connection with what the server agreed. A
+// client that requires permessage-deflate fails it with 1010 when it was
+// not agreed (RFC 6455 §7.4.1), and onAgreed reports false.
+func (c *Conn) onAgreed(a *Agreement) bool {
 	required := c.cfg.Deflate != nil && c.cfg.Deflate.Required
 	c.hs = nil
 	c.setOpen(a)
 	c.evq = append(c.evq, evRec{typ: EventOpen})
 	if required && a.Deflate == nil {
 		c.fail(&Error{Code: CodeExtension, CloseCode: CloseMandatoryExtension, Failure: FailRequired, Field: "Sec-WebSocket-Extensions", Msg: "permessage-deflate"})
-		return len(rest)
+		return false
 	}
-	return c.feedFrames(rest)
+	return true
 }
 
 // holdForAccept keeps b, which follows a request waiting for Accept (a
@@ -245,7 +261,14 @@ func (c *Conn) Accept(opts *AcceptOptions) error {
 // accept sends the 101 response, opens the connection and feeds rest; it
 // returns how much of rest was used.
 func (c *Conn) accept(opts *AcceptOptions, rest []byte) (int, error) {
-	resp, a, err := c.hs.server.Accept(c.hs.req, opts)
+	var resp []byte
+	var a *Agreement
+	var err error
+	if c.hs.connect {
+		c.connectFields, a, err = c.hs.server.AcceptConnect(c.hs.req, opts)
+	} else {
+		resp, a, err = c.hs.server.Accept(c.hs.req, opts)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -253,7 +276,7 @@ func (c *Conn) accept(opts *AcceptOptions, rest []byte) (int, error) {
 		c.handshakeFailed(handshakeError(400, "this server requires permessage-deflate and the request offers no acceptable configuration of it").because(FailRequired, "Sec-WebSocket-Extensions"))
 		return len(rest), nil
 	}
-	if !c.queueRaw(resp) {
+	if resp != nil && !c.queueRaw(resp) {
 		return 0, newError(CodeNoMem, "out of memory queuing the response")
 	}
 	c.hs = nil
@@ -276,7 +299,7 @@ func (c *Conn) Reject(status int, msg string, header [][2]string) error {
 	if err := checkExtraHeaders(header, reservedHeader); err != nil {
 		return err
 	}
-	c.queueRaw(Reject(status, msg, header))
+	c.queueReject(status, msg, header)
 	c.hs = nil
 	c.state = StateClosed
 	c.hint = HintClose
@@ -295,8 +318,8 @@ func (c *Conn) handshakeFailed(err error) {
 		if status == 0 {
 			status = 400
 		}
-		c.queueRaw(Reject(status, e.Msg, nil))
-	} else if c.resp == nil || c.resp.Status == 101 {
+		c.queueReject(status, e.Msg, nil)
+	} else if c.resp == nil || c.resp.Status == 101 || c.hs.connect && c.resp.Status == 200 {
 		// Only a status the server actually sent is reported as one.
 		status = 0
 	}
@@ -305,4 +328,15 @@ func (c *Conn) handshakeFailed(err error) {
 	c.state = StateClosed
 	c.hint = HintClose
 	c.pushTextEvent(evRec{typ: EventRejected, code: CloseCode(status)}, e.Msg)
+}
+
+// queueReject queues a server's refusal: the HTTP/1.1 response, or over
+// an extended CONNECT the response fields and the message as DATA.
+func (c *Conn) queueReject(status int, msg string, header [][2]string) {
+	if c.hs != nil && c.hs.connect {
+		c.connectFields = RejectConnect(status, msg, header)
+		c.queueRaw([]byte(msg))
+		return
+	}
+	c.queueRaw(Reject(status, msg, header))
 }

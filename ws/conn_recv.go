@@ -42,6 +42,9 @@ func (c *Conn) Feed(b []byte) (int, error) {
 		c.heldIn = nil
 	}
 	if c.state == StateConnecting {
+		if c.hs.connect && c.hs.req == nil && len(b) > 0 {
+			return 0, newError(CodeState, "an extended CONNECT's stream carries frames only after its HEADERS: give them to FeedConnectResponse first")
+		}
 		return c.feedHandshake(b), nil
 	}
 	return c.feedFrames(b), nil

@@ -1,6 +1,9 @@
 package ws
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // ConnectRequest returns the field list of an extended CONNECT that opens
 // h.URL on a new HTTP/2 (RFC 8441 §4, §5) or HTTP/3 (RFC 9220 §3) stream:
@@ -56,6 +59,17 @@ func (h *ClientHandshake) ConnectRequest() ([][2]string, error) {
 // CodeHandshake, FailStatus and Status set; a malformed list has
 // FailMalformed and Status 0.
 func (h *ClientHandshake) CheckConnect(fields [][2]string) (*Agreement, error) {
+	resp, err := parseConnectResponse(fields)
+	if err != nil {
+		return nil, err
+	}
+	return h.checkConnect(resp)
+}
+
+// parseConnectResponse checks a response field list as RFC 9113 §8.2 and
+// §8.3 require and returns it as a Response (Proto ""); failures are
+// FailMalformed with Status 0.
+func parseConnectResponse(fields [][2]string) (*Response, error) {
 	fl, err := parseFieldList(fields, []string{pStatus}, 0)
 	if err != nil {
 		return nil, err
@@ -68,9 +82,14 @@ func (h *ClientHandshake) CheckConnect(fields [][2]string) (*Agreement, error) {
 	if !ok {
 		return nil, handshakeError(0, "handshake: the response's :status "+quote(st)+" is not a three-digit status").because(FailMalformed, pStatus)
 	}
+	return &Response{Status: status, Header: fl.header, Fields: fl.fields}, nil
+}
+
+// checkConnect applies RFC 8441 §5 and the offers' checks to a response.
+func (h *ClientHandshake) checkConnect(resp *Response) (*Agreement, error) {
 	// RFC 8441 §5: the server agrees with 200; any other status refuses.
-	if status != 200 {
-		return nil, handshakeError(status, "handshake: the server answered "+st+", not 200 (RFC 8441 §5)").because(FailStatus, "")
+	if resp.Status != 200 {
+		return nil, handshakeError(resp.Status, "handshake: the server answered "+strconv.Itoa(resp.Status)+", not 200 (RFC 8441 §5)").because(FailStatus, "")
 	}
-	return h.agree(fl.header)
+	return h.agree(resp.Header)
 }

@@ -407,6 +407,55 @@ int ws_feed_response(ws_conn *c, int status, const char *reason, const char *con
                               (char **)values, n));
 }
 
+/* ---- Extended CONNECT (HTTP/2, HTTP/3) ------------------------------------------------- */
+
+int ws_connect_client_new(const ws_config *cfg, const char *url, ws_conn **out) {
+    FORK_GUARD();
+    NOT_NULL(out);
+    *out = NULL;
+    NOT_NULL(cfg);
+    NOT_NULL(url);
+    size_t room = STR_MAX;
+    STRING(url);
+    uintptr_t h = 0;
+    int rc = GO(wsgo_connect_client_new(H(cfg), (char *)url, &h));
+    if (rc == WS_OK)
+        *out = (ws_conn *)h;
+    return rc;
+}
+
+int ws_feed_connect_request(ws_conn *c, const char *proto, const char *const *names,
+                            const char *const *values, size_t n) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(proto);
+    size_t room = STR_MAX;
+    STRING(proto);
+    int rc = check_pairs(__func__, names, values, n, &room);
+    if (rc != WS_OK)
+        return rc;
+    return GO(wsgo_feed_connect_request(H(c), (char *)proto, (char **)names, (char **)values, n));
+}
+
+int ws_feed_connect_response(ws_conn *c, const char *const *names, const char *const *values,
+                             size_t n) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    size_t room = STR_MAX;
+    int rc = check_pairs(__func__, names, values, n, &room);
+    if (rc != WS_OK)
+        return rc;
+    return GO(wsgo_feed_connect_response(H(c), (char **)names, (char **)values, n));
+}
+
+int ws_connect_field_at(ws_conn *c, size_t index, const char **name, const char **value) {
+    FORK_GUARD();
+    NOT_NULL(c);
+    NOT_NULL(name);
+    NOT_NULL(value);
+    return GO(wsgo_connect_field_at(H(c), index, (char **)name, (char **)value));
+}
+
 /* ---- Events -------------------------------------------------------------------------- */
 
 int ws_next_event(ws_conn *c, ws_event *ev) {

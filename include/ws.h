@@ -454,6 +454,80 @@ int ws_feed_request(ws_conn *c, const char *method, const char *target, const ch
 int ws_feed_response(ws_conn *c, int status, const char *reason,
                      const char *const *names, const char *const *values, size_t n);
 
+/* ---- WebSockets over HTTP/2 and HTTP/3 (RFC 8441, RFC 9220) ---------------
+ *
+ * Over HTTP/2 and HTTP/3 a WebSocket is one stream of a connection your
+ * HTTP library owns, opened by an extended CONNECT. libws takes and gives
+ * the stream's field lists (names lower case, pseudo-header fields such as
+ * ":method" first) instead of an HTTP/1.1 head; your library encodes them
+ * (HPACK, QPACK) and owns flow control. Then the stream's DATA carries RFC
+ * 6455 frames, masked from the client, exactly as TCP would: feed the DATA
+ * you receive with ws_feed and send ws_output() as DATA.
+ *
+ * The transport hints map to the stream's end: where WS_HINT_SHUTDOWN_WRITE
+ * or WS_HINT_CLOSE would half-close or close TCP, end the stream
+ * (END_STREAM in HTTP/2, the FIN of an HTTP/3 stream) after the output.
+ * When the peer ends its side, call ws_feed_eof as for a TCP EOF; on a stream
+ * reset (RST_STREAM, or an HTTP/3 stream error such as H3_REQUEST_CANCELLED)
+ * call ws_feed_eof too: an open connection then closes as abnormal (1006),
+ * one in the handshake gives WS_EV_REJECTED.
+ *
+ * A server allows extended CONNECT by sending the setting
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL (WS_SETTING_ENABLE_CONNECT_PROTOCOL,
+ * 0x8) = 1; a client sends its request only on a connection whose server
+ * sent it (RFC 8441 §3, §4). */
+
+#define WS_SETTING_ENABLE_CONNECT_PROTOCOL 0x8
+
+/* Client: creates a connection for url ("wss://host/path" gives :scheme
+ * https, "ws://" http) whose opening is an extended CONNECT: :method
+ * CONNECT, :protocol websocket, :scheme, :authority, :path,
+ * sec-websocket-version 13, then origin, sec-websocket-protocol,
+ * sec-websocket-extensions and the ws_config_add_header fields (names made
+ * lower case) from cfg. There is no key (RFC 8441 §5). Read the list with
+ * ws_connect_field_at, send it as a new stream's HEADERS without ending the
+ * stream, then give the response's fields to ws_feed_connect_response.
+ * Returns WS_OK and sets *out; WS_E_ARG for a bad URL, config role, or an
+ * extra header HTTP/2 forbids (Connection, Keep-Alive, Proxy-Connection,
+ * Transfer-Encoding, Upgrade, TE); WS_E_NULL. */
+int ws_connect_client_new(const ws_config *cfg, const char *url, ws_conn **out);
+
+/* Server (a connection from ws_server_new): the n fields of the stream's
+ * HEADERS, in the order your library decoded them, pseudo-header fields
+ * first; proto is "HTTP/2" or "HTTP/3". The request must be :method
+ * CONNECT with :protocol websocket, :scheme http or https, :path and
+ * :authority, and one sec-websocket-version 13; names must be lower case
+ * and connection-specific fields are refused (RFC 8441 §4-5, RFC 9113
+ * §8.2-8.3). As with ws_feed_request, a valid request gives WS_EV_REQUEST
+ * and, unless WS_OPT_MANUAL_ACCEPT, is accepted at once (WS_EV_OPEN): then
+ * ws_connect_field_at gives the response, ":status" "200" and the agreed
+ * sec-websocket-protocol and sec-websocket-extensions; send it as HEADERS
+ * without ending the stream. A refused request (WS_EV_REJECTED, or
+ * ws_reject) gives an error status there (400; 501 for a :protocol other
+ * than websocket; a bad version is 400 with sec-websocket-version: 13,
+ * since 426 needs Upgrade) with content-type and content-length, and the
+ * message in ws_output(): send it as DATA and end the stream. Returns
+ * WS_OK; WS_E_ARG (proto); WS_E_STATE (not a server waiting for a
+ * request); WS_E_NULL. */
+int ws_feed_connect_request(ws_conn *c, const char *proto,
+                            const char *const *names, const char *const *values, size_t n);
+
+/* Client (from ws_connect_client_new): the n fields of the response's
+ * HEADERS, ":status" first. ":status" "200" with valid subprotocol and
+ * extension choices gives WS_EV_OPEN (RFC 8441 §5: 200 and nothing else);
+ * anything else gives WS_EV_REJECTED with the status (0 for a malformed
+ * list) and a reason. Feeding DATA before this is WS_E_STATE. Returns
+ * WS_OK; WS_E_STATE; WS_E_NULL. */
+int ws_feed_connect_response(ws_conn *c, const char *const *names,
+                             const char *const *values, size_t n);
+
+/* The index-th field of the list to send as the stream's HEADERS: a
+ * client's request, or a server's response once its request is accepted
+ * or refused. Returns 1 and sets *name and *value, 0 past the end, or an
+ * error (WS_E_STATE when there is no such list). Borrowed until
+ * ws_conn_free. */
+int ws_connect_field_at(ws_conn *c, size_t index, const char **name, const char **value);
+
 /* ---- Events ------------------------------------------------------------ */
 
 enum ws_event_type {

@@ -101,9 +101,14 @@ const goldenTinySplitMax = 256 << 10
 // (MaxQueued), and returns the record. Each piece is fed as a host does:
 // feed, take every event, feed what Feed did not consume.
 func goldenRun(t *testing.T, gc goldenCase, sp goldenSplit, budget int64) []string {
+	return goldenRunWith(t, gc, sp, budget, func(t *testing.T, cfg *Config, a *Agreement) *Conn { return mustConn(t, cfg, a) })
+}
+
+// goldenRunWith is goldenRun on a connection that open makes.
+func goldenRunWith(t *testing.T, gc goldenCase, sp goldenSplit, budget int64, open func(t *testing.T, cfg *Config, a *Agreement) *Conn) []string {
 	cfg := gc.cfg
 	cfg.MaxQueued = budget
-	c := mustConn(t, &cfg, gc.agreement())
+	c := open(t, &cfg, gc.agreement())
 	r := &goldenRecorder{streaming: cfg.Streaming}
 	r.addf("input %s", gc.input)
 	b := gc.wire

@@ -41,6 +41,12 @@
 //   - HeadReader, ParseRequest, ParseResponse, ClientHandshake,
 //     ServerHandshake, AcceptKey: the opening handshake (§4), from raw bytes
 //     or from header fields the host parsed itself.
+//   - RequestFromConnect, ServerHandshake.AcceptConnect, RejectConnect,
+//     ClientHandshake.ConnectRequest and CheckConnect, NewConnectClient and
+//     Conn.FeedConnectRequest: WebSockets over HTTP/2 (RFC 8441) and HTTP/3
+//     (RFC 9220), opened by an extended CONNECT whose field lists the
+//     host's HTTP library carries; the stream's DATA then carries the same
+//     frames.
 //   - ParseExtensions, NegotiateDeflate, AcceptDeflateResponse: extension
 //     negotiation (RFC 7692 §5, §7.1).
 //   - Conn: the endpoint. It assembles fragmented messages (or streams them

@@ -60,7 +60,9 @@ func (c *Conn) checkHintLocked() {
 	}
 }
 
-// awaitEOF reads until the server closes TCP, or the close timeout.
+// awaitEOF reads until the server closes TCP, or the close timeout, then
+// closes the transport. Nothing else reads once the close event was taken,
+// and CloseNow leaves the transport to it.
 func (c *Conn) awaitEOF() {
 	c.dmu.Lock()
 	c.rdl = time.Now().Add(c.closeTimeout)
@@ -113,7 +115,9 @@ func (c *Conn) Close(code ws.CloseCode, reason string) error {
 	}
 	if err == nil {
 		if err := c.send(ctx, "close", nil); err != nil {
-			c.CloseNow()
+			c.mu.Lock()
+			c.closeTransportLocked()
+			c.mu.Unlock()
 			return err
 		}
 	}
@@ -137,8 +141,8 @@ func (c *Conn) Close(code ws.CloseCode, reason string) error {
 	}
 	c.mu.Lock()
 	shook, rerr := c.shook, c.rerr
+	c.closeTransportLocked() // the bound has passed, or the transport is closed
 	c.mu.Unlock()
-	c.CloseNow()
 	switch {
 	case shook:
 		return nil
@@ -153,11 +157,18 @@ func (c *Conn) Close(code ws.CloseCode, reason string) error {
 // CloseNow closes the transport without a closing handshake. Blocked
 // reads, writes and pings return; later calls fail with an error for which
 // errors.Is(err, net.ErrClosed) is true. It is safe to call more than once.
+//
+// On a client whose closing handshake already completed (the peer's close
+// frame was read and both close frames are out), CloseNow leaves the
+// transport to the wait that RFC 6455 §7.1.1 asks for: it is closed when
+// the server closes TCP, or Config.CloseTimeout after the handshake ended,
+// whichever is first. So the usual defer c.CloseNow() after a read loop
+// does not close TCP before the server.
 func (c *Conn) CloseNow() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return nil
+	if c.closed || c.eofWait {
+		return nil // closed, or awaitEOF closes it within closeTimeout
 	}
 	c.closeTransportLocked()
 	return nil

@@ -61,7 +61,13 @@ type Conn struct {
 
 const (
 	readBufSize = 16 << 10
-	keepWBuf    = 64 << 10 // a larger write buffer is dropped after use
+	// keepWBuf bounds the write buffer a connection keeps: a 64 KiB
+	// message with its header. Larger outputs are copied into pooled
+	// buffers (write.go), so a big message costs no allocation.
+	keepWBuf = 64<<10 + 14
+	// writeChunk is the most written at once: an output larger than this
+	// is written in chunks of it, which bounds the pooled buffers.
+	writeChunk = 4 << 20
 )
 
 func newConn(nc net.Conn, e *ws.Conn, cfg *Config) *Conn {

@@ -271,3 +271,70 @@ func TestBusyBothWays(t *testing.T) {
 		t.Fatalf("server: %v", err)
 	}
 }
+
+func TestLargeMessagesInChunksWithPings(t *testing.T) {
+	// Messages larger than a write (64 KiB) go out in several writes while
+	// the peer pings: the pongs queued between those writes follow the
+	// message and every byte arrives in order.
+	stop := make(chan struct{})
+	pingErr := make(chan error, 1)
+	pings := 0
+	url := serve(t, nil, func(c *wsnet.Conn) {
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					pings = i
+					pingErr <- nil
+					return
+				default:
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				err := c.Ping(ctx, []byte{byte(i)})
+				cancel()
+				if err != nil {
+					pingErr <- err
+					return
+				}
+			}
+		}()
+		echoConn(c)
+	})
+	c := dial(t, url, nil)
+	ctx := testCtx(t)
+	done := make(chan error, 1)
+	msgs := make([][]byte, 8)
+	for k := range msgs {
+		msgs[k] = make([]byte, 200<<10+k*65537)
+		for i := range msgs[k] {
+			msgs[k][i] = byte(i*31 + k + i>>10)
+		}
+	}
+	go func() {
+		for _, m := range msgs {
+			if err := c.WriteMessage(ctx, ws.OpBinary, m); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for k, m := range msgs {
+		_, got, err := c.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("message %d: %v", k, err)
+		}
+		if !bytes.Equal(got, m) {
+			t.Fatalf("message %d: %d bytes came back differing from the %d sent", k, len(got), len(m))
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("WriteMessage: %v", err)
+	}
+	close(stop)
+	countReads(ctx, c) // the last ping's pong is written by a reader
+	if err := <-pingErr; err != nil {
+		t.Fatalf("server Ping: %v", err)
+	}
+	t.Logf("%d pings answered meanwhile", pings)
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net"
+	"sync"
 
 	"github.com/libws/libws/ws"
 )
@@ -46,28 +48,40 @@ func (c *Conn) releaseLocked() {
 }
 
 // flushLocked writes the pending output; the caller holds mu and the write
-// turn. mu is released while writing.
+// turn. mu is released while writing, so the bytes are first copied out of
+// ws's output (a view valid only until the next call on the ws.Conn, which
+// the reader may make meanwhile): into the connection's own buffer up to
+// keepWBuf, into a pooled one above, at most writeChunk at a time.
 func (c *Conn) flushLocked(ctx context.Context) error {
 	for c.werr == nil && !c.closed && c.e.OutputLen() > 0 {
 		out := c.e.Output()
-		c.wbuf = append(c.wbuf[:0], out...)
+		if len(out) > writeChunk {
+			out = out[:writeChunk]
+		}
+		var big *[]byte
+		buf := c.wbuf[:0]
+		if len(out) > keepWBuf {
+			big = getBigBuf(len(out))
+			buf = (*big)[:0]
+		}
+		buf = append(buf, out...)
+		if big == nil {
+			c.wbuf = buf
+		}
 		_ = c.e.Consume(len(out))
 		c.mu.Unlock()
-		err := c.writeNet(ctx, c.wbuf)
+		err := c.writeNet(ctx, buf)
+		if big != nil {
+			putBigBuf(big)
+		}
 		c.mu.Lock()
 		if err != nil {
 			// Part of a frame may be out: the stream is unusable. Later
 			// calls say so, and match net.ErrClosed.
 			c.werr = fmt.Errorf("wsnet: closed after a failed write (%w): %w", err, net.ErrClosed)
 			c.closeTransportLocked()
-			if cap(c.wbuf) > keepWBuf {
-				c.wbuf = nil
-			}
 			return wrap("write", err)
 		}
-	}
-	if cap(c.wbuf) > keepWBuf {
-		c.wbuf = nil
 	}
 	if c.werr != nil {
 		return c.werr
@@ -77,6 +91,21 @@ func (c *Conn) flushLocked(ctx context.Context) error {
 	}
 	return nil
 }
+
+// bigBufs pools the write buffers of outputs over keepWBuf, by size class:
+// bigBufs[i] holds buffers of 1<<(i+17) bytes, 128 KiB to writeChunk.
+var bigBufs [6]sync.Pool
+
+func getBigBuf(n int) *[]byte {
+	k := bits.Len(uint(n - 1)) // 1<<k >= n
+	if p, _ := bigBufs[k-17].Get().(*[]byte); p != nil {
+		return p
+	}
+	b := make([]byte, 1<<k)
+	return &b
+}
+
+func putBigBuf(p *[]byte) { bigBufs[bits.Len(uint(cap(*p)-1))-17].Put(p) }
 
 func (c *Conn) writeNet(ctx context.Context, b []byte) error {
 	stop := c.watch(ctx, true)

@@ -33,7 +33,7 @@ WebSocket peers either.
 
 With the go surface and W1 or W2 selected, a second Go harness process
 (wsbench-go -echo, bench/go/echo.go) measures echo servers and clients over
-loopback TCP — libws's ws/wsnet, gorilla/websocket, gws, coder/websocket —
+loopback TCP — libws's ws/wsnet, gorilla/websocket, gobwas/ws, gws, coder/websocket —
 with 1 and 100 connections, in its own interleaved rounds and its own table
 (--no-echo leaves it out; a contender the harness lacks is a "—").
 
@@ -308,9 +308,13 @@ def measure(args, data, manifest):
 ECHO_WORKLOADS = ["w1", "w2"]
 ECHO_CONNS = [1, 100]
 ECHO_SIDES = ["server", "client"]
-ECHO_IMPLS = ["wsnet", "gorilla", "gws", "coder"]  # table order; wsnet first, the others its peers
-ECHO_LABEL = {"wsnet": "libws ws/wsnet", "gorilla": "gorilla/websocket", "gws": "gws", "coder": "coder/websocket"}
-ECHO_UTF8 = {"wsnet": True, "gorilla": False, "gws": True, "coder": False}
+ECHO_IMPLS = ["wsnet", "gorilla", "gobwas", "gws", "coder"]  # table order; wsnet first, the others its peers
+ECHO_LABEL = {"wsnet": "libws ws/wsnet", "gorilla": "gorilla/websocket", "gobwas": "gobwas/ws", "gws": "gws",
+              "coder": "coder/websocket"}
+# whether, and by what, each contender's server and client check text messages' UTF-8 on receipt
+ECHO_UTF8 = {"wsnet": "yes (the ws engine, always)", "gorilla": "no", "gobwas": "yes (wsutil.Reader's CheckUTF8, "
+             "which ReadClientData / ReadServerData turn on by default)", "gws": "yes (CheckUtf8Enabled set)",
+             "coder": "no"}
 
 
 def measure_echo(args, data):
@@ -378,7 +382,7 @@ def echo_report(args, echo):
              "flight per connection. Messages per second by the wall clock, the "
              f"{'median' if args.stat == 'median' else 'best'} of {args.rounds} interleaved rounds (their "
              "spread in brackets); ratios are wsnet's rate ÷ the peer's (above 1 = wsnet faster). UTF-8 "
-             "validated on receipt: " + ", ".join(f"{ECHO_LABEL.get(i, i)} {'yes' if ECHO_UTF8.get(i) else 'no'}"
+             "validated on receipt: " + "; ".join(f"{ECHO_LABEL.get(i, i)} {ECHO_UTF8.get(i, 'unknown')}"
                                                   for i in impls) + ".")
     L.append("")
     L.append("| side | message | connections | " + " | ".join(ECHO_LABEL.get(i, i) for i in impls) + " | "

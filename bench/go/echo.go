@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	gobwas "github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	gorilla "github.com/gorilla/websocket"
 	"github.com/libws/libws/ws/wsnet"
 	"github.com/lxzan/gws"
@@ -32,6 +34,11 @@ import (
 //   - wsnet: ws/wsnet's Upgrade, then Conn.ReadMessage / WriteMessage
 //     (validates UTF-8);
 //   - gorilla: Upgrader, ReadMessage / WriteMessage (no UTF-8 check);
+//   - gobwas: gobwas/ws's UpgradeHTTP, then wsutil.ReadClientData /
+//     WriteServerMessage straight on the net.Conn, as its README's echo
+//     server does (ReadClientData checks UTF-8: wsutil.CheckUTF8() is on by
+//     default; unbuffered, so a frame is read in several reads and written
+//     in two, header and payload);
 //   - gws: Upgrader, ReadLoop with OnMessage writing the message back
 //     (CheckUtf8Enabled);
 //   - coder: coder/websocket's Accept, Read / Write (no UTF-8 check).
@@ -64,6 +71,7 @@ type echoImpl struct {
 var echoImpls = []echoImpl{
 	{"wsnet", wsnetEcho},
 	{"gorilla", gorillaEcho},
+	{"gobwas", gobwasEcho},
 	{"gws", gwsEcho},
 	{"coder", coderEcho},
 }
@@ -102,6 +110,25 @@ func gorillaEcho() http.Handler {
 				return
 			}
 			if err := c.WriteMessage(typ, msg); err != nil {
+				return
+			}
+		}
+	})
+}
+
+func gobwasEcho() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, _, err := gobwas.UpgradeHTTP(r, w)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			msg, op, err := wsutil.ReadClientData(c)
+			if err != nil {
+				return
+			}
+			if err := wsutil.WriteServerMessage(c, op, msg); err != nil {
 				return
 			}
 		}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	gobwas "github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 	gorilla "github.com/gorilla/websocket"
 	"github.com/libws/libws/ws"
 	"github.com/libws/libws/ws/wsnet"
@@ -35,6 +37,7 @@ var echoClients = []struct {
 }{
 	{"wsnet", dialWsnetEcho},
 	{"gorilla", dialGorillaEcho},
+	{"gobwas", dialGobwasEcho},
 	{"gws", dialGwsEcho},
 	{"coder", dialCoderEcho},
 }
@@ -87,6 +90,44 @@ func (e gorillaEchoClient) roundTrip(p []byte) ([]byte, error) {
 }
 
 func (e gorillaEchoClient) close() { e.c.Close() }
+
+// gobwas/ws's client: ws.Dial, then wsutil.WriteClientMessage (copies and
+// masks the payload, writes header and payload in two writes) and
+// wsutil.ReadServerData (checks UTF-8, as wsutil.CheckUTF8() is on by
+// default), straight on the net.Conn as its README shows.
+type gobwasEchoClient struct {
+	c net.Conn
+	r io.Reader // c, or the bufio.Reader ws.Dial returns when the server sent frames with its response
+}
+
+type gobwasReadWriter struct {
+	io.Reader
+	io.Writer
+}
+
+func dialGobwasEcho(url string) (echoClient, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, br, _, err := gobwas.Dial(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	e := gobwasEchoClient{c: c, r: c}
+	if br != nil {
+		e.r = br
+	}
+	return e, nil
+}
+
+func (e gobwasEchoClient) roundTrip(p []byte) ([]byte, error) {
+	if err := wsutil.WriteClientMessage(e.c, gobwas.OpText, p); err != nil {
+		return nil, err
+	}
+	b, _, err := wsutil.ReadServerData(gobwasReadWriter{e.r, e.c})
+	return b, err
+}
+
+func (e gobwasEchoClient) close() { e.c.Close() }
 
 type coderEchoClient struct{ c *websocket.Conn }
 

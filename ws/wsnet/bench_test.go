@@ -20,6 +20,7 @@ func BenchmarkEcho(b *testing.B) {
 		{"16B", 16, false},
 		{"1KiB", 1 << 10, false},
 		{"64KiB", 64 << 10, false},
+		{"1MiB", 1 << 20, false},
 		{"1KiB-deflate", 1 << 10, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -27,7 +27,9 @@ type Config struct {
 	WS *ws.Config
 
 	// CloseTimeout bounds Close: sending our close frame, waiting for the
-	// peer's, and (client) waiting for the server to close TCP. Zero means
+	// peer's, and (client) waiting for the server to close TCP. It also
+	// bounds that last wait when a client's closing handshake ends in a read
+	// (the server closed first), CloseNow included. Zero means
 	// DefaultCloseTimeout.
 	CloseTimeout time.Duration
 	// HandshakeTimeout bounds the opening handshake of Dial (with the
